@@ -1,0 +1,207 @@
+// Opening AMQP connections: URL parsing, heartbeat, connection name, back-off with jitter, abortable retries.
+import { connect, type ChannelModel } from 'amqplib';
+import { coalesceWrites } from './coalesce.js';
+import { ConfigError, SarraError, TransientError, describeError, redact, Logger } from '@sarra/common';
+
+/** How to reach the broker. Shared by Consumer, Publisher and the topology functions. */
+export interface ConnectOptions {
+  /** amqp:// or amqps:// URL, password already filled in; the path is the vhost (URL-decoded, empty = '/'). */
+  url: string;
+  /** AMQP heartbeat in seconds; 0 disables it (sr3's default, which lets dead connections linger). @default 30 */
+  heartbeat?: number;
+  /** Where connection events go. Passwords are always redacted. @default Logger.silent() */
+  logger?: Logger;
+  /** Aborting stops every retry and closes the connection. */
+  signal?: AbortSignal;
+  /** Reconnect back-off in seconds: base * 2^attempt capped at max, with jitter. @default { base: 1, max: 64 } */
+  backoff?: { base: number; max: number };
+  /** Shown in the RabbitMQ management UI (client property `connection_name`). */
+  connectionName?: string;
+  /** Give up one connection attempt (TCP + AMQP handshake) after this many ms. @default 10000 */
+  connectTimeoutMs?: number;
+}
+
+/** The parts of a broker URL, decoded. */
+export interface BrokerAddress {
+  protocol: 'amqp' | 'amqps';
+  hostname: string;
+  port: number;
+  username: string;
+  password: string;
+  vhost: string;
+}
+
+/** `url` with any password masked, even when the URL is malformed (redact() needs a well-formed scheme). */
+export function hidePassword(url: string): string {
+  return redact(url).replace(/([^:/@\s]*:)[^@\s/]*@/g, '$1***@');
+}
+
+/** Parses `amqp[s]://user:password@host[:port][/vhost]`. Throws ConfigError (password redacted) when malformed. */
+export function parseBrokerUrl(url: string): BrokerAddress {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    // the URL TypeError is not kept as cause: it carries the input, password included
+    throw new ConfigError(`invalid broker URL ${hidePassword(url)}`);
+  }
+  const protocol = u.protocol.replace(/:$/, '');
+  if (protocol !== 'amqp' && protocol !== 'amqps') {
+    throw new ConfigError(`broker URL ${hidePassword(url)}: scheme must be amqp or amqps, not ${protocol}`);
+  }
+  if (!u.hostname) throw new ConfigError(`broker URL ${hidePassword(url)}: no host`);
+  const decode = (s: string): string => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const path = u.pathname.replace(/^\//, '');
+  return {
+    protocol,
+    hostname: u.hostname.replace(/^\[|\]$/g, ''),
+    port: u.port ? Number(u.port) : protocol === 'amqp' ? 5672 : 5671,
+    // sr3 URLs with no user name connect as anonymous only if given; amqplib's default is guest/guest
+    username: u.username || u.password ? decode(u.username) : 'guest',
+    password: u.username || u.password ? decode(u.password) : 'guest',
+    vhost: path === '' ? '/' : decode(path),
+  };
+}
+
+/**
+ * Delay before reconnect attempt `attempt` (0-based), in ms: the cap min(max, base*2^attempt) seconds,
+ * jittered uniformly into [cap/2, cap] so that many instances cut off together do not all come back at once.
+ * `random` is injectable for tests.
+ */
+export function backoffDelay(attempt: number, backoff = { base: 1, max: 64 }, random: () => number = Math.random): number {
+  const exp = Math.min(Math.max(attempt, 0), 30);
+  const cap = Math.min(backoff.max, backoff.base * 2 ** exp);
+  return Math.round(cap * 1000 * (1 - random() / 2));
+}
+
+/** The error an abort produces: not a failure, a request to stop. */
+export class AbortedError extends SarraError {
+  constructor(what = 'aborted') {
+    super('ERR_ABORTED', what);
+  }
+}
+
+/** Sleeps `ms`, rejecting with AbortedError as soon as `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new AbortedError());
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new AbortedError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * One connection attempt. The returned connection already has 'error', 'blocked' and 'unblocked'
+ * listeners (logging); callers add their own 'close' handling. Throws TransientError if the broker
+ * cannot be reached or refuses us, AbortedError if `signal` aborts first.
+ */
+export async function openConnection(opts: ConnectOptions): Promise<ChannelModel> {
+  const a = parseBrokerUrl(opts.url);
+  const log = opts.logger ?? Logger.silent();
+  if (opts.signal?.aborted) throw new AbortedError();
+  const where = `${a.protocol}://${a.username}@${a.hostname}:${a.port}/${encodeURIComponent(a.vhost)}`;
+  let model: ChannelModel;
+  try {
+    const pending = connect(
+      {
+        protocol: a.protocol,
+        hostname: a.hostname,
+        port: a.port,
+        username: a.username,
+        password: a.password,
+        vhost: a.vhost,
+        heartbeat: opts.heartbeat ?? 30,
+      },
+      {
+        clientProperties: { connection_name: opts.connectionName ?? 'sarra-ts' },
+        timeout: opts.connectTimeoutMs ?? 10_000,
+        noDelay: true,
+      },
+    );
+    model = await raceAbort(pending, opts.signal);
+  } catch (err) {
+    if (err instanceof AbortedError) throw err;
+    // amqplib's messages may quote the URL: redact before they reach any log
+    throw new TransientError(`cannot connect to ${where}: ${hidePassword(describeError(err))}`, {
+      code: 'ERR_BROKER_CONNECT',
+      cause: err,
+    });
+  }
+  coalesceWrites(model);
+  model.on('error', (err: Error) => log.warning(`broker ${where}: connection error: ${describeError(err)}`));
+  model.on('blocked', (reason: string) => log.warning(`broker ${where}: blocked by the broker (${reason}); publishes wait`));
+  model.on('unblocked', () => log.info(`broker ${where}: unblocked`));
+  model.on('close', (err?: Error) => log.debug(`broker ${where}: connection closed${err ? `: ${describeError(err)}` : ''}`));
+  return model;
+}
+
+/** Resolves with `p`, or rejects with AbortedError on abort (closing whatever `p` later yields). */
+function raceAbort(p: Promise<ChannelModel>, signal?: AbortSignal): Promise<ChannelModel> {
+  if (!signal) return p;
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(new AbortedError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (m) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) {
+          m.on('error', () => {});
+          m.close().catch(() => {});
+          return;
+        }
+        resolve(m);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+/**
+ * Connects, retrying forever with back-off (attempt 0 waits base seconds, then 2*base ... max), each
+ * failure logged as a warning with the password redacted. Rejects only with AbortedError.
+ * `onFailure` is told of each failed attempt (for stats).
+ */
+export async function connectWithRetry(opts: ConnectOptions, onFailure?: (err: unknown) => void): Promise<ChannelModel> {
+  const log = opts.logger ?? Logger.silent();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await openConnection(opts);
+    } catch (err) {
+      if (err instanceof AbortedError || opts.signal?.aborted) throw new AbortedError();
+      if (err instanceof ConfigError) throw err;
+      onFailure?.(err);
+      const ms = backoffDelay(attempt, opts.backoff);
+      log.warning(`${describeError(err)}; retrying in ${(ms / 1000).toFixed(1)} s`);
+      await sleep(ms, opts.signal);
+    }
+  }
+}
+
+/** Closes a connection, ignoring errors (it may already be gone). */
+export async function closeQuietly(model: ChannelModel | undefined): Promise<void> {
+  if (!model) return;
+  try {
+    await model.close();
+  } catch {
+    // already closed or the socket died: nothing more to release
+  }
+}

@@ -1,0 +1,182 @@
+// A self-healing connection + channel: reconnects forever with back-off, re-runs setup, counts generations.
+import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import { describeError, Logger } from '@sarra/common';
+import {
+  AbortedError,
+  backoffDelay,
+  closeQuietly,
+  connectWithRetry,
+  parseBrokerUrl,
+  sleep,
+  type ConnectOptions,
+} from './connection.js';
+
+/** What the owner of a Session does at each (re)connect and loss. */
+export interface SessionHooks<C extends Channel> {
+  /** Runs on every new channel before it counts as connected: declare, prefetch, consume... A throw
+   *  closes that connection and retries with back-off. */
+  setup(model: ChannelModel, channel: C, generation: number): Promise<void>;
+  /** The channel of `generation` is gone (connection lost, channel error, or close()). */
+  lost(generation: number): void;
+}
+
+/** Counters for `sr status` and logs. */
+export interface SessionStats {
+  /** Connections lost after being established (not counting close()). */
+  disconnects: number;
+  /** Total ms spent connected, including the current connection. */
+  connectedMs: number;
+  /** Total ms since start() spent not connected (connecting, or reconnecting after a loss). */
+  disconnectedMs: number;
+}
+
+/**
+ * Owns one connection and one channel (plain or confirm). Each successful (re)connect increments
+ * `generation`; anything tied to an older generation (delivery tags, unconfirmed publishes) is dead.
+ * A channel error closes the whole connection and reconnects, so the next generation starts clean.
+ */
+export class Session<C extends Channel> {
+  generation = 0;
+  channel: C | undefined;
+  private model: ChannelModel | undefined;
+  private lostGeneration = 0;
+  private closing = false;
+  private readonly abort = new AbortController();
+  private readonly log: Logger;
+  private readonly opts: ConnectOptions;
+  private connectedSince: number | undefined;
+  private connectedTotal = 0;
+  private startedAt: number | undefined;
+  private stoppedAt: number | undefined;
+  private reconnecting: Promise<void> | undefined;
+  disconnects = 0;
+  /** broker address without password + connection name, for logs */
+  readonly label: string;
+
+  constructor(
+    opts: ConnectOptions,
+    private readonly confirm: boolean,
+    private readonly hooks: SessionHooks<C>,
+  ) {
+    this.log = opts.logger ?? Logger.silent();
+    if (opts.signal) {
+      const outer = opts.signal;
+      if (outer.aborted) this.abort.abort();
+      else outer.addEventListener('abort', () => void this.close(), { once: true });
+    }
+    this.opts = { ...opts, signal: this.abort.signal, logger: this.log };
+    const a = parseBrokerUrl(opts.url);
+    this.label = `${a.protocol}://${a.username}@${a.hostname}:${a.port}/${encodeURIComponent(a.vhost)} (${opts.connectionName ?? 'sarra-ts'})`;
+  }
+
+  get connected(): boolean {
+    return this.channel !== undefined;
+  }
+
+  get stats(): SessionStats {
+    const now = Date.now();
+    const connectedMs = this.connectedTotal + (this.connectedSince === undefined ? 0 : now - this.connectedSince);
+    const lived = this.startedAt === undefined ? 0 : (this.stoppedAt ?? now) - this.startedAt;
+    return { disconnects: this.disconnects, connectedMs, disconnectedMs: Math.max(0, lived - connectedMs) };
+  }
+
+  /** First connection: retries forever; rejects with AbortedError if aborted or closed first. */
+  async start(): Promise<void> {
+    this.startedAt ??= Date.now();
+    await this.establish();
+  }
+
+  /** A connection to run one-off operations (e.g. a passive queue check) on a throwaway channel. */
+  get currentModel(): ChannelModel | undefined {
+    return this.channel ? this.model : undefined;
+  }
+
+  private async establish(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.closing) throw new AbortedError('closed');
+      const model = await connectWithRetry(this.opts);
+      const generation = this.generation + 1;
+      try {
+        const channel = (this.confirm ? await model.createConfirmChannel() : await model.createChannel()) as C;
+        this.watch(model, channel, generation);
+        this.model = model;
+        this.generation = generation;
+        await this.hooks.setup(model, channel, generation);
+        if (this.lostGeneration === generation) throw new Error('connection lost during setup');
+        if (this.closing) throw new AbortedError('closed');
+        this.channel = channel;
+        this.connectedSince = Date.now();
+        this.log.info(`connected to ${this.label}, generation ${generation}`);
+        return;
+      } catch (err) {
+        await closeQuietly(model);
+        if (err instanceof AbortedError || this.closing) throw new AbortedError('closed');
+        const ms = backoffDelay(attempt, this.opts.backoff);
+        this.log.warning(`${this.label}: setup failed: ${describeError(err)}; retrying in ${(ms / 1000).toFixed(1)} s`);
+        await sleep(ms, this.abort.signal);
+      }
+    }
+  }
+
+  /** Every emitter gets 'error' and 'close' listeners; the first loss of a generation wins. */
+  private watch(model: ChannelModel, channel: C, generation: number): void {
+    channel.on('error', (err: Error) => this.log.warning(`${this.label}: channel error: ${describeError(err)}`));
+    channel.on('close', () => {
+      this.onLost(generation);
+      // a channel closed by a channel error leaves the connection up: drop it so the next generation is clean
+      void closeQuietly(model);
+    });
+    model.on('close', (err?: Error) => {
+      if (err) this.log.warning(`${this.label}: connection closed: ${describeError(err)}`);
+      this.onLost(generation);
+    });
+  }
+
+  private onLost(generation: number): void {
+    if (this.lostGeneration >= generation) return;
+    this.lostGeneration = generation;
+    const wasConnected = this.generation === generation && this.channel !== undefined;
+    if (wasConnected) {
+      this.channel = undefined;
+      if (this.connectedSince !== undefined) this.connectedTotal += Date.now() - this.connectedSince;
+      this.connectedSince = undefined;
+      if (!this.closing) this.disconnects++;
+    }
+    try {
+      this.hooks.lost(generation);
+    } catch (err) {
+      this.log.error(`lost hook failed: ${describeError(err)}`);
+    }
+    if (wasConnected && !this.closing) this.reconnectSoon();
+  }
+
+  private reconnectSoon(): void {
+    if (this.reconnecting) return;
+    this.log.warning(`${this.label}: connection lost; reconnecting`);
+    this.reconnecting = (async () => {
+      try {
+        await sleep(backoffDelay(0, this.opts.backoff), this.abort.signal);
+        await this.establish();
+      } catch (err) {
+        if (!(err instanceof AbortedError)) this.log.error(`${this.label}: reconnect gave up: ${describeError(err)}`);
+      } finally {
+        this.reconnecting = undefined;
+      }
+    })();
+  }
+
+  /** Stops reconnecting and closes the connection; unacked deliveries go back to the queue. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.abort.abort();
+    if (this.startedAt !== undefined) this.stoppedAt = Date.now();
+    const model = this.model;
+    this.onLost(this.generation);
+    this.channel = undefined;
+    await closeQuietly(model);
+    await this.reconnecting;
+  }
+}
+
+export type { Channel, ConfirmChannel };

@@ -1,0 +1,5 @@
+// Public entry of @sarra/common: errors, units, paths, logger.
+export * from './errors.js';
+export * from './units.js';
+export * from './paths.js';
+export * from './logger.js';

@@ -1,0 +1,37 @@
+// What a component's build() receives (one instance's resources) and what it returns (the flow parts).
+import type { Env, Logger } from '@sarra/common';
+import type { Options } from '@sarra/config';
+import type { FlowParts, Metrics } from '@sarra/flow';
+import type { TransferPool } from '@sarra/transfer';
+
+/** One instance's resources, created by runInstance and handed to ComponentSpec.build. */
+export interface InstanceContext {
+  o: Options;
+  logger: Logger;
+  /** Instance number (0 = foreground). */
+  instance: number;
+  foreground: boolean;
+  /** `~/.cache/sarra/<component>/<config>`, created. */
+  stateDir: string;
+  metrics: Metrics;
+  pool: TransferPool;
+  /** Aborts on SIGTERM/SIGINT (or the caller's signal). */
+  signal: AbortSignal;
+  env: Env;
+  /** Paths given on the command line (post, watch). */
+  paths?: string[];
+}
+
+/** Flow parts plus what runInstance needs after the flow ends. */
+export interface BuiltFlow extends FlowParts {
+  /** Exit code once the flow has stopped (one-shot post: non-zero when some path failed). @default 0 */
+  exitCode?(): number;
+  /** Released after the flow stopped (extra connections, watchers). */
+  close?(): Promise<void>;
+}
+
+/** One component: its name and how to build its flow. */
+export interface ComponentSpec {
+  name: string;
+  build(ctx: InstanceContext): Promise<BuiltFlow>;
+}

@@ -1,0 +1,5 @@
+// Public entry of @sarra/components: the registry, the instance runner and the build context types.
+export { runInstance, type RunInstanceArgs } from './instance.js';
+export { COMPONENT_SPECS } from './registry.js';
+export type { ComponentSpec, InstanceContext, BuiltFlow } from './context.js';
+export { buildMessageFlow, stateTag, type MessageFlowSpec } from './message-flow.js';

@@ -1,0 +1,117 @@
+// runInstance: one instance of one configuration, from loading its options to a clean stop and an exit code.
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Env, LogLevel } from '@sarra/common';
+import { describeError, instanceStem, instanceTag, Logger, logDir, metricsDir, stateDir } from '@sarra/common';
+import { loadConfig } from '@sarra/config';
+import type { Options } from '@sarra/config';
+import { Flow, Metrics } from '@sarra/flow';
+import { TransferPool } from '@sarra/transfer';
+import { COMPONENT_SPECS } from './registry.js';
+import type { InstanceContext } from './context.js';
+
+/** Arguments of runInstance (CONTRACTS.md). */
+export interface RunInstanceArgs {
+  component: string;
+  config: string;
+  /** 1..N; 0 = foreground (sr3). */
+  instance: number;
+  /** Log to stderr instead of the instance log file. */
+  foreground: boolean;
+  /** Environment used for paths and ${VAR}s. @default process.env */
+  env?: Env;
+  /** Stops the instance; without one, SIGTERM/SIGINT do. */
+  signal?: AbortSignal;
+  /** Option lines applied last (CLI overrides). */
+  extraLines?: string[];
+  /** Paths given on the command line (post, watch). */
+  paths?: string[];
+}
+
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warning', 'error', 'critical'];
+
+function levelOf(o: Options | undefined): LogLevel {
+  const l = (o?.logLevel ?? 'info').toLowerCase();
+  if (l === 'warn') return 'warning';
+  if (l === 'none') return 'critical';
+  return (LEVELS as readonly string[]).includes(l) ? (l as LogLevel) : 'info';
+}
+
+function makeLogger(args: RunInstanceArgs, env: Env, o?: Options): Logger {
+  const name = `${args.component}/${args.config}:${instanceTag(args.instance)}`;
+  const level = levelOf(o);
+  if (args.foreground) return Logger.create(name, { level });
+  return Logger.create(name, {
+    level,
+    file: join(logDir(env), `${instanceStem(args.component, args.config, args.instance)}.log`),
+    mode: o?.permLog || 0o600,
+    rotateInterval: o?.logRotateInterval || 86400,
+    rotateCount: o?.logRotateCount ?? 5,
+  });
+}
+
+/**
+ * Runs one instance until its signal aborts (SIGTERM/SIGINT when none is given) or a one-shot flow is done.
+ * Logs to `~/.cache/sarra/log/<component>_<config>_NN.log` (stderr when foreground), writes metrics to
+ * `~/.cache/sarra/metrics/<component>_<config>_NN.json`, keeps state in `~/.cache/sarra/<component>/<config>/`.
+ * @returns 0 after a clean stop; 1 for a configuration error (logged with file:line) or a fatal error.
+ */
+export async function runInstance(args: RunInstanceArgs): Promise<number> {
+  const env = args.env ?? process.env;
+  await mkdir(logDir(env), { recursive: true }).catch(() => {});
+  let o: Options;
+  try {
+    o = await loadConfig(args.component, args.config, { env, extraLines: args.extraLines });
+  } catch (err: unknown) {
+    const log = makeLogger(args, env);
+    log.critical(`configuration error: ${describeError(err)}`);
+    await log.close();
+    return 1;
+  }
+  const logger = makeLogger(args, env, o);
+  const ctl = new AbortController();
+  const stop = (): void => ctl.abort();
+  const ownSignals = !args.signal;
+  if (ownSignals) {
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  } else if (args.signal!.aborted) ctl.abort();
+  else args.signal!.addEventListener('abort', stop, { once: true });
+  const spec = COMPONENT_SPECS.get(args.component);
+  let code = 0;
+  const pool = new TransferPool({ timeout: o.timeout, credentials: o.credentials, signal: ctl.signal });
+  try {
+    if (!spec) throw new Error(`unknown component ${args.component}`);
+    const dir = stateDir(args.component, args.config, env, !!(o as { statehost?: boolean }).statehost);
+    await mkdir(dir, { recursive: true });
+    await mkdir(metricsDir(env), { recursive: true });
+    const metrics = new Metrics(join(metricsDir(env), `${instanceStem(args.component, args.config, args.instance)}.json`), {
+      component: args.component, config: args.config, instance: args.instance, pid: process.pid, hostname: hostname(),
+    });
+    const ctx: InstanceContext = {
+      o, logger, instance: args.instance, foreground: args.foreground, stateDir: dir, metrics, pool, signal: ctl.signal, env, paths: args.paths,
+    };
+    const built = await spec.build(ctx);
+    logger.info(`starting ${args.component}/${args.config} instance ${args.instance} pid ${process.pid}`);
+    try {
+      await new Flow(o, built).run(ctl.signal);
+    } finally {
+      await built.close?.().catch((e: unknown) => logger.warning(`close: ${describeError(e)}`));
+    }
+    metrics.close();
+    code = built.exitCode?.() ?? 0;
+    logger.info(`stopped (exit ${code})`);
+  } catch (err: unknown) {
+    logger.critical(`fatal: ${describeError(err)}`);
+    code = 1;
+  } finally {
+    if (ownSignals) {
+      process.removeListener('SIGTERM', stop);
+      process.removeListener('SIGINT', stop);
+    } else args.signal!.removeEventListener('abort', stop);
+    await pool.closeAll().catch(() => {});
+    await logger.close();
+  }
+  return code;
+}

@@ -1,0 +1,84 @@
+// Shared wiring of the broker-consuming components: gatherer, retry queues, nodupe, poster, reporter, hooks.
+import type { Options } from '@sarra/config';
+import { postExchanges } from '@sarra/config';
+import { Publisher } from '@sarra/broker';
+import {
+  DiskQueue, LogHook, NoDupe, Poster, Reporter, loadHooks, makeDownloader, messageGatherer, nodupeCacheFile, retryQueueFile,
+  type FlowHook, type WorkFn,
+} from '@sarra/flow';
+import type { BuiltFlow, InstanceContext } from './context.js';
+
+/** What differs between the consuming components. */
+export interface MessageFlowSpec {
+  /** 'download' (subscribe, sarra), 'send' (sender) or 'none' (shovel, winnow, report). */
+  work: 'download' | 'send' | 'none';
+  /** Post when a post broker is known (post_broker, else the consuming broker when `postByDefault`). */
+  postByDefault: boolean;
+  /** Announce the new location (download/send) rather than the received one. */
+  relocate: boolean;
+  /** Extra built-in hooks, loaded before the user's callbacks. */
+  hooks?: FlowHook[];
+  /** The transfer for work 'send'. */
+  sender?: WorkFn;
+}
+
+/** The file-name number sr3 uses for per-instance state files (three digits). */
+export function stateTag(instance: number): string {
+  return String(instance).padStart(3, '0');
+}
+
+function brokerUrl(o: Options, url: string): string {
+  return o.credentials?.lookup(url)?.url ?? url;
+}
+
+/** Builds the flow of a broker-consuming component. */
+export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSpec): Promise<BuiltFlow> {
+  const { o, logger, metrics, stateDir, signal } = ctx;
+  const gatherer = messageGatherer(o, { logger, instance: ctx.instance, stateDir, metrics, signal });
+  const postBroker = o.post_broker ?? (spec.postByDefault ? o.broker : undefined);
+  let publisher: Publisher | undefined;
+  const pub = (): Publisher => {
+    publisher ??= new Publisher({
+      url: brokerUrl(o, postBroker ?? o.broker!),
+      logger: logger.child('post'),
+      signal,
+      declareExchanges: o.exchangeDeclare && postBroker ? postExchanges(o) : [],
+    });
+    return publisher;
+  };
+  const poster = postBroker
+    ? new Poster(o, {
+      publisher: pub(),
+      logger,
+      metrics,
+      relocate: spec.relocate,
+      retryQueue: new DiskQueue(retryQueueFile(stateDir, 'post', ctx.instance), o.retry_ttl, { logger }),
+    })
+    : undefined;
+  let reporter: Reporter | undefined;
+  if (o.report) {
+    const rb = (o as unknown as { report_broker?: string }).report_broker;
+    const shared = !rb && postBroker === o.broker && poster;
+    reporter = shared
+      ? new Reporter(o, pub(), logger, false)
+      : new Reporter(o, new Publisher({ url: brokerUrl(o, rb ?? o.broker!), logger: logger.child('report'), signal }), logger, true);
+    if (!shared) await reporter.start();
+  }
+  const nodupe = o.nodupe_ttl > 0 ? new NoDupe(o, nodupeCacheFile(stateDir, ctx.instance), { logger }) : undefined;
+  const workRetry = spec.work !== 'none' ? new DiskQueue(retryQueueFile(stateDir, 'work', ctx.instance), o.retry_ttl, { logger }) : undefined;
+  const hooks = await loadHooks(o, [...(spec.hooks ?? []), new LogHook(o, logger)], { logger, env: ctx.env });
+  return {
+    gatherer,
+    work: spec.work,
+    poster,
+    reporter,
+    hooks,
+    logger,
+    instance: ctx.instance,
+    metrics,
+    nodupe,
+    workRetry,
+    sender: spec.sender,
+    downloader: spec.work === 'download' ? makeDownloader(o, { pool: ctx.pool, logger, metrics }) : undefined,
+  };
+}

@@ -1,0 +1,86 @@
+// poll: on schedule, list remote directories (sftp, http index) and announce new or changed files once;
+// with `vip`, only the host holding the address polls, the others learn from its output.
+import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { brokerUser, postExchanges } from '@sarra/config';
+import { Consumer } from '@sarra/broker';
+import { decode } from '@sarra/message';
+import type { Notice } from '@sarra/message';
+import { ConfigError, describeError } from '@sarra/common';
+import type { ComponentSpec, InstanceContext } from './context.js';
+import { Poller, type PassiveSource } from './producers/poller.js';
+import { SeenCache } from './producers/listing.js';
+import { parseSchedule } from './producers/schedule.js';
+import { holdsVip } from './producers/vip.js';
+import { buildProducerFlow, postBrokerOf, stateTag, withCredentials } from './producers/producer-flow.js';
+
+/** Default time a polled file is remembered after it stops being listed: sr3 poll nodupe_ttl 7 h. */
+const SEEN_TTL_S = 7 * 3600;
+
+/** A passive poll's view of the active poll's output: its own queue on the post exchange(s). */
+function passiveSource(ctx: InstanceContext, brokerUrl: string): PassiveSource {
+  const { o, logger, signal } = ctx;
+  const user = brokerUser(brokerUrl) ?? 'anonymous';
+  const prefix = o.post_topicPrefix || 'v03';
+  const queue = `q_${user}.poll.${o.config}.vip.${hostname()}.${stateTag(ctx.instance)}`;
+  let consumer: Consumer | undefined;
+  return {
+    async start() {
+      consumer = new Consumer({
+        url: withCredentials(o, brokerUrl), logger: logger.child('vip'), signal,
+        queue: { name: queue, durable: false, autoDelete: false, expires: Math.max(o.expire, 60) * 1000 },
+        bindings: postExchanges(o).map((exchange) => ({ exchange, key: `${prefix}.#` })),
+        declareExchanges: postExchanges(o), prefetch: 100,
+      });
+      await consumer.start();
+    },
+    async next(max, waitMs) {
+      if (!consumer) return [];
+      const out: Notice[] = [];
+      for (const d of await consumer.next(max, waitMs)) {
+        try {
+          out.push(decode({ routingKey: d.routingKey, body: d.body, contentType: d.contentType, headers: d.headers }).notice);
+        } catch (e: unknown) {
+          logger.debug(`vip: ignoring an undecodable message: ${describeError(e)}`);
+        }
+        consumer.ack(d);
+      }
+      return out;
+    },
+    async stop() {
+      await consumer?.close();
+    },
+  };
+}
+
+export const poll: ComponentSpec = {
+  name: 'poll',
+  async build(ctx) {
+    const { o, logger, pool, stateDir } = ctx;
+    if (!o.pollUrl) throw new ConfigError(`poll/${o.config}: pollUrl is required`, { file: o.file });
+    const tag = stateTag(ctx.instance);
+    const brokerUrl = postBrokerOf(o);
+    const vip = o.vip ?? [];
+    const poller = new Poller({
+      pollUrl: o.pollUrl,
+      paths: o.path.length ? o.path : ['/'],
+      baseUrl: o.post_baseUrl ?? o.pollUrl,
+      identity: o.identity && o.identity !== 'sha512' ? o.identity : 'cod,sha512',
+      source: o.source,
+      schedule: parseSchedule(o),
+      fileAgeMax: o.fileAgeMax,
+      recursive: o.recursive,
+      connect: (url) => pool.get(url),
+      disconnect: (url) => pool.drop(url),
+      seen: new SeenCache(join(stateDir, `poll_seen_${tag}.cache`), Math.max(o.nodupe_ttl, SEEN_TTL_S)),
+      active: () => holdsVip(vip),
+      noVipFile: vip.length ? join(stateDir, `poll_${o.config}_${tag}.noVip`) : undefined,
+      passive: vip.length && brokerUrl ? passiveSource(ctx, brokerUrl) : undefined,
+      logger,
+    });
+    // the poller paces itself by its schedule (a legacy `sleep` was already turned into scheduled_interval):
+    // the engine's idle pause must stay short or a due cycle would wait for it (poll's sleep default is 300 s)
+    o.sleep = Math.min(o.sleep, 1);
+    return buildProducerFlow(ctx, poller);
+  },
+};

@@ -1,0 +1,186 @@
+// The poll gatherer: on schedule, lists each path under pollUrl and yields one notice per new or
+// changed remote file; without the vip it stays passive and learns from the active poll's output.
+import { open, unlink } from 'node:fs/promises';
+import { posix } from 'node:path';
+import type { Gatherer, WorkItem } from '@sarra/flow';
+import type { Notice } from '@sarra/message';
+import type { Transfer } from '@sarra/transfer';
+import { describeError, type Logger } from '@sarra/common';
+import { noticeOfEntry, remoteDirOf, seenKey, type PollNoticeSpec, type SeenCache } from './listing.js';
+import { nextRun, type Schedule } from './schedule.js';
+
+/** Notices the active poll published, as seen by a passive (vip-less) instance. */
+export interface PassiveSource {
+  start(): Promise<void>;
+  /** Up to `max` notices, waiting at most `waitMs`; acked by the source once returned. */
+  next(max: number, waitMs: number): Promise<Notice[]>;
+  stop(): Promise<void>;
+}
+
+export interface PollerOptions extends PollNoticeSpec {
+  pollUrl: string;
+  /** Remote directories (sr3 `path` lines). */
+  paths: string[];
+  schedule: Schedule;
+  /** Skip files older than this, seconds; 0 = off. @default 30 days (poll) */
+  fileAgeMax: number;
+  /** Descend into sub-directories. @default true */
+  recursive?: boolean;
+  /** Opens (or reuses) the connection for pollUrl: TransferPool.get. */
+  connect: (url: string) => Promise<Transfer>;
+  /** Forgets a broken connection: TransferPool.drop. */
+  disconnect?: (url: string) => Promise<void>;
+  seen: SeenCache;
+  /** Does this host hold the vip now? (`() => true` without vip) */
+  active: () => boolean;
+  /** Marker file present while the instance lacks the vip (sr3 `.noVip`). */
+  noVipFile?: string;
+  passive?: PassiveSource;
+  now?: () => number;
+  /** Longest wait inside one gather() call, ms. @default 1000 */
+  idleMs?: number;
+  logger: Logger;
+}
+
+/** A daemon gatherer; each gather() returns queued notices or, when a run is due, lists the remote. */
+export class Poller implements Gatherer {
+  readonly name = 'gather.poll';
+  private readonly out: WorkItem[] = [];
+  private lastRun?: number;
+  private wasActive?: boolean;
+  private counts = { cycles: 0, listed: 0, announced: 0, tooOld: 0, passiveSeen: 0, listErrors: 0 };
+
+  constructor(private readonly opts: PollerOptions) {}
+
+  private now(): number { return this.opts.now ? this.opts.now() : Date.now(); }
+
+  async start(): Promise<void> {
+    await this.opts.seen.load();
+    await this.opts.passive?.start();
+  }
+
+  private async setVipState(active: boolean): Promise<void> {
+    if (active === this.wasActive) return;
+    this.wasActive = active;
+    this.opts.logger.info(active ? 'vip held: polling' : `vip not held: passive (${this.opts.noVipFile ?? ''})`);
+    if (!this.opts.noVipFile) return;
+    if (active) await unlink(this.opts.noVipFile).catch(() => undefined);
+    else await (await open(this.opts.noVipFile, 'w')).close();
+  }
+
+  async gather(max: number, signal: AbortSignal): Promise<WorkItem[]> {
+    if (this.out.length) return this.out.splice(0, max);
+    const active = this.opts.active();
+    await this.setVipState(active);
+    const idle = this.opts.idleMs ?? 1000;
+    if (!active) {
+      if (this.opts.passive) {
+        // drain what the active poll published during this call (returning [] makes the engine pause)
+        const end = Date.now() + idle;
+        let seen = 0;
+        while (!signal.aborted) {
+          const ns = await this.opts.passive.next(Math.max(max, 100), Math.max(1, end - Date.now()));
+          for (const n of ns) this.opts.seen.checkAndRecord(seenKey(n), this.now());
+          seen += ns.length;
+          if (!ns.length || Date.now() >= end) break;
+        }
+        this.counts.passiveSeen += seen;
+        if (seen) await this.opts.seen.save();
+      } else {
+        await sleep(idle, signal);
+      }
+      return [];
+    }
+    const due = nextRun(this.opts.schedule, this.lastRun, this.now());
+    const wait = due - this.now();
+    if (wait > 0) {
+      await sleep(Math.min(wait, idle), signal);
+      return [];
+    }
+    this.lastRun = this.now();
+    await this.cycle(signal);
+    return this.out.splice(0, max);
+  }
+
+  /** One listing pass over every path; exposed for tests and for `sr` one-off runs. */
+  async cycle(signal?: AbortSignal): Promise<number> {
+    this.counts.cycles++;
+    const now = this.now();
+    let announced = 0;
+    let transfer: Transfer;
+    try {
+      transfer = await this.opts.connect(this.opts.pollUrl);
+    } catch (e: unknown) {
+      this.counts.listErrors++;
+      this.opts.logger.error(`poll: cannot connect to ${this.opts.pollUrl}: ${describeError(e)}`);
+      return 0;
+    }
+    for (const path of this.opts.paths) {
+      const stack: { dir: string; rel: string }[] = [{ dir: remoteDirOf(this.opts.pollUrl, path), rel: path }];
+      while (stack.length && !signal?.aborted) {
+        const { dir, rel } = stack.pop()!;
+        let entries;
+        try {
+          entries = await transfer.list(dir);
+        } catch (e: unknown) {
+          this.counts.listErrors++;
+          this.opts.logger.error(`poll: cannot list ${dir}: ${describeError(e)}`);
+          if ((e as { code?: string }).code === 'ERR_CONNECTION_LOST') {
+            await this.opts.disconnect?.(this.opts.pollUrl);
+            this.lastRun = undefined; // try again soon rather than a whole interval later
+            return announced;
+          }
+          continue;
+        }
+        this.counts.listed += entries.length;
+        for (const e of entries) {
+          if (e.name === '.' || e.name === '..' || e.name.startsWith('.') || e.name.endsWith('.tmp')) continue;
+          if (e.isDir) {
+            if (this.opts.recursive ?? true) stack.push({ dir: posix.join(dir, e.name), rel: posix.join(rel, e.name) });
+            continue;
+          }
+          if (e.isLink) continue;
+          if (this.opts.fileAgeMax > 0 && e.mtime > 0 && now - e.mtime > this.opts.fileAgeMax * 1000) {
+            this.counts.tooOld++;
+            continue;
+          }
+          const n = noticeOfEntry(this.opts, rel, e, now);
+          if (this.opts.seen.checkAndRecord(seenKey(n), now)) continue;
+          this.out.push({ notice: n });
+          announced++;
+        }
+      }
+    }
+    this.counts.announced += announced;
+    this.opts.seen.prune(now);
+    try {
+      await this.opts.seen.save();
+    } catch (e: unknown) {
+      this.opts.logger.error(`poll: cannot save the listing cache: ${describeError(e)}`);
+    }
+    this.opts.logger.info(`poll: ${this.opts.pollUrl} cycle ${this.counts.cycles}: ${announced} new`);
+    return announced;
+  }
+
+  async stop(): Promise<void> {
+    await this.opts.passive?.stop();
+    await this.opts.seen.save().catch(() => undefined);
+  }
+
+  metrics(): Record<string, number | boolean> {
+    return { ...this.counts, active: this.wasActive ?? false, cached: this.opts.seen.size };
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,53 @@
+// Shared wiring of the producing components (post, watch, poll): a gatherer, nodupe, and a poster that
+// announces notices exactly as built (no relocation).
+import { join } from 'node:path';
+import type { Options } from '@sarra/config';
+import { postExchanges } from '@sarra/config';
+import { Publisher } from '@sarra/broker';
+import { DiskQueue, LogHook, NoDupe, Poster, loadHooks, type Gatherer } from '@sarra/flow';
+import type { BuiltFlow, InstanceContext } from '../context.js';
+
+/** The file-name number sr3 uses for per-instance state files (three digits). */
+export function stateTag(instance: number): string {
+  return String(instance).padStart(3, '0');
+}
+
+/** Where a producer publishes: post_broker, else broker (sr3 reads a poll's `broker` as post_broker). */
+export function postBrokerOf(o: Options): string | undefined {
+  return o.post_broker ?? o.broker;
+}
+
+/** Broker URL with the password from credentials.conf filled in. */
+export function withCredentials(o: Options, url: string): string {
+  return o.credentials?.lookup(url)?.url ?? url;
+}
+
+/** Builds the flow of a producer around `gatherer`; extra close/exitCode from the component. */
+export async function buildProducerFlow(ctx: InstanceContext, gatherer: Gatherer,
+  extra: { exitCode?: () => number; close?: () => Promise<void> } = {}): Promise<BuiltFlow> {
+  const { o, logger, metrics, stateDir, signal } = ctx;
+  const tag = stateTag(ctx.instance);
+  const postBroker = postBrokerOf(o);
+  const poster = postBroker
+    ? new Poster(o, {
+      publisher: new Publisher({
+        url: withCredentials(o, postBroker), logger: logger.child('post'), signal,
+        declareExchanges: o.exchangeDeclare ? postExchanges(o) : [],
+      }),
+      logger, metrics, relocate: false,
+      retryQueue: new DiskQueue(join(stateDir, `post_retry_${tag}`), o.retry_ttl),
+    })
+    : undefined;
+  if (!poster) logger.warning('no post_broker: notices are gathered and filtered but not published');
+  const nodupe = o.nodupe_ttl > 0 ? new NoDupe(o, join(stateDir, `recent_files_${tag}.cache`)) : undefined;
+  const hooks = await loadHooks(o, [new LogHook(o, logger)], { logger, env: ctx.env });
+  return {
+    gatherer, work: 'none', poster, hooks, logger, instance: ctx.instance, metrics, nodupe,
+    exitCode: () => {
+      const own = extra.exitCode?.() ?? 0;
+      const postFailed = Number(metrics.get('totals.postFailed') ?? 0);
+      return own || (postFailed > 0 ? 1 : 0);
+    },
+    close: extra.close,
+  };
+}

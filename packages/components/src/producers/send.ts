@@ -1,0 +1,164 @@
+// The sender's transfer: push one local file (or file operation) to sendTo under an inflight name, then rename.
+import { createReadStream, readFile as readFileCb } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { posix } from 'node:path';
+import { ConnectionLostError, PathEscapeError, PermanentError, TransientError, describeError } from '@sarra/common';
+import type { Logger } from '@sarra/common';
+import type { Options } from '@sarra/config';
+import type { FlowMetrics, WorkFn, WorkItem } from '@sarra/flow';
+import { inflightPath } from '@sarra/flow';
+import type { Transfer, TransferPool } from '@sarra/transfer';
+import { confine, confineLink } from '@sarra/transfer';
+
+const readFile = promisify(readFileCb);
+
+/** Files up to this size are read in one call rather than streamed (cheaper for the many small files of a pump). */
+const ONE_READ_MAX = 1024 * 1024;
+
+export interface SendContext {
+  pool: TransferPool;
+  logger: Logger;
+  metrics?: FlowMetrics;
+}
+
+/** The local root a sender reads from: baseDir, else post_baseDir, else '/'. */
+export function localRootOf(o: Pick<Options, 'baseDir' | 'post_baseDir'>): string {
+  return posix.resolve(o.baseDir || o.post_baseDir || '/');
+}
+
+/** The path part of sendTo (`sftp://u@h/` -> '/', `sftp://u@h/in/` -> '/in/'). */
+export function sendRootOf(sendTo: string): string {
+  const p = decodeURIComponent(new URL(sendTo).pathname || '/');
+  return posix.normalize(p.startsWith('/') ? p : `/${p}`);
+}
+
+/**
+ * The remote path of an accepted item: newDir/newFile (set by the engine's setDestination from
+ * directory/mirror/strip/flatten). An absolute directory is used as is. A relative one is placed under
+ * the sendTo URL path when that has one, else it stays relative: like sr3's sftp `cd`, relative to the
+ * login directory. Always confined ('..' refused). @throws PathEscapeError (422).
+ */
+export function remoteFinalPath(sendTo: string, item: WorkItem): string {
+  const root = sendRootOf(sendTo);
+  const dir = item.newDir ?? '';
+  const file = item.newFile ?? posix.basename(item.notice.relPath);
+  if (!file || file === '.' || file === '..' || file.includes('/')) throw new PathEscapeError(`no file name for ${item.notice.relPath}`);
+  if (posix.isAbsolute(dir)) return confine(dir, file);
+  if (root !== '/') return confine(root, posix.join(dir, file));
+  return confine('/', posix.join(dir, file)).slice(1);
+}
+
+/** confineLink for a remote link that may be login-relative. */
+function checkLink(sendRoot: string, final: string, target: string): string {
+  if (posix.isAbsolute(final)) return confineLink(sendRoot, final, target).target;
+  if (posix.isAbsolute(target)) return target; // absolute targets are the operator's business on the remote
+  return confineLink('/', `/${final}`, target).target;
+}
+
+/** Where a rename's old name lives remotely: the same mapping as the new name (mirror), else beside it. */
+function oldRemotePath(item: WorkItem, finalPath: string, oldRel: string): string {
+  const rel = item.notice.relPath.replace(/^\/+/, '');
+  const old = oldRel.replace(/^\/+/, '');
+  if (finalPath.endsWith(`/${rel}`)) return posix.join(finalPath.slice(0, finalPath.length - rel.length), old);
+  return posix.join(posix.dirname(finalPath), posix.basename(old));
+}
+
+function isLost(e: unknown): boolean {
+  return e instanceof ConnectionLostError || (e as { code?: string } | undefined)?.code === 'ERR_CONNECTION_LOST';
+}
+
+/**
+ * Builds the sender WorkFn the engine calls per item (several at once share one pooled connection,
+ * so their SFTP requests are pipelined on one channel). Files: read from localRoot + relPath
+ * (confined), written to `<final>` + inflight (`.tmp` default) and renamed, remote directories made
+ * first. File operations (remove, mkdir, rmdir, link, rename) are carried out remotely.
+ * Errors: TransientError (connection, remote I/O: retried, connection dropped from the pool);
+ * PermanentError 404 when the local file is gone, 422 for a path escape.
+ */
+export function makeSender(o: Options, ctx: SendContext): WorkFn {
+  const sendTo = o.sendTo;
+  if (!sendTo) throw new PermanentError('sender: no sendTo configured', { reportCode: 503 });
+  const localRoot = localRootOf(o);
+  const sendRoot = sendRootOf(sendTo);
+
+  return async (item, signal) => {
+    const n = item.notice;
+    const final = remoteFinalPath(sendTo, item);
+    let t: Transfer;
+    try {
+      t = await ctx.pool.get(sendTo);
+    } catch (e: unknown) {
+      if (e instanceof PermanentError) throw e;
+      throw new TransientError(`sender: cannot connect to ${sendTo}: ${describeError(e)}`, { cause: e });
+    }
+    try {
+      const op = n.fileOp;
+      if (op && op.directory !== undefined) {
+        if (op.remove !== undefined) await t.rmdir(final);
+        else await t.mkdirp(final);
+        return;
+      }
+      if (op && op.remove !== undefined) {
+        await t.remove(final);
+        return;
+      }
+      if (op && op.link !== undefined) {
+        const target = checkLink(sendRoot, final, op.link);
+        await t.mkdirp(posix.dirname(final));
+        await t.symlink(target, final);
+        return;
+      }
+      if (op && typeof op.rename === 'string') {
+        const old = oldRemotePath(item, final, op.rename);
+        if (posix.isAbsolute(old)) confine(sendRoot, old);
+        else confine('/', old);
+        if (old !== final && (await t.stat(old))) {
+          await t.mkdirp(posix.dirname(final));
+          await t.rename(old, final);
+          return;
+        }
+        // the old name never reached the remote: send the file under its new name
+      }
+      const local = confine(localRoot, n.relPath.replace(/^\/+/, ''));
+      let size: number;
+      try {
+        const st = await lstat(local);
+        if (!st.isFile()) throw new PermanentError(`sender: not a regular file: ${local}`, { reportCode: 404 });
+        size = st.size;
+      } catch (e: unknown) {
+        if (e instanceof PermanentError) throw e;
+        throw new PermanentError(`sender: local file missing: ${local}: ${describeError(e)}`, { reportCode: 404 });
+      }
+      const tmp = inflightPath(final, o.inflight);
+      await t.mkdirp(posix.dirname(final));
+      if (tmp !== final) await t.mkdirp(posix.dirname(tmp));
+      try {
+        const data = size === 0 ? Readable.from([]) : size <= ONE_READ_MAX ? Readable.from([await readFile(local)]) : createReadStream(local);
+        await t.putStream(tmp, data, { signal });
+        if (tmp !== final) await t.rename(tmp, final);
+      } catch (e: unknown) {
+        if (!isLost(e) && tmp !== final) await t.remove(tmp).catch(() => undefined);
+        throw e;
+      }
+      item.bytes = size;
+      const m = ctx.metrics;
+      if (m) {
+        m.inc('flow.transferTxFiles');
+        m.inc('flow.transferTxBytes', size);
+        m.set('flow.transferTxLast', Date.now());
+        m.inc('totals.transferredFiles');
+        m.inc('totals.transferredBytes', size);
+      }
+      if (ctx.logger.enabled('debug')) ctx.logger.debug(`sent ${local} -> ${final} (${size} bytes)`);
+    } catch (e: unknown) {
+      if (isLost(e)) {
+        await ctx.pool.drop(sendTo);
+        throw new TransientError(`sender: connection lost sending ${n.relPath}: ${describeError(e)}`, { cause: e });
+      }
+      if (e instanceof PermanentError || e instanceof TransientError) throw e;
+      throw new TransientError(`sender: ${n.relPath}: ${describeError(e)}`, { cause: e });
+    }
+  };
+}

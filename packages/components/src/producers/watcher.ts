@@ -1,0 +1,359 @@
+// The watch gatherer: turns file-system events (chokidar 4, or a periodic scan with force_polling)
+// into notices for create/modify/delete/link/mkdir/rmdir/rename, once each file has been quiet.
+import { lstat, mkdir, opendir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { posix } from 'node:path';
+import type { Stats } from 'node:fs';
+import { watch, type FSWatcher } from 'chokidar';
+import type { Gatherer, WorkItem } from '@sarra/flow';
+import type { Notice } from '@sarra/message';
+import { describeError, type Logger } from '@sarra/common';
+import { noticeOfPath, relPathOf, stamp, type NoticeSpec } from './fileinfo.js';
+import { kindOf, scanOnce, type FsEvent, type Known } from './scanner.js';
+
+/** sr3 fileEvents names. */
+export const FILE_EVENTS = ['create', 'modify', 'delete', 'link', 'mkdir', 'rmdir'] as const;
+
+export interface WatcherOptions extends NoticeSpec {
+  /** Absolute directories (or files) to watch. */
+  paths: string[];
+  /** sr3 fileEvents; empty or absent = all. A rename is announced when both create and delete are on. */
+  fileEvents?: Set<string>;
+  /** Periodic scan instead of inotify (network file systems). */
+  forcePolling?: boolean;
+  /** Scan interval with forcePolling, seconds (sr3 `sleep`). @default 5 */
+  pollInterval?: number;
+  /** fileAgeMin, seconds: a file's mtime must be at least this old before it is announced. @default 0 */
+  fileAgeMin?: number;
+  /** Quiet time after the last event on a file before it is announced, ms. @default 1000 */
+  settleMs?: number;
+  /** An unlink and an add of the same inode within this window are one rename, ms. @default 2000 */
+  renameWindowMs?: number;
+  /** Announce the files already there at start (sr3 post_on_start). */
+  postOnStart?: boolean;
+  /**
+   * Instance state directory. When given, the watcher saves what it knows of the files (path -> size, mtime)
+   * to `watch_known.json` there (at stop, and every `saveEveryMs` while running), and at the next start
+   * announces the files that are new or changed since (the catch-up of files written while stopped).
+   * Absent: no catch-up (only post_on_start announces what is there at start).
+   */
+  stateDir?: string;
+  /** How often the known map is saved while running, ms. @default 60000 */
+  saveEveryMs?: number;
+  logger: Logger;
+}
+
+/** Inflight and hidden names are never announced: `.tmp` suffix, `.` prefix (sr3 inflight defaults). */
+export function isInflightName(name: string): boolean {
+  return name.startsWith('.') || name.endsWith('.tmp');
+}
+
+interface Pending { lastEvent: number; created: boolean }
+interface Removal { at: number; ino?: number; dir: boolean }
+
+/**
+ * A daemon gatherer. chokidar 4 is used rather than fs.watch({recursive}) because it follows new
+ * sub-directories reliably on every platform, reports symlinks without following them, and coalesces
+ * editor-style atomic saves; force_polling uses our own scan (one Map, no per-file fs.watchFile).
+ */
+export class Watcher implements Gatherer {
+  readonly name = 'gather.watch';
+  private readonly known = new Map<string, Known>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly removals = new Map<string, Removal>();
+  private readonly out: WorkItem[] = [];
+  private readonly events: Set<string>;
+  private fsw?: FSWatcher;
+  private timer?: NodeJS.Timeout;
+  private scanning?: Promise<void>;
+  private gen = 0;
+  private readonly roots: string[];
+  private counts = { events: 0, announced: 0, renames: 0, errors: 0, caughtUp: 0 };
+  /** Files queued by the scan of a new directory, so chokidar's own late `add` for them is not announced twice. */
+  private readonly scanned = new Set<string>();
+  /** Files announced from that scan: chokidar may still report their `add` (dropped if unchanged). */
+  private readonly scanAnnounced = new Set<string>();
+  /** What the previous run saved (catch-up), loaded at start and dropped after the initial walk. */
+  private saved?: Map<string, [number, number]>;
+  private nextSave = 0;
+
+  constructor(private readonly opts: WatcherOptions) {
+    this.events = opts.fileEvents && opts.fileEvents.size ? opts.fileEvents : new Set(FILE_EVENTS);
+    this.roots = opts.paths.map((p) => posix.resolve(p));
+  }
+
+  private get settleMs(): number { return this.opts.settleMs ?? 1000; }
+  private get renameWindow(): number { return Math.max(this.opts.renameWindowMs ?? 2000, this.settleMs + 500); }
+
+  async start(): Promise<void> {
+    // learn what is there (inodes for rename matching), announcing it when post_on_start
+    this.gen++;
+    this.saved = await this.loadKnown();
+    for (const root of this.roots) await this.initialWalk(root);
+    this.saved = undefined;
+    if (this.counts.caughtUp) this.opts.logger.info(`catch-up: ${this.counts.caughtUp} file(s) new or changed since the last run`);
+    this.nextSave = Date.now() + (this.opts.saveEveryMs ?? 60_000);
+    if (this.opts.forcePolling) {
+      const every = Math.max(0.05, this.opts.pollInterval ?? 5) * 1000;
+      this.timer = setInterval(() => {
+        this.scanning ??= this.scan().finally(() => { this.scanning = undefined; });
+      }, every);
+      return;
+    }
+    this.fsw = watch(this.roots, {
+      ignoreInitial: true, followSymlinks: false, persistent: true,
+      ignored: (p: string) => isInflightName(posix.basename(p)) && !this.roots.includes(p),
+    });
+    for (const ev of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) {
+      this.fsw.on(ev, (path: string | Error) => { if (typeof path === 'string') this.onEvent(ev, posix.resolve(path)); });
+    }
+    this.fsw.on('error', (e: unknown) => {
+      this.counts.errors++;
+      this.opts.logger.error(`watch error: ${describeError(e)}`);
+    });
+    await new Promise<void>((resolve) => this.fsw!.once('ready', () => resolve()));
+  }
+
+  private async initialWalk(root: string): Promise<void> {
+    const stack = [root];
+    while (stack.length) {
+      const dir = stack.pop()!;
+      try {
+        for await (const ent of await opendir(dir)) {
+          if (isInflightName(ent.name)) continue;
+          const abs = `${dir}/${ent.name}`;
+          const st = await lstat(abs).catch(() => undefined);
+          if (!st) continue;
+          this.known.set(abs, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, kind: kindOf(st), gen: this.gen });
+          if (st.isDirectory()) stack.push(abs);
+          if (this.opts.postOnStart) {
+            if (st.isDirectory()) this.emitDir(abs, st);
+            else this.pending.set(abs, { lastEvent: 0, created: true });
+          } else if (this.saved && !st.isDirectory()) {
+            // catch-up: a file written while the watch was stopped (absent from, or different in, the saved map)
+            const was = this.saved.get(abs);
+            if (!was || was[0] !== st.size || was[1] !== st.mtimeMs) {
+              this.counts.caughtUp++;
+              this.pending.set(abs, { lastEvent: 0, created: !was });
+              // forget it so `announce` does not take it for a repeated event (the polling scan needs it kept)
+              if (!this.opts.forcePolling) this.known.delete(abs);
+            }
+          }
+        }
+      } catch (e: unknown) {
+        this.opts.logger.warning(`cannot list ${dir}: ${describeError(e)}`);
+      }
+    }
+  }
+
+  private async scan(): Promise<void> {
+    this.gen++;
+    await scanOnce(this.roots, this.known, this.gen, isInflightName, (ev, abs, ino) => this.onEvent(ev, abs, ino));
+  }
+
+  /** Feeds one raw event in; exposed for the force_polling scanner and for tests. */
+  onEvent(ev: FsEvent, abs: string, prevIno?: number): void {
+    this.counts.events++;
+    const now = Date.now();
+    switch (ev) {
+      case 'add':
+      case 'change': {
+        const p = this.pending.get(abs);
+        this.pending.set(abs, { lastEvent: now, created: p ? p.created : ev === 'add' });
+        break;
+      }
+      case 'addDir':
+        void lstat(abs).then((st) => {
+          if (!this.opts.forcePolling) {
+            if (this.known.get(abs)?.kind === 'dir') return; // already seen (by the scan of its parent or by chokidar)
+            this.remember(abs, st);
+          }
+          this.emitDir(abs, st);
+          if (!this.opts.forcePolling && st.isDirectory()) return this.scanNewDir(abs);
+        }).catch(() => undefined);
+        break;
+      case 'unlink':
+      case 'unlinkDir': {
+        const ino = prevIno ?? this.known.get(abs)?.ino;
+        this.known.delete(abs);
+        this.scanned.delete(abs);
+        this.scanAnnounced.delete(abs);
+        const wasPending = this.pending.delete(abs);
+        if (wasPending && ino === undefined) break; // created and gone before it was announced
+        this.removals.set(abs, { at: now, ino, dir: ev === 'unlinkDir' });
+        break;
+      }
+    }
+  }
+
+  /**
+   * chokidar puts its watch on a new directory only after it sees it: files written into it before that
+   * (a recursive copy writes them at once) may never be reported. So the new directory is listed here and
+   * every file not yet known or pending is queued as created; sub-directories go through `addDir` again
+   * (deduplicated by `known`). chokidar's own later `add` for the same file is then merged while pending,
+   * or dropped in `announce` if the file was already announced with the same inode, size and mtime.
+   */
+  private async scanNewDir(dir: string): Promise<void> {
+    let ents;
+    try {
+      ents = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return; // gone already: its unlinkDir follows
+    }
+    const now = Date.now();
+    for (const ent of ents) {
+      if (isInflightName(ent.name)) continue;
+      const abs = `${dir}/${ent.name}`;
+      if (ent.isDirectory()) this.onEvent('addDir', abs);
+      else if (!this.known.has(abs) && !this.pending.has(abs)) {
+        this.scanned.add(abs);
+        this.pending.set(abs, { lastEvent: now, created: true });
+      }
+    }
+  }
+
+  private get knownFile(): string | undefined {
+    return this.opts.stateDir ? posix.join(this.opts.stateDir, 'watch_known.json') : undefined;
+  }
+
+  /** The map saved by the previous run, or undefined (first run, or unreadable: then no catch-up). */
+  private async loadKnown(): Promise<Map<string, [number, number]> | undefined> {
+    const file = this.knownFile;
+    if (!file || this.opts.postOnStart) return undefined;
+    try {
+      const data = JSON.parse(await readFile(file, 'utf8')) as { files?: Record<string, [number, number]> };
+      return new Map(Object.entries(data.files ?? {}));
+    } catch (e: unknown) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.opts.logger.warning(`catch-up state ${file} ignored: ${describeError(e)}`);
+      return undefined;
+    }
+  }
+
+  /**
+   * Saves path -> [size, mtimeMs] of the files known (tmp + rename, so a crash leaves the old map). Files
+   * still pending are left out on purpose: they were not announced yet, so the next start announces them.
+   */
+  private async saveKnown(): Promise<void> {
+    const file = this.knownFile;
+    if (!file) return;
+    const files: Record<string, [number, number]> = {};
+    for (const [abs, k] of this.known) if (k.kind !== 'dir' && !this.pending.has(abs)) files[abs] = [k.size, k.mtimeMs];
+    try {
+      await mkdir(posix.dirname(file), { recursive: true });
+      await writeFile(`${file}.tmp`, JSON.stringify({ savedAt: Date.now(), files }));
+      await rename(`${file}.tmp`, file);
+    } catch (e: unknown) {
+      this.opts.logger.warning(`cannot save watch state ${file}: ${describeError(e)}`);
+    }
+  }
+
+  private remember(abs: string, st: Stats): void {
+    this.known.set(abs, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, kind: kindOf(st), gen: this.gen });
+  }
+
+  private push(n: Notice): void {
+    this.counts.announced++;
+    this.out.push({ notice: n });
+  }
+
+  private fileOpNotice(abs: string, fileOp: Notice['fileOp'], st?: Stats): Notice {
+    const n: Notice = { pubTime: stamp(Date.now()), baseUrl: this.opts.baseUrl, relPath: relPathOf(abs, this.opts.baseDir), fileOp };
+    if (this.opts.source) n.source = this.opts.source;
+    if (st) n.mode = (st.mode & 0o7777).toString(8);
+    return n;
+  }
+
+  private emitDir(abs: string, st: Stats): void {
+    if (!st.isDirectory() || !this.events.has('mkdir')) return;
+    const n = this.fileOpNotice(abs, { directory: '' }, st);
+    n.contentType = 'text/directory';
+    this.push(n);
+  }
+
+  /** Moves what is ready from pending/removals to the output. */
+  private async flush(): Promise<void> {
+    const now = Date.now();
+    const ageMin = (this.opts.fileAgeMin ?? 0) * 1000;
+    const ready: [string, Pending][] = [];
+    for (const [abs, p] of this.pending) if (now - p.lastEvent >= this.settleMs) ready.push([abs, p]);
+    for (const [abs, p] of ready) {
+      let st: Stats;
+      try {
+        st = await lstat(abs);
+      } catch {
+        this.pending.delete(abs); // gone before it settled: nothing to announce
+        continue;
+      }
+      if (!st.isSymbolicLink() && now - st.mtimeMs < ageMin) continue; // still too young (fileAgeMin)
+      if (this.pending.get(abs) !== p) continue; // a new event arrived meanwhile
+      this.pending.delete(abs);
+      await this.announce(abs, st, p);
+    }
+    for (const [abs, r] of this.removals) {
+      if (now - r.at < this.renameWindow) continue;
+      this.removals.delete(abs);
+      if (r.dir ? !this.events.has('rmdir') : !this.events.has('delete')) continue;
+      this.push(this.fileOpNotice(abs, r.dir ? { directory: '', remove: '' } : { remove: '' }));
+    }
+  }
+
+  private async announce(abs: string, st: Stats, p: Pending): Promise<void> {
+    const k = this.known.get(abs);
+    const same = k && k.ino === st.ino && k.size === st.size && k.mtimeMs === st.mtimeMs;
+    const dupOfScan = this.scanAnnounced.delete(abs);
+    if (!this.opts.forcePolling && same && (!p.created || dupOfScan)) {
+      return; // a repeated change event, or chokidar's late add of a file the new-directory scan announced
+    }
+    if (this.scanned.delete(abs)) this.scanAnnounced.add(abs);
+    if (!this.opts.forcePolling) this.remember(abs, st);
+    let oldRel: string | undefined;
+    for (const [old, r] of this.removals) {
+      if (!r.dir && r.ino === st.ino) {
+        this.removals.delete(old);
+        oldRel = relPathOf(old, this.opts.baseDir);
+        break;
+      }
+    }
+    const kind = st.isSymbolicLink() ? 'link' : p.created ? 'create' : 'modify';
+    if (!oldRel && !this.events.has(kind)) return;
+    try {
+      const n = await noticeOfPath(this.opts, abs, st);
+      if (oldRel !== undefined) {
+        n.fileOp = { ...(n.fileOp ?? {}), rename: oldRel };
+        this.counts.renames++;
+      }
+      this.push(n);
+    } catch (e: unknown) {
+      this.opts.logger.warning(`cannot announce ${abs}: ${describeError(e)}`);
+    }
+  }
+
+  async gather(max: number, signal: AbortSignal): Promise<WorkItem[]> {
+    if (this.opts.stateDir && Date.now() >= this.nextSave) {
+      this.nextSave = Date.now() + (this.opts.saveEveryMs ?? 60_000);
+      await this.saveKnown();
+    }
+    if (!this.out.length) await this.flush();
+    if (!this.out.length && !signal.aborted) {
+      // nothing ready: wait a little for events so the engine does not spin
+      await new Promise((r) => setTimeout(r, Math.min(200, this.settleMs)));
+      await this.flush();
+    }
+    return this.out.splice(0, max);
+  }
+
+  /** Items still waiting (pending quiet time, rename window, or not yet gathered). */
+  backlog(): number {
+    return this.pending.size + this.removals.size + this.out.length;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.scanning;
+    await this.fsw?.close();
+    await this.saveKnown();
+  }
+
+  metrics(): Record<string, number> {
+    return { ...this.counts, watched: this.known.size, pending: this.pending.size };
+  }
+}

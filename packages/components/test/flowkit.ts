@@ -1,0 +1,112 @@
+// Helpers of the consuming-component integration tests: sample notices, publishing, tree sums, metrics, waiting.
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import amqp from 'amqplib';
+import { encode, timestampFromMs, nowTimestamp, type Notice } from '@sarra/message';
+
+export { SAMPLE } from '@sarra/testkit/sample';
+
+/** Every regular file under `dir` (relative paths, sorted). */
+export async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) out.push(relative(dir, p));
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
+
+/** M(dir) of ACCEPTANCE.md: relative path -> sha512 (hex) of every file under `dir`. */
+export async function treeSums(dir: string, filter: (rel: string) => boolean = () => true): Promise<Map<string, string>> {
+  const m = new Map<string, string>();
+  for (const rel of await listFiles(dir)) {
+    if (!filter(rel)) continue;
+    m.set(rel, createHash('sha512').update(await readFile(join(dir, rel))).digest('hex'));
+  }
+  return m;
+}
+
+/** v03 notices (sha512, size, mtime) for every file under `root` that `filter` keeps, announced at `baseUrl`. */
+export async function noticesFor(root: string, baseUrl: string, filter: (rel: string) => boolean = () => true): Promise<Notice[]> {
+  const out: Notice[] = [];
+  for (const rel of await listFiles(root)) {
+    if (!filter(rel)) continue;
+    const p = join(root, rel);
+    const [data, st] = [await readFile(p), await stat(p)];
+    out.push({
+      pubTime: nowTimestamp(),
+      baseUrl,
+      relPath: `/${rel}`,
+      identity: { method: 'sha512', value: createHash('sha512').update(data).digest('base64') },
+      size: data.length,
+      mtime: timestampFromMs(st.mtimeMs),
+      atime: timestampFromMs(st.atimeMs),
+      mode: '644',
+    });
+  }
+  return out;
+}
+
+/** Publishes notices (v03 by default) or raw bodies to `exchange` with confirms; declares the exchange. */
+export async function publish(url: string, exchange: string, items: (Notice | { raw: Buffer; routingKey: string; contentType?: string })[]): Promise<void> {
+  const conn = await amqp.connect(url);
+  conn.on('error', () => {});
+  try {
+    const ch = await conn.createConfirmChannel();
+    await ch.assertExchange(exchange, 'topic', { durable: true });
+    for (const it of items) {
+      if (Buffer.isBuffer(it.raw)) {
+        const r = it as { raw: Buffer; routingKey: string; contentType?: string };
+        ch.publish(exchange, r.routingKey, r.raw, { persistent: true, contentType: r.contentType });
+      } else {
+        const w = encode(it as Notice, 'v03');
+        ch.publish(exchange, w.routingKey, w.body, { persistent: true, contentType: w.contentType, headers: w.headers });
+      }
+    }
+    await ch.waitForConfirms();
+  } finally {
+    await conn.close();
+  }
+}
+
+/** Declares topic exchanges (durable). */
+export async function declareExchanges(url: string, names: string[]): Promise<void> {
+  const conn = await amqp.connect(url);
+  conn.on('error', () => {});
+  try {
+    const ch = await conn.createChannel();
+    for (const n of names) await ch.assertExchange(n, 'topic', { durable: true });
+  } finally {
+    await conn.close();
+  }
+}
+
+/** The metrics file of one instance, or undefined while not written yet. */
+export async function readMetrics(cacheDir: string, component: string, config: string, n = 1): Promise<Record<string, Record<string, unknown>> | undefined> {
+  try {
+    return JSON.parse(await readFile(join(cacheDir, 'metrics', `${component}_${config}_${String(n).padStart(2, '0')}.json`), 'utf8')) as Record<string, Record<string, unknown>>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Polls `check` every 200 ms until it returns true; throws with `what` after `ms`. */
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A total counter from a metrics snapshot (0 when missing). */
+export function total(m: Record<string, Record<string, unknown>> | undefined, key: string): number {
+  const v = m?.totals?.[key];
+  return typeof v === 'number' ? v : 0;
+}

@@ -1,0 +1,133 @@
+// credentials.conf: one URL with its (URL-encoded) password per line, plus optional details.
+import { readFile, stat } from 'node:fs/promises';
+import { ConfigError, describeError } from '@sarra/common';
+
+const DEFAULT_PORTS: Record<string, string> = {
+  amqp: '5672', amqps: '5671', mqtt: '1883', mqtts: '8883', sftp: '22', ftp: '21', ftps: '21', http: '80', https: '443',
+};
+
+interface Entry {
+  scheme: string;
+  user: string;
+  host: string;
+  port: string;
+  /** Password exactly as written (still URL-encoded). */
+  password: string;
+  details: Record<string, string>;
+  line: number;
+}
+
+interface Parts {
+  scheme: string;
+  user: string;
+  password: string;
+  host: string;
+  port: string;
+  /** Everything after the authority (path, query). */
+  rest: string;
+}
+
+/** Split a URL without decoding (passwords stay URL-encoded); undefined if it has no authority. */
+function split(url: string): Parts | undefined {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(?:([^:@/]*)(?::([^@/]*))?@)?(\[[^\]]*\]|[^:/?#]*)(?::(\d+))?(.*)$/i.exec(url.trim());
+  if (!m) return undefined;
+  const scheme = m[1]!.toLowerCase();
+  return {
+    scheme,
+    user: m[2] ?? '',
+    password: m[3] ?? '',
+    host: m[4]!.toLowerCase(),
+    port: m[5] ?? DEFAULT_PORTS[scheme] ?? '',
+    rest: m[6] ?? '',
+  };
+}
+
+/** Parse `a=b,passive,bt=xyz` into a details map (flags map to 'true'; `bt` is `bearer_token`). */
+function parseDetails(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of text.split(',')) {
+    const t = item.trim();
+    if (t === '') continue;
+    const eq = t.indexOf('=');
+    let k = eq < 0 ? t : t.slice(0, eq).trim();
+    const v = eq < 0 ? 'true' : t.slice(eq + 1).trim();
+    if (k === 'bt') k = 'bearer_token';
+    out[k] = v;
+  }
+  return out;
+}
+
+/** Secrets from credentials.conf, matched to config URLs by scheme, user, host and port. */
+export class Credentials {
+  private readonly entries: Entry[];
+  /** The file is readable by group or others (lint warns; sr3 does not refuse). */
+  readonly insecure: boolean;
+  /** Path read, if any. */
+  readonly file?: string;
+
+  private constructor(entries: Entry[], file?: string, insecure = false) {
+    this.entries = entries;
+    this.file = file;
+    this.insecure = insecure;
+  }
+
+  /** No credentials at all. */
+  static empty(): Credentials {
+    return new Credentials([]);
+  }
+
+  /** Parse credentials text. Throws ConfigError (file:line) for a line that is not a URL. */
+  static parse(text: string, file = 'credentials.conf', insecure = false): Credentials {
+    const entries: Entry[] = [];
+    text.split(/\r?\n/).forEach((raw, i) => {
+      const t = raw.trim();
+      if (t === '' || t.startsWith('#')) return;
+      const sp = t.search(/\s/);
+      const urlText = sp < 0 ? t : t.slice(0, sp);
+      const p = split(urlText);
+      if (!p || p.host === '') throw new ConfigError(`not a URL (scheme://user:password@host): '${urlText.replace(/:[^:@/]*@/, ':***@')}'`, { file, line: i + 1 });
+      entries.push({ ...p, details: sp < 0 ? {} : parseDetails(t.slice(sp)), line: i + 1 });
+    });
+    return new Credentials(entries, file, insecure);
+  }
+
+  /** Read a credentials file; a missing file gives empty credentials. Other read errors throw ConfigError. */
+  static async load(file: string): Promise<Credentials> {
+    let text: string;
+    let insecure = false;
+    try {
+      text = await readFile(file, 'utf8');
+      insecure = process.platform !== 'win32' && ((await stat(file)).mode & 0o077) !== 0;
+    } catch (e: unknown) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Credentials([], undefined);
+      throw new ConfigError(`cannot read credentials: ${describeError(e)}`, { file, cause: e });
+    }
+    return Credentials.parse(text, file, insecure);
+  }
+
+  /** Number of entries (for diagnostics). */
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /**
+   * Find the entry for a config URL (scheme, user, host and port must match; a missing port is the
+   * scheme's default; a URL without user matches the first entry for that host).
+   * Returns the URL with the password filled in (still URL-encoded) and the entry's details;
+   * a URL that already has a password is returned as is (with the matching entry's details, if any).
+   * undefined when nothing matches and the URL carries no password.
+   */
+  lookup(url: string): { url: string; details: Record<string, string> } | undefined {
+    const p = split(url);
+    if (!p) return undefined;
+    const e = this.entries.find(
+      (c) => c.scheme === p.scheme && c.host === p.host && c.port === p.port && (p.user === '' || c.user === p.user) &&
+        (p.password === '' || c.password === p.password),
+    );
+    if (p.password !== '') return { url, details: { ...(e?.details ?? {}) } };
+    if (!e) return undefined;
+    const m = /^([a-z][a-z0-9+.-]*:\/\/)(?:[^@/]*@)?(.*)$/i.exec(url.trim())!;
+    const auth = `${e.user}${e.password !== '' ? `:${e.password}` : ''}@`;
+    return { url: `${m[1]}${auth}${m[2]}`, details: { ...e.details } };
+  }
+}

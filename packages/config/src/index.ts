@@ -1,0 +1,16 @@
+// Public entry of @sarra/config: the option table, loader, lint, credentials, derivations, expandVars.
+export type { Options, Mask, BindingSpec, Diagnostic, OptionSpec, OptionKind, Origin, Env } from './types.js';
+export { OPTIONS, COMPONENTS, CONSUMERS, PRODUCERS, DIRECTIVES, resolveOption, optionSpec, defaultsFor } from './options.js';
+export { loadConfig, lintConfig, listConfigs, readConfig, configFile, formatDiagnostic, type LoadOptions } from './load.js';
+export { newParseState, parseText, parseLine, type ParseState, type IncludeResolver } from './parse.js';
+export { resolveOptions, checkOptions } from './resolve.js';
+export { Credentials } from './credentials.js';
+export { expandVars, strftime } from './expand.js';
+export { showOptions } from './show.js';
+export { pythonRegex } from './regex.js';
+export {
+  brokerUser, defaultExchange, subscribeExchange, postExchanges, splitIndex, defaultQueueName, bindingKeys, subscribeBindings,
+} from './derive.js';
+export { pluginOption } from './plugin-options.js';
+export { optionReference } from './reference.js';
+export { optionsFromText } from './from-text.js';

@@ -1,0 +1,113 @@
+// Value parsers for each option kind, plus the special sr3/v2 value forms (sum flags, `on` for nodupe_ttl).
+import { parseCount, parseDuration, parseFlag, parseOctal, parseSize } from '@sarra/common';
+import type { OptionKind, OptionSpec, ValueContext } from './types.js';
+
+/** Shorthand to declare one option of the table. */
+export function opt(
+  name: string,
+  kind: OptionKind,
+  dflt: unknown,
+  doc: string,
+  extra: Partial<Omit<OptionSpec, 'name' | 'kind' | 'default' | 'doc'>> = {},
+): OptionSpec {
+  return { name, kind, default: dflt, doc, synonyms: [], ...extra };
+}
+
+/** `None` (any case) resets a value in sr3. */
+export function isNone(v: string): boolean {
+  return v.trim().toLowerCase() === 'none';
+}
+
+/**
+ * Parse a scalar value of a kind. Lists and sets are handled by the parser (they accumulate).
+ * Throws Error with a reason on bad input.
+ */
+export function parseScalar(spec: OptionSpec, value: string, ctx: ValueContext): unknown {
+  if (spec.parse) return spec.parse(value, ctx);
+  switch (spec.kind) {
+    case 'count':
+      return isNone(value) ? 0 : parseCount(value);
+    case 'size':
+      return isNone(value) ? 0 : parseSize(value);
+    case 'duration':
+      return isNone(value) ? 0 : parseDuration(value);
+    case 'flag':
+      return parseFlag(value);
+    case 'float': {
+      if (isNone(value)) return 0;
+      const n = Number(value.trim());
+      if (value.trim() === '' || !Number.isFinite(n)) throw new Error(`not a number: '${value}'`);
+      return n;
+    }
+    case 'octal':
+      return isNone(value) ? 0 : parseOctal(value);
+    case 'url': {
+      if (isNone(value) || value.trim() === '') return undefined;
+      const v = value.trim();
+      if (!/^[a-z][a-z0-9+.-]*:/i.test(v)) throw new Error(`not a URL: '${value}'`);
+      if (!v.includes('${')) {
+        try {
+          new URL(v);
+        } catch {
+          throw new Error(`not a URL: '${value}'`);
+        }
+      }
+      return v;
+    }
+    case 'str': {
+      if (isNone(value)) return undefined;
+      const v = value.trim();
+      if (spec.choices && !spec.choices.includes(v)) {
+        throw new Error(`'${v}' is not one of ${spec.choices.join(', ')}`);
+      }
+      return v;
+    }
+    default:
+      throw new Error(`kind ${spec.kind} is not a scalar`);
+  }
+}
+
+const SUM_FLAGS: Record<string, string> = { d: 'md5', s: 'sha512', n: 'md5name', '0': 'random', r: 'random', a: 'arbitrary' };
+const IDENTITY_METHODS = new Set(['sha512', 'md5', 'md5name', 'random', 'arbitrary', 'none']);
+
+/** identity / v2 `sum`: sr3 names, or v2 flags d s n 0 r a, `z,x` -> `cod,x`. */
+export function parseIdentity(value: string): string {
+  const v = value.trim();
+  if (isNone(v)) return 'none';
+  const one = (m: string): string => {
+    const name = SUM_FLAGS[m] ?? m;
+    if (!IDENTITY_METHODS.has(name)) throw new Error(`unknown identity method '${m}'`);
+    return name;
+  };
+  const cod = /^(cod|z),(.+)$/.exec(v);
+  if (cod) return `cod,${one(cod[2]!.trim())}`;
+  return one(v);
+}
+
+/** nodupe_ttl: a duration, or a flag (`on`/True = 300 s, `off`/False/None = 0). */
+export function parseNodupeTtl(value: string): number {
+  const v = value.trim().toLowerCase();
+  if (v === '' || ['on', 'true', 'yes'].includes(v)) return 300;
+  if (['off', 'false', 'no', 'none'].includes(v)) return 0;
+  return parseDuration(value);
+}
+
+/** strip: a count of leading path elements, or a regex removed from the path. */
+export function parseStrip(value: string): number | string {
+  const v = value.trim();
+  if (isNone(v)) return 0;
+  return /^\d+$/.test(v) ? Number(v) : v;
+}
+
+/** inflight: `.tmp`-style suffix, `.` prefix, `dir/`, `None`, or a number (= fileAgeMin seconds). */
+export function parseInflight(value: string): string | number | undefined {
+  const v = value.trim();
+  if (isNone(v)) return undefined;
+  if (/^\d+(\.\d+)?[smhdw]?$/i.test(v)) return parseDuration(v);
+  return v;
+}
+
+/** Sleep may be negative (-1 = one-shot post). */
+export function parseSleep(value: string): number {
+  return isNone(value) ? 0 : parseDuration(value);
+}

@@ -1,0 +1,72 @@
+// Option table, part 1: broker, exchanges, queues, topics, posting (COMPAT §1 and §3).
+import { opt, parseNodupeTtl } from './option-kinds.js';
+import type { OptionSpec } from './types.js';
+
+export const BROKER_OPTIONS: OptionSpec[] = [
+  opt('broker', 'url', undefined, 'Broker URL to consume from (amqp[s]://user@host[:port]/vhost); mandatory for consumers.'),
+  opt('exchange', 'str', undefined, 'Exchange to bind to; default xpublic for anonymous, else xs_<brokerUser>.'),
+  opt('exchangeSuffix', 'str', undefined, 'Suffix appended to the default exchange: xs_<user>_<suffix>.', {
+    synonyms: ['exchange_suffix'],
+  }),
+  opt('exchangeSplit', 'count', 0, 'Append the two-digit instance number to the subscribe exchange (pairs with post_exchangeSplit).', {
+    synonyms: ['exchange_split'],
+  }),
+  opt('topicPrefix', 'str', 'v03', 'First topic words (protocol version) for bindings: v03 or v02.post.', {
+    synonyms: ['topic_prefix'],
+  }),
+  opt('subtopic', 'list', [], 'AMQP binding pattern after topicPrefix (* one word, # the rest); repeatable; None = no binding.'),
+  opt('topic', 'str', undefined, 'Override the whole binding key.'),
+  opt('topicCopy', 'flag', false, 'Re-publish with the received topic unchanged.'),
+  opt('queueName', 'str', undefined, 'Explicit queue name (must start with q_<brokerUser>).', { synonyms: ['queue_name', 'queue'] }),
+  opt('queueShare', 'str', '${USER}_${HOSTNAME}_${RAND8}', 'Suffix of the derived queue name; decides who shares the queue.'),
+  opt('queueType', 'str', 'classic', 'Queue type to declare: classic or quorum.', { choices: ['classic', 'quorum'] }),
+  opt('queueDeclare', 'flag', true, 'Declare the queue.', { synonyms: ['declare_queue'] }),
+  opt('queueBind', 'flag', true, 'Bind the queue to the exchange.', { synonyms: ['bind_queue'] }),
+  opt('exchangeDeclare', 'flag', true, 'Declare the exchanges.', { synonyms: ['declare_exchange'] }),
+  opt('durable', 'flag', true, 'Declare durable queues.'),
+  opt('auto_delete', 'flag', false, 'Declare auto-delete queues.'),
+  opt('persistent', 'flag', true, 'Publish persistent messages (delivery mode 2).'),
+  opt('expire', 'duration', 300, 'Idle queue lifetime on the broker (x-expires), seconds; RECOMMEND overriding.'),
+  opt('messageAgeMax', 'duration', 0, 'Queue x-message-ttl and client-side reject of older messages (504); 0 = off.', {
+    synonyms: ['message_age_max'],
+  }),
+  opt('prefetch', 'count', 25, 'Unacknowledged messages per consumer (AMQP QoS).'),
+  opt('batch', 'count', 100, 'Maximum messages per pass.'),
+  opt('instances', 'count', 1, 'Processes per configuration, all sharing one queue.', { synonyms: ['instance'] }),
+  opt('amqp_consumer', 'flag', false, 'Use basic_consume instead of polling (sarra-ts always consumes).'),
+
+  opt('post_broker', 'url', undefined, 'Broker URL to publish to.'),
+  opt('post_exchange', 'str', undefined, 'Exchange to publish to; default xs_<post_broker user>[_suffix].'),
+  opt('post_exchangeSuffix', 'str', undefined, 'Suffix of the default post exchange.', { synonyms: ['post_exchange_suffix'] }),
+  opt('post_exchangeSplit', 'count', 0, 'Publish to N exchanges <x>00..<x>N-1, chosen by identity checksum.', {
+    synonyms: ['post_exchange_split'],
+  }),
+  opt('post_topicPrefix', 'str', undefined, 'Topic prefix (format) of outgoing messages; default = topicPrefix.', {
+    synonyms: ['post_topic_prefix'],
+  }),
+  opt('post_topic', 'str', undefined, 'Override the whole publish topic.'),
+  opt('post_format', 'str', undefined, 'Outgoing message format: v02, v03 or wis; default from post_topicPrefix.', {
+    choices: ['v02', 'v03', 'wis'],
+  }),
+  opt('post_baseUrl', 'str', undefined, 'URL prefix subscribers use to fetch what this flow produced.', {
+    synonyms: ['post_base_url', 'post_url'],
+  }),
+  opt('post_baseDir', 'str', undefined, 'Local path prefix removed to form relPath when posting.', {
+    synonyms: ['post_base_dir', 'post_document_root'],
+  }),
+  opt('post_messageAgeMax', 'duration', 0, 'Per-message TTL when publishing; 0 = none.', { synonyms: ['message_ttl'] }),
+  opt('report', 'flag', false, 'Publish report messages (code, message) for each processed file.', { synonyms: ['report_back'] }),
+  opt('report_broker', 'url', undefined, 'Broker for reports; default the subscribe broker.'),
+  opt('report_exchange', 'str', undefined, 'Exchange for reports; default xr_<user> (xreport for feeder/admin).'),
+
+  opt('nodupe_ttl', 'duration', 0, 'Duplicate-suppression window, seconds; `on` = 300; 0 = off.', {
+    synonyms: ['cache', 'caching', 'suppress_duplicates', 'no_duplicates'],
+    componentDefaults: { winnow: 300, poll: 7 * 3600 },
+    parse: parseNodupeTtl,
+  }),
+  opt('nodupe_basis', 'str', 'path', 'Duplicate key basis: path, name or data.', {
+    synonyms: ['cache_basis', 'suppress_duplicates_basis'],
+    choices: ['path', 'name', 'data'],
+  }),
+  opt('nodupe_driver', 'str', 'disk', 'Duplicate cache store: disk (redis not supported in sarra-ts).', { choices: ['disk', 'redis'] }),
+];

@@ -1,0 +1,111 @@
+// Option table, part 2: filtering, destinations, transfers, permissions, timing, sources, watch.
+import { opt, parseIdentity, parseInflight, parseSleep, parseStrip } from './option-kinds.js';
+import type { OptionSpec } from './types.js';
+
+const ALL_FILE_EVENTS = ['create', 'modify', 'delete', 'link', 'mkdir', 'rmdir'];
+
+export const FILE_OPTIONS: OptionSpec[] = [
+  opt('acceptUnmatched', 'flag', true, 'Accept messages that match no accept/reject line.', {
+    synonyms: ['accept_unmatch', 'accept_unmatched'],
+  }),
+  opt('directory', 'str', '.', 'Destination directory for the following accept lines (local for download, remote for send).'),
+  opt('mirror', 'flag', true, 'Keep the relPath directory tree under directory.', { componentDefaults: { subscribe: false } }),
+  opt('strip', 'str', 0, 'Remove N leading path elements, or a leading regex match, from relPath.', { parse: parseStrip }),
+  opt('flatten', 'str', '/', 'Replace / in relPath by this string to make a flat name (/ = off).'),
+  opt('filename', 'str', undefined, 'Sundew-style naming keyword (WHATFN, TIME, DESTFN=...).'),
+  opt('rename', 'str', undefined, 'Explicit new name (or directory when ending with /).'),
+  opt('baseDir', 'str', undefined, 'Local root mapping received paths to local files (${BD}).', {
+    synonyms: ['base_dir', 'basedir', 'document_root'],
+  }),
+  opt('baseUrl_relPath', 'flag', false, 'Prepend the baseUrl path to relPath when placing files.'),
+  opt('download', 'flag', false, 'Transfer the data (download, or send for a sender).', {
+    invertedSynonyms: ['no_download', 'notify_only'],
+    componentDefaults: { subscribe: true, sarra: true, sender: true },
+  }),
+  opt('delete', 'flag', false, 'Delete the source after a successful download.'),
+  opt('discard', 'flag', false, 'Delete the local copy after processing.'),
+  opt('overwrite', 'flag', true, 'Re-download even when an identical local file exists.'),
+  opt('inflight', 'str', undefined, 'Temporary naming while writing: .tmp suffix, . prefix, dir/ subdir, None; a number = fileAgeMin.', {
+    synonyms: ['lock'],
+    parse: parseInflight,
+  }),
+  opt('acceptSizeWrong', 'flag', false, 'Accept a download whose size differs from the message.'),
+  opt('identity', 'str', 'sha512', 'Checksum method: sha512, md5, md5name, cod,<algo>, random, arbitrary, none (v2 sum flags accepted).', {
+    synonyms: ['sum'],
+    componentDefaults: { poll: 'cod,sha512' },
+    parse: parseIdentity,
+  }),
+  opt('fileAgeMin', 'duration', 0, 'Skip files modified less than this many seconds ago.'),
+  opt('fileAgeMax', 'duration', 0, 'Skip files older than this many seconds; 0 = off.', {
+    synonyms: ['file_time_limit'],
+    componentDefaults: { poll: 30 * 86400 },
+  }),
+  opt('fileSizeMax', 'size', 0, 'Skip files bigger than this; 0 = off.'),
+  opt('timeCopy', 'flag', true, 'Carry and apply mtime/atime from messages.', { synonyms: ['preserve_time'] }),
+  opt('permCopy', 'flag', true, 'Carry and apply the file mode from messages.', { synonyms: ['preserve_mode'] }),
+  opt('permDefault', 'octal', 0, 'Mode for written files (0 = umask); poll: minimum mode a file needs to be posted.', {
+    synonyms: ['chmod', 'default_mode'],
+    componentDefaults: { poll: 0o400 },
+  }),
+  opt('permDirDefault', 'octal', 0o775, 'Mode for created directories.', { synonyms: ['chmod_dir'] }),
+  opt('permLog', 'octal', 0o600, 'Mode of log files.', { synonyms: ['chmod_log'] }),
+  opt('varTimeOffset', 'duration', 0, 'Offset added to the clock for ${YYYYMMDD}-style variables, seconds.'),
+
+  opt('attempts', 'count', 3, 'Immediate transfer attempts before queuing for retry.'),
+  opt('retry_ttl', 'duration', undefined, 'Drop retries older than this many seconds; default = expire.'),
+  opt('retry_refilter', 'flag', false, 'Re-run accept/reject on retried messages.'),
+  opt('retryEmptyBeforeExit', 'flag', false, 'Keep a one-shot post alive until its post retries drain.'),
+  opt('housekeeping', 'duration', 300, 'Periodic maintenance interval, seconds.', { synonyms: ['heartbeat'] }),
+  opt('sleep', 'duration', 0.1, 'Pause between passes, seconds (post: -1 = one-shot; watch: scan interval).', {
+    componentDefaults: { post: -1, watch: 5, poll: 300 },
+    parse: parseSleep,
+  }),
+  opt('scheduled_interval', 'duration', 0, 'Run a poll/flow pass every N seconds.'),
+  opt('scheduled_hour', 'list', [], 'Hours (comma-separated) at which to run a pass.'),
+  opt('scheduled_minute', 'list', [], 'Minutes (comma-separated) at which to run a pass.'),
+  opt('scheduled_time', 'list', [], 'Times HH:MM (comma-separated) at which to run a pass.'),
+  opt('timeout', 'duration', 300, 'Per-operation network timeout, seconds.'),
+  opt('messageRateMax', 'float', 0, 'Maximum messages per second (throttle); 0 = off.', { synonyms: ['post_rate_limit'] }),
+  opt('messageRateMin', 'float', 0, 'Alarm when fewer messages per second arrive; 0 = off.'),
+  opt('byteRateMax', 'size', 0, 'Maximum transfer bytes per second; 0 = off.'),
+  opt('messageCountMax', 'count', 0, 'Exit after N messages (debugging); 0 = never.'),
+
+  opt('source', 'str', undefined, 'Source name stamped on posted messages.'),
+  opt('sourceFromExchange', 'flag', false, 'Set message source from the xs_<user> exchange it came from.', {
+    synonyms: ['source_from_exchange'],
+  }),
+  opt('sourceFromMessage', 'flag', false, 'Trust the source field of received messages.'),
+  opt('cluster', 'str', undefined, 'Cluster name stamped as from_cluster.', { synonyms: ['from_cluster'] }),
+  opt('to_clusters', 'str', undefined, 'Routing destinations stamped on posted messages.'),
+  opt('vip', 'list', [], 'Virtual IP(s) whose presence on this node makes it the active one.'),
+  opt('path', 'list', [], 'Poll: remote directories; post/watch: local paths to post.'),
+  opt('sendTo', 'url', undefined, 'Sender destination URL (sftp://, file:, ...).', { synonyms: ['destination'] }),
+  opt('pollUrl', 'url', undefined, 'Poll: URL of the server to list.', { componentSynonyms: { poll: ['destination'] } }),
+
+  opt('inline', 'flag', false, 'Embed file content in the message.'),
+  opt('inlineByteMax', 'size', 4096, 'Largest file embedded, bytes.'),
+  opt('inlineEncoding', 'str', 'guess', 'Encoding of inlined content: guess, text or binary.', { choices: ['guess', 'text', 'binary'] }),
+  opt('inlineOnly', 'flag', false, 'Drop messages whose content could not be inlined.'),
+  opt('fileEvents', 'set', new Set(ALL_FILE_EVENTS), 'Watch events to post: create, modify, delete, link, mkdir, rmdir.', {
+    synonyms: ['events'],
+    universe: ALL_FILE_EVENTS,
+  }),
+  opt('force_polling', 'flag', false, 'Watch: scan directories instead of using inotify.'),
+  opt('follow_symlinks', 'flag', false, 'Watch/post: descend into symlinked directories.'),
+  opt('recursive', 'flag', true, 'Watch/post: descend into subdirectories.'),
+  opt('realpathPost', 'flag', false, 'Post the resolved real path instead of the given one.', { synonyms: ['realpath_post'] }),
+  opt('post_on_start', 'flag', false, 'Watch: post every existing file at start.'),
+  opt('blockSize', 'size', 0, 'Partitioned transfers block size (experimental in sr3); 0 = whole files.', {
+    synonyms: ['blocksize'],
+  }),
+  opt('accelThreshold', 'size', 0, 'Hand files bigger than this to an external binary; 0 = off.', {
+    synonyms: ['accel_threshold'],
+  }),
+  opt('accelWgetCommand', 'str', '/usr/bin/wget %s -O %d', 'Accelerator command for http downloads.', {
+    synonyms: ['accel_wget_command'],
+  }),
+  opt('accelScpCommand', 'str', '/usr/bin/scp %s %d', 'Accelerator command for sftp transfers.', {
+    synonyms: ['accel_scp_command'],
+  }),
+  opt('accelCpCommand', 'str', '/usr/bin/cp %s %d', 'Accelerator command for local copies.', { synonyms: ['accel_cp_command'] }),
+];

@@ -1,0 +1,79 @@
+// From parsed values to typed Options: v2 compatibility moves, derived defaults, whole-config checks.
+import type { Credentials } from './credentials.js';
+import { defaultExchange, brokerUser } from './derive.js';
+import { CONSUMERS, PRODUCERS } from './options.js';
+import type { ParseState } from './parse.js';
+import type { Diagnostic, Options } from './types.js';
+
+/**
+ * Build Options from a parse state. Applies, in order: post/watch/poll `broker`/`exchange` read as the
+ * post side (v2), debug/warn log levels, post_topicPrefix = topicPrefix, post_format from it,
+ * retry_ttl = expire, numeric inflight = fileAgeMin, poll post_baseUrl = pollUrl and legacy
+ * `sleep > 1` = scheduled_interval, the default subscribe exchange.
+ */
+export function resolveOptions(st: ParseState, credentials: Credentials, file?: string): Options {
+  const v: Record<string, unknown> = { ...st.values };
+  const set = (k: string): boolean => k in st.origins;
+  if (PRODUCERS.includes(st.component)) {
+    if (v.broker && !v.post_broker) {
+      v.post_broker = v.broker;
+      v.broker = undefined;
+    }
+    if (set('exchange') && !v.post_exchange) v.post_exchange = v.exchange;
+  }
+  if (v.logLevel === 'warn') v.logLevel = 'warning';
+  if (v.post_topicPrefix === undefined) v.post_topicPrefix = v.topicPrefix;
+  if (v.post_format === undefined) v.post_format = String(v.post_topicPrefix).startsWith('v02') ? 'v02' : 'v03';
+  if (v.retry_ttl === undefined) v.retry_ttl = v.expire;
+  if (typeof v.inflight === 'number' && !set('fileAgeMin')) v.fileAgeMin = v.inflight;
+  if (st.component === 'poll') {
+    if (v.post_baseUrl === undefined) v.post_baseUrl = v.pollUrl;
+    const scheduled = set('scheduled_interval') || (v.scheduled_hour as string[]).length > 0 ||
+      (v.scheduled_minute as string[]).length > 0 || (v.scheduled_time as string[]).length > 0;
+    if (!scheduled && (v.sleep as number) > 1) v.scheduled_interval = v.sleep;
+  }
+  if (!set('exchange') || !v.exchange) {
+    v.exchange = defaultExchange(brokerUser(v.broker as string | undefined), v.exchangeSuffix as string | undefined);
+  }
+  return {
+    ...(v as unknown as Options),
+    component: st.component,
+    config: st.config,
+    file,
+    masks: st.masks,
+    bindings: st.bindings,
+    subtopicNone: st.subtopicNone,
+    declared: st.declared,
+    headers: st.headers,
+    settings: st.settings,
+    unknownOptions: st.unknownOptions,
+    origins: st.origins,
+    credentials,
+  };
+}
+
+/** Whole-configuration checks (no line of their own: reported at the main file, line 0). */
+export function checkOptions(o: Options, file: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const err = (message: string, option: string, severity: 'error' | 'warning' = 'error'): void => {
+    const at = o.origins[option];
+    out.push({ file: at?.file ?? file, line: at?.line ?? 0, message, severity, option, code: 'check' });
+  };
+  if (CONSUMERS.includes(o.component) && !o.broker) err(`broker: missing (mandatory for ${o.component})`, 'broker');
+  if (PRODUCERS.includes(o.component) && !o.post_broker) err(`post_broker: missing (mandatory for ${o.component})`, 'post_broker');
+  if (o.component === 'sender' && !o.sendTo) err('sendTo: missing (mandatory for sender)', 'sendTo');
+  if (o.component === 'poll' && !o.pollUrl) err('pollUrl: missing (mandatory for poll)', 'pollUrl');
+  if (o.component === 'poll' && o.path.length === 0) err('path: no remote directory to poll', 'path', 'warning');
+  for (const b of ['broker', 'post_broker', 'report_broker', 'admin', 'feeder'] as const) {
+    const url = o[b];
+    if (url && !o.credentials.lookup(url)) {
+      err(`${b}: no password for ${url} in credentials.conf`, b, 'warning');
+    }
+  }
+  const name = o.queueName;
+  const user = brokerUser(o.broker);
+  if (name && user && !name.startsWith(`q_${user}`)) {
+    err(`queueName: '${name}' does not start with q_${user} (broker permissions expect it)`, 'queueName', 'warning');
+  }
+  return out;
+}

@@ -1,0 +1,39 @@
+// The filter step of a pass: message age, accept/reject masks, destination, duplicate suppression.
+import type { Options } from '@sarra/config';
+import { msFromTimestamp } from '@sarra/message';
+import { describeError, PermanentError } from '@sarra/common';
+import { applyMasks } from './filter.js';
+import { setDestination } from './destination.js';
+import type { WorkItem } from './types.js';
+
+/** What the filter decided for one item: accepted, or rejected with an sr3 report code and reason. */
+export type Verdict = { accepted: true } | { accepted: false; code: number; reason: string };
+
+/** Decides one item (pure apart from the clock). Sets the destination fields on acceptance. */
+export type AcceptFn = (item: WorkItem, now: number) => Verdict;
+
+/**
+ * The default filter: `messageAgeMax` (504), masks in file order (404 when nothing matches and
+ * `acceptUnmatched` is off), destination from the matching mask (422 when the path would escape).
+ * `destination: false` (flows that write nothing: shovel, winnow) skips the placement.
+ */
+export function defaultAccept(o: Options, opts: { destination?: boolean } = {}): AcceptFn {
+  const placed = opts.destination !== false;
+  return (item, now) => {
+    if (o.messageAgeMax > 0) {
+      let age = 0;
+      try { age = now - msFromTimestamp(item.notice.pubTime); } catch { age = 0; }
+      if (age > o.messageAgeMax * 1000) return { accepted: false, code: 504, reason: `message too old (${Math.round(age / 1000)} s)` };
+    }
+    const m = applyMasks(o, item, now);
+    if (!m.accepted) return { accepted: false, code: 404, reason: 'no match' };
+    if (!placed) return { accepted: true };
+    try {
+      setDestination(o, item, m.mask, m.groups, now);
+    } catch (err: unknown) {
+      const code = err instanceof PermanentError ? err.reportCode : 422;
+      return { accepted: false, code, reason: describeError(err) };
+    }
+    return { accepted: true };
+  };
+}

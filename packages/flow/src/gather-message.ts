@@ -1,0 +1,192 @@
+// Gatherer over a broker queue: queue naming and persistence, bindings, decoding, malformed-message handling.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Logger } from '@sarra/common';
+import { ConfigError, describeError } from '@sarra/common';
+import type { Options } from '@sarra/config';
+import { brokerUser, defaultQueueName, subscribeBindings } from '@sarra/config';
+import { Consumer } from '@sarra/broker';
+import type { Delivery } from '@sarra/broker';
+import { decode, msFromTimestamp } from '@sarra/message';
+import type { FlowMetrics, Gatherer, WorkItem } from './types.js';
+import { abortableSleep } from './retry.js';
+
+/** What a message gatherer needs besides the options. */
+export interface MessageGathererOptions {
+  logger: Logger;
+  /** Instance number: 1 (or 0 in the foreground) is the lead that persists the queue name. */
+  instance: number;
+  /** `~/.cache/sarra/<component>/<config>` */
+  stateDir: string;
+  metrics?: FlowMetrics;
+  signal?: AbortSignal;
+  /** How long one gather waits for the first message, in ms. @default 500 */
+  waitMs?: number;
+  /** Largest body accepted, in bytes. @default 1 MiB */
+  maxBytes?: number;
+}
+
+/** `<component>.<config>.<brokerUser>.qname` in the state dir (sr3 file name). */
+export function queueNameFile(o: Options, stateDir: string): string {
+  return join(stateDir, `${o.component}.${o.config}.${brokerUser(o.broker) ?? 'anonymous'}.qname`);
+}
+
+/**
+ * The queue name: `queueName` if set; else the persisted one; else (lead instance, or nobody wrote it
+ * within a few seconds) a new `defaultQueueName` written to the state dir.
+ */
+export async function resolveQueueName(o: Options, stateDir: string, instance: number, signal?: AbortSignal): Promise<string> {
+  if (o.queueName) return o.queueName;
+  const file = queueNameFile(o, stateDir);
+  const read = async (): Promise<string | undefined> => {
+    try {
+      const t = (await readFile(file, 'utf8')).trim();
+      return t || undefined;
+    } catch { return undefined; }
+  };
+  let name = await read();
+  if (name) return name;
+  if (instance > 1) {
+    for (let i = 0; i < 20 && !name && !signal?.aborted; i++) {
+      await abortableSleep(250, signal);
+      name = await read();
+    }
+    if (name) return name;
+  }
+  name = defaultQueueName(o, randomBytes(4).toString('hex'));
+  await mkdir(stateDir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, name + '\n');
+  await rename(tmp, file);
+  return name!;
+}
+
+/** Source user of `xs_<user>[_suffix]`, for `sourceFromExchange`. */
+export function userFromExchange(exchange: string): string | undefined {
+  const m = /^xs_([^_]+)/.exec(exchange);
+  return m?.[1];
+}
+
+/**
+ * Gathers notices from the configured broker queue. Malformed messages are acked, counted
+ * (`totals.malformed`, `gather.message.rxBadCount`) and logged with their reason here; they never reach the flow.
+ */
+export class MessageGatherer implements Gatherer {
+  readonly name = 'gather.message';
+  private consumer?: Consumer;
+  private queue = '';
+  private readonly counters = { rxByteCount: 0, rxGoodCount: 0, rxBadCount: 0, rxLast: 0, brokerQueuedMessageCount: 0 };
+  private lastDepth = 0;
+
+  constructor(private readonly o: Options, private readonly opts: MessageGathererOptions) {}
+
+  /** The queue consumed (known after start). */
+  get queueName(): string { return this.queue; }
+
+  async start(): Promise<void> {
+    const o = this.o;
+    if (!o.broker) throw new ConfigError('no broker configured', { file: o.file });
+    this.queue = await resolveQueueName(o, this.opts.stateDir, this.opts.instance, this.opts.signal);
+    this.opts.metrics?.setQueue?.(this.queue);
+    const bindings = subscribeBindings(o, this.opts.instance);
+    const url = o.credentials?.lookup(o.broker)?.url ?? o.broker;
+    const prefetch = effectivePrefetch(o);
+    this.consumer = new Consumer({
+      url,
+      logger: this.opts.logger,
+      signal: this.opts.signal,
+      queue: {
+        name: this.queue,
+        durable: o.durable,
+        autoDelete: false,
+        expires: o.expire > 0 ? Math.round(o.expire * 1000) : 0,
+        messageTtl: o.messageAgeMax > 0 ? Math.round(o.messageAgeMax * 1000) : 0,
+      },
+      bindings,
+      prefetch,
+      declareQueue: o.queueDeclare,
+      bind: o.queueBind,
+    });
+    this.opts.logger.info(`consuming queue ${this.queue} (prefetch ${prefetch}) bound to ${bindings.map((b) => `${b.exchange} ${b.key}`).join(', ') || 'nothing'}`);
+    await this.consumer.start();
+  }
+
+  async gather(max: number, _signal: AbortSignal): Promise<WorkItem[]> {
+    const c = this.consumer;
+    if (!c) return [];
+    const deliveries = await c.next(max, this.opts.waitMs ?? 500);
+    const items: WorkItem[] = [];
+    for (const d of deliveries) {
+      const it = this.toItem(d);
+      if (it) items.push(it);
+    }
+    return items;
+  }
+
+  private toItem(d: Delivery): WorkItem | undefined {
+    const c = this.consumer!;
+    this.counters.rxByteCount += d.body.length;
+    this.counters.rxLast = Date.now();
+    try {
+      const dec = decode(
+        { routingKey: d.routingKey, body: d.body, contentType: d.contentType, contentEncoding: d.contentEncoding, headers: d.headers },
+        { maxBytes: this.opts.maxBytes },
+      );
+      const notice = dec.notice;
+      if (this.o.sourceFromExchange) {
+        const user = userFromExchange(d.exchange);
+        if (user) notice.source = user;
+      }
+      this.counters.rxGoodCount++;
+      let pubMs: number | undefined;
+      try { pubMs = msFromTimestamp(notice.pubTime); } catch { pubMs = undefined; }
+      return { notice, topic: dec.topic, exchange: d.exchange, format: dec.format, pubMs, ack: c.ack.bind(c, d) };
+    } catch (err: unknown) {
+      this.counters.rxBadCount++;
+      this.opts.metrics?.inc('totals.malformed');
+      this.opts.logger.warning(`malformed message from ${d.exchange} ${d.routingKey.slice(0, 120)}: ${describeError(err)} (acked, dropped)`);
+      c.ack(d);
+      return undefined;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.close();
+  }
+
+  metrics(): Record<string, number | string | boolean> {
+    const c = this.consumer;
+    const now = Date.now();
+    if (c && now - this.lastDepth > 5000) {
+      this.lastDepth = now;
+      c.queueDepth().then((n) => { if (n !== undefined) this.counters.brokerQueuedMessageCount = n; }, () => {});
+    }
+    return {
+      ...this.counters,
+      connected: c?.connected ?? false,
+      disconnectCount: c?.stats.disconnects ?? 0,
+      disconnectTime: (c?.stats as { disconnectedMs?: number } | undefined)?.disconnectedMs ?? 0,
+    };
+  }
+}
+
+/** Batches a relay keeps in flight (one being gathered, the others awaiting their confirms). */
+export const RELAY_PIPELINE = 4;
+
+/**
+ * The broker prefetch used: `prefetch` when the configuration sets it; for a flow that only relays
+ * notices (no download, no send: shovel, winnow, report) left at sr3's default, enough for
+ * RELAY_PIPELINE batches (capped at 1000), since the deliveries of a batch stay unacked until their
+ * re-publication is confirmed and a prefetch under the batch size would idle the pipeline on every round trip.
+ */
+export function effectivePrefetch(o: Options): number {
+  const set = (o as { origins?: Record<string, unknown> }).origins?.prefetch !== undefined;
+  if (set || o.download || o.sendTo) return Math.max(1, o.prefetch);
+  return Math.max(1, o.prefetch, Math.min(1000, Math.max(1, o.batch) * RELAY_PIPELINE));
+}
+
+/** Contract name: a Gatherer over the configured broker queue. */
+export function messageGatherer(o: Options, opts: MessageGathererOptions): MessageGatherer {
+  return new MessageGatherer(o, opts);
+}

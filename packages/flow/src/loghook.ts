@@ -1,0 +1,123 @@
+// The built-in `log` flow callback: sr3-style per-notice lines chosen by logEvents, and housekeeping summaries.
+import type { Options } from '@sarra/config';
+import { postExchanges, splitIndex } from '@sarra/config';
+import type { Logger } from '@sarra/common';
+import { topicFor } from '@sarra/message';
+import { joinUrl, messageAgeMs } from './filter.js';
+import type { FlowHook, WorkItem, Worklist } from './types.js';
+
+/**
+ * Logs, in sr3's spirit (lines an operator can grep):
+ * - `after_accept`: `accepted: (lag: 0.53) <baseUrl><relPath>` per accepted notice, and
+ *   `rejected: <code> <reason> <url>` per rejection (also when `logReject` or logEvents `reject` is set);
+ * - `after_work`: `downloaded to: <path>` (or `sent to: <sendTo> <path>`), `failed: <code> <reason> <url>`;
+ * - `after_post`: `published: <exchange> <topic> <relPath>`;
+ * - `on_housekeeping`: lag average/maximum, counts since the last housekeeping.
+ * Each rejection is logged once even if it stays in `rejected` across entry points. Duplicates (304) are
+ * logged only with `logDuplicates`.
+ */
+export class LogHook implements FlowHook {
+  readonly name = 'log';
+  private readonly events: Set<string>;
+  private readonly seen = new WeakSet<WorkItem>();
+  private lagTotal = 0;
+  private lagMax = 0;
+  private accepted = 0;
+  private rejectedCount = 0;
+  private worked = 0;
+  private failed = 0;
+  private posted = 0;
+
+  /** @param now clock in ms (tests) */
+  constructor(private readonly o: Options, private readonly log: Logger, private readonly now: () => number = Date.now) {
+    this.events = o.logEvents ?? new Set(['after_accept', 'after_work', 'after_post', 'on_housekeeping']);
+  }
+
+  private has(ev: string): boolean {
+    return this.events.has(ev) || this.events.has('all');
+  }
+
+  private url(it: WorkItem): string {
+    return joinUrl(it.notice.baseUrl, it.notice.relPath);
+  }
+
+  private logRejected(wl: Worklist): void {
+    const show = this.has('after_accept') || this.has('reject') || this.o.logReject;
+    for (const it of wl.rejected) {
+      if (this.seen.has(it)) continue;
+      this.seen.add(it);
+      if (it.reportCode === 304) {
+        if (this.o.logDuplicates) this.log.info(`rejected: 304 ${it.reportMessage ?? 'duplicate'} ${this.url(it)}`);
+        continue;
+      }
+      this.rejectedCount++;
+      if (show) this.log.info(`rejected: ${it.reportCode ?? 404} ${it.reportMessage ?? 'rejected by plugin'} ${this.url(it)}`);
+    }
+  }
+
+  afterAccept(wl: Worklist): void {
+    const now = this.now();
+    for (const it of wl.incoming) {
+      const lag = Math.max(0, (messageAgeMs(it, now) ?? 0) / 1000);
+      this.accepted++;
+      this.lagTotal += lag;
+      if (lag > this.lagMax) this.lagMax = lag;
+      if (this.has('after_accept')) this.log.info(`accepted: (lag: ${lag.toFixed(2)}) ${this.url(it)}`);
+    }
+    this.logRejected(wl);
+  }
+
+  afterWork(wl: Worklist): void {
+    const work = this.o.download ? 'downloaded to:' : this.o.sendTo ? `sent to: ${this.o.sendTo}` : undefined;
+    for (const it of wl.ok) {
+      this.worked++;
+      if (work && this.has('after_work') && it.newFile !== undefined) {
+        this.log.info(`${work} ${it.newDir ?? ''}/${it.newFile}`);
+      }
+    }
+    for (const it of wl.failed) {
+      if (this.seen.has(it)) continue;
+      this.seen.add(it);
+      this.failed++;
+      if (this.has('after_work')) this.log.warning(`failed: ${it.reportCode ?? 499} ${it.reportMessage ?? ''} ${this.url(it)}`);
+    }
+    this.logRejected(wl);
+  }
+
+  afterPost(wl: Worklist): void {
+    for (const it of wl.ok) {
+      this.posted++;
+      if (!this.has('after_post')) continue;
+      const rel = it.newRelPath ?? it.notice.relPath;
+      const ex = this.exchangeOf(it);
+      const topic = this.o.topicCopy && it.topic ? it.topic : topicFor(this.o.post_topicPrefix || this.o.topicPrefix, rel);
+      this.log.info(`published: ${ex} ${topic} ${rel}`);
+    }
+  }
+
+  /** The exchange the poster publishes to (post_exchangeSplit picks by identity, as the poster does). */
+  private exchangeOf(it: WorkItem): string {
+    let list: string[];
+    try {
+      list = postExchanges(this.o);
+    } catch {
+      return this.o.post_exchange ?? '';
+    }
+    if (list.length <= 1) return list[0] ?? '';
+    const id = it.newIdentity ?? it.notice.identity;
+    return list[splitIndex(id?.value ?? '', list.length)] ?? list[0]!;
+  }
+
+  onHousekeeping(): void {
+    if (this.has('on_housekeeping')) {
+      const avg = this.accepted ? this.lagTotal / this.accepted : 0;
+      this.log.info(
+        `housekeeping: accepted ${this.accepted}, rejected ${this.rejectedCount}, worked ${this.worked}, failed ${this.failed}, ` +
+          `posted ${this.posted}; lag average ${avg.toFixed(2)} s, maximum ${this.lagMax.toFixed(2)} s`,
+      );
+    }
+    this.lagTotal = 0;
+    this.lagMax = 0;
+    this.accepted = this.rejectedCount = this.worked = this.failed = this.posted = 0;
+  }
+}

@@ -1,0 +1,214 @@
+// The post step: turns finished items into outgoing notices and publishes them with confirms; failures go to a retry queue.
+import type { Logger } from '@sarra/common';
+import { describeError, PermanentError } from '@sarra/common';
+import type { Options } from '@sarra/config';
+import { postExchanges } from '@sarra/config';
+import type { Format, Notice } from '@sarra/message';
+import { encode, formatFromPrefix, topicFor } from '@sarra/message';
+
+const TOPIC_CACHE_MAX = 10_000;
+import type { PublishOptions } from '@sarra/broker';
+import type { FlowMetrics, PostSink, RetryQueue, WorkItem } from './types.js';
+
+/** What the Poster needs from a broker Publisher (the @sarra/broker Publisher satisfies it). */
+export interface PublisherLike {
+  start(): Promise<void>;
+  publish(exchange: string, routingKey: string, body: Buffer, opts?: PublishOptions): void;
+  /** Rejects when some were not confirmed; a `failed` array (PublishError) names them. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PosterOptions {
+  publisher: PublisherLike;
+  logger: Logger;
+  metrics?: FlowMetrics;
+  /** Post retry queue: holds ready-to-publish items (outgoing notice, topic, exchange, format). */
+  retryQueue?: RetryQueue;
+  /** Close the publisher at close(). @default true */
+  ownsPublisher?: boolean;
+  /** Announce the new location (newBaseUrl/newRelPath: download and send flows); false keeps baseUrl and relPath (shovel). @default true */
+  relocate?: boolean;
+}
+
+/** The outgoing format: post_format if given, else from post_topicPrefix (v02.post -> v02), else v03. */
+export function postFormat(o: Options): Format {
+  const f = o.post_format?.toLowerCase();
+  if (f === 'v02' || f === 'v03') return f;
+  return formatFromPrefix(o.post_topicPrefix || 'v03');
+}
+
+/** Index of the split exchange for a notice: sum of the identity value bytes mod n (relPath when no identity). */
+export function splitIndex(n: Notice, count: number): number {
+  if (count <= 1) return 0;
+  const key = Buffer.from(n.identity?.value ?? n.relPath, 'utf8');
+  let sum = 0;
+  for (const b of key) sum += b;
+  return sum % count;
+}
+
+/** The notice announced downstream for a finished item (working fields never leave the process). */
+export function outgoingNotice(o: Options, item: WorkItem, relocate = true): Notice {
+  const n: Notice = { ...item.notice };
+  const newBase = relocate ? item.newBaseUrl ?? o.post_baseUrl : undefined;
+  if (newBase) n.baseUrl = newBase;
+  if (relocate && item.newRelPath !== undefined) n.relPath = item.newRelPath;
+  if (item.newIdentity) n.identity = item.newIdentity;
+  if (newBase && newBase !== item.notice.baseUrl) delete n.retrievePath;
+  if (o.cluster && !n.from_cluster) n.from_cluster = o.cluster;
+  if (o.component !== 'report') delete n.report;
+  return n;
+}
+
+/**
+ * Publishes each ok item to postExchanges(o) (split by identity when post_exchangeSplit > 1), encoded as
+ * postFormat(o) with topicFor(post_topicPrefix, relPath) (the received topic with topicCopy), and waits for
+ * the confirms of the batch. Unconfirmed ones go to the post retry queue and are re-published by retry().
+ * post() never throws.
+ */
+export class Poster implements PostSink {
+  private readonly exchanges: string[];
+  private readonly format: Format;
+  private readonly prefix: string;
+  private readonly topics = new Map<string, string>();
+
+  constructor(private readonly o: Options, private readonly opts: PosterOptions) {
+    this.exchanges = postExchanges(o);
+    this.format = postFormat(o);
+    this.prefix = o.post_topicPrefix || (this.format === 'v02' ? 'v02.post' : 'v03');
+  }
+
+  /** topicFor(prefix, relPath) depends only on the directory: computed once per directory. */
+  private topicOf(relPath: string): string {
+    const last = relPath.lastIndexOf('/');
+    const dir = last < 0 ? '' : relPath.slice(0, last);
+    let t = this.topics.get(dir);
+    if (t === undefined) {
+      if (this.topics.size >= TOPIC_CACHE_MAX) this.topics.clear();
+      t = topicFor(this.prefix, relPath);
+      this.topics.set(dir, t);
+    }
+    return t;
+  }
+
+  async start(): Promise<void> {
+    await this.opts.retryQueue?.open();
+    await this.opts.publisher.start();
+  }
+
+  /** Turns items into ready-to-publish records (notice, topic, exchange, format). */
+  private prepare(items: WorkItem[]): WorkItem[] {
+    const out: WorkItem[] = [];
+    const relocate = this.opts.relocate !== false;
+    const n = this.exchanges.length;
+    for (const it of items) {
+      const notice = outgoingNotice(this.o, it, relocate);
+      const exchange = n === 1 ? this.exchanges[0]! : this.exchanges[splitIndex(notice, n)]!;
+      const topic = this.o.topicCopy && it.topic ? it.topic : undefined;
+      out.push({ notice, topic, exchange, format: this.format });
+    }
+    return out;
+  }
+
+  async post(items: WorkItem[]): Promise<void> {
+    if (items.length) await this.publish(this.prepare(items), items);
+  }
+
+  /**
+   * A notice that can never be published (HeaderTooLongError from v02 encoding, a message the AMQP
+   * client refuses to encode): counted (post.message.txBadCount, totals.postFailed), logged with the
+   * reason, and dropped, never put in the retry queue. The source item, when known, carries the reason
+   * as its report code/message (reports, afterPost hooks); the engine acks it like every posted item.
+   */
+  private unpublishable(r: WorkItem, err: unknown, source?: WorkItem): void {
+    const m = this.opts.metrics;
+    m?.inc('post.message.txBadCount');
+    m?.inc('totals.postFailed');
+    const code = err instanceof PermanentError && err.reportCode ? err.reportCode : 417;
+    const reason = describeError(err);
+    if (source) {
+      source.reportCode = code;
+      source.reportMessage = `not posted: ${reason}`;
+    }
+    this.opts.logger.error(`not posted (${code}, dropped, never retried): ${r.exchange ?? ''} ${r.notice.relPath}: ${reason}`);
+  }
+
+  /** Publishes prepared records (`sources[i]` is the item `recs[i]` was made from); unconfirmed ones go to the retry queue. */
+  private async publish(recs: WorkItem[], sources?: WorkItem[]): Promise<void> {
+    const pub = this.opts.publisher;
+    const m = this.opts.metrics;
+    const byBody = new Map<Buffer, WorkItem>();
+    const sourceOf = sources ? new Map<WorkItem, WorkItem>() : undefined;
+    let bytes = 0;
+    for (let i = 0; i < recs.length; i++) {
+      const r = recs[i]!;
+      if (sourceOf) sourceOf.set(r, sources![i]!);
+      try {
+        const w = encode(r.notice, r.format ?? this.format, { topicPrefix: this.prefix, topic: r.topic ?? this.topicOf(r.notice.relPath) });
+        r.topic ??= w.routingKey;
+        byBody.set(w.body, r);
+        bytes += w.body.length;
+        pub.publish(r.exchange!, w.routingKey, w.body, {
+          headers: w.headers,
+          contentType: w.contentType,
+          contentEncoding: w.contentEncoding,
+          persistent: this.o.persistent,
+          expiration: this.o.post_messageAgeMax > 0 ? Math.round(this.o.post_messageAgeMax * 1000) : undefined,
+        });
+      } catch (err: unknown) {
+        this.unpublishable(r, err, sourceOf?.get(r));
+      }
+    }
+    let failed: WorkItem[] = [];
+    let dropped = 0;
+    try {
+      await pub.flush();
+    } catch (err: unknown) {
+      const e = err as { failed?: { body: Buffer }[]; unpublishable?: { body: Buffer; error?: string }[] };
+      // refused by the client's encoder: retrying cannot help
+      const never = new Set<WorkItem>();
+      for (const u of e.unpublishable ?? []) {
+        const r = byBody.get(u.body);
+        if (!r) continue;
+        never.add(r);
+        this.unpublishable(r, new PermanentError(u.error ?? 'refused by the AMQP client', { reportCode: 417 }), sourceOf?.get(r));
+      }
+      dropped = never.size;
+      const list = e.failed;
+      failed = (list ? list.map((f) => byBody.get(f.body)).filter((x): x is WorkItem => !!x) : [...byBody.values()]).filter((r) => !never.has(r));
+      if (failed.length) this.opts.logger.warning(`post: ${failed.length} not confirmed, queued for retry: ${describeError(err)}`);
+    }
+    const good = byBody.size - failed.length - dropped;
+    if (m) {
+      m.inc('post.message.txGoodCount', good);
+      m.inc('post.message.txByteCount', bytes);
+      if (good) m.set('post.message.txLast', Date.now());
+      m.inc('totals.posted', good);
+      m.inc('totals.postFailed', failed.length);
+    }
+    if (this.opts.logger.enabled('debug')) for (const r of byBody.values()) this.opts.logger.debug(`published ${r.exchange} ${r.topic} ${r.notice.relPath}`);
+    if (failed.length && this.opts.retryQueue) {
+      await this.opts.retryQueue.put(failed).catch((e: unknown) => this.opts.logger.error(`post retry queue: ${describeError(e)}`));
+    }
+  }
+
+  async retry(max: number): Promise<void> {
+    const q = this.opts.retryQueue;
+    if (!q || q.size() === 0) return;
+    const recs = await q.get(max);
+    if (recs.length) await this.publish(recs);
+  }
+
+  pending(): number {
+    return this.opts.retryQueue?.size() ?? 0;
+  }
+
+  async housekeeping(): Promise<void> {
+    await this.opts.retryQueue?.housekeeping();
+  }
+
+  async close(): Promise<void> {
+    await this.opts.retryQueue?.close();
+    if (this.opts.ownsPublisher !== false) await this.opts.publisher.close();
+  }
+}

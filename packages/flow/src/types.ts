@@ -1,0 +1,127 @@
+// Shapes shared by the flow engine, its built-in hooks and the components.
+import type { Notice, Format, Identity } from '@sarra/message';
+
+/**
+ * One notice moving through a flow pass, with the working fields sr3 keeps beside the body
+ * (`new_*`, report code). Only `notice` is ever published.
+ */
+export interface WorkItem {
+  notice: Notice;
+  /** Routing key it arrived with (full, prefix included), when it came from a broker. */
+  topic?: string;
+  exchange?: string;
+  format?: Format;
+  /** Set by the gatherer; the engine calls it exactly once, after the work is done or safely queued. */
+  ack?: () => void;
+  /** Destination decided at filter time (local dir for downloads, remote dir for senders). */
+  newDir?: string;
+  newFile?: string;
+  /** relPath to announce downstream. */
+  newRelPath?: string;
+  newBaseUrl?: string;
+  /** The destination root the item is confined under (mask directory, expanded); fileOps are checked against it. */
+  destRoot?: string;
+  /** Report code and reason when rejected, failed or done (COMPAT section 5). */
+  reportCode?: number;
+  reportMessage?: string;
+  /** Transfer attempts so far (retry queue). */
+  attempts?: number;
+  /** ms since epoch when first queued for retry. */
+  retrySince?: number;
+  /** pubTime in ms since epoch (set by the gatherer; for lag metrics). */
+  pubMs?: number;
+  /** Identity recomputed during the transfer (cod, or a new checksum); announced downstream instead of the received one. */
+  newIdentity?: Identity;
+  /** Bytes moved by the transfer. */
+  bytes?: number;
+}
+
+/** sr3's worklists: items are moved between lists, never dropped, so each is acked once. */
+export interface Worklist {
+  incoming: WorkItem[];
+  ok: WorkItem[];
+  rejected: WorkItem[];
+  failed: WorkItem[];
+  directories_ok: WorkItem[];
+}
+
+export function newWorklist(incoming: WorkItem[] = []): Worklist {
+  return { incoming, ok: [], rejected: [], failed: [], directories_ok: [] };
+}
+
+/** A source of work items: a broker queue, the file system, or a remote listing. */
+export interface Gatherer {
+  readonly name: string;
+  start(): Promise<void>;
+  /** Up to `max` items; may wait briefly; returns [] when there is nothing. */
+  gather(max: number, signal: AbortSignal): Promise<WorkItem[]>;
+  /** True when the source is exhausted (one-shot post): the flow exits after this pass. */
+  done?(): boolean;
+  stop(): Promise<void>;
+  metrics?(): Record<string, number | string | boolean>;
+}
+
+/**
+ * A flow callback (sr3 FlowCB). Every entry point is optional; they run in load order.
+ * Exceptions are logged and swallowed by the engine.
+ */
+export interface FlowHook {
+  readonly name: string;
+  onStart?(): Promise<void> | void;
+  afterAccept?(wl: Worklist): Promise<void> | void;
+  afterWork?(wl: Worklist): Promise<void> | void;
+  afterPost?(wl: Worklist): Promise<void> | void;
+  onHousekeeping?(): Promise<void> | void;
+  onStop?(): Promise<void> | void;
+  /** Replace the built-in download for one item; resolve true when done. */
+  download?(item: WorkItem): Promise<boolean>;
+  /** Replace the built-in send for one item; resolve true when done. */
+  send?(item: WorkItem): Promise<boolean>;
+  /** Choose the destination file name. */
+  destfn?(item: WorkItem): string | undefined;
+  metricsReport?(): Record<string, unknown>;
+}
+
+/**
+ * The counters the engine feeds (implemented by Metrics). Names are `<section>.<key>`, e.g. `totals.received`,
+ * `gather.message.rxGoodCount`; sections are those of the metrics file (CONTRACTS.md).
+ */
+export interface FlowMetrics {
+  inc(name: string, by?: number): void;
+  set(name: string, value: unknown): void;
+  lag(ms: number): void;
+  rejected(reason: string): void;
+  write(): Promise<void>;
+  /** Starts a new sr3 interval (housekeeping): section counters back to 0, totals kept. */
+  resetInterval?(): void;
+  /** The broker queue shown by `sr status`. */
+  setQueue?(queue: string): void;
+}
+
+/** An on-disk retry queue as the engine uses it (implemented by DiskQueue). */
+export interface RetryQueue {
+  open(): Promise<void>;
+  put(items: WorkItem[]): Promise<void>;
+  get(max: number): Promise<WorkItem[]>;
+  size(): number;
+  housekeeping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Publishes the notices of finished items downstream (implemented by Poster). */
+export interface PostSink {
+  start(): Promise<void>;
+  /** Publishes `items` and waits for confirms; unconfirmed ones are kept for a later retry (never thrown). */
+  post(items: WorkItem[]): Promise<void>;
+  /** Re-publishes kept failures; called when a pass is light and at housekeeping. */
+  retry(max: number): Promise<void>;
+  pending(): number;
+  housekeeping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Publishes report messages for items (implemented by Reporter). */
+export interface ReportSink {
+  report(items: WorkItem[]): Promise<void>;
+  close(): Promise<void>;
+}

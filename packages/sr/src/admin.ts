@@ -1,0 +1,59 @@
+// CLI actions on the broker: declare (setup) and cleanup of the selected configurations.
+import type { Options } from '@sarra/config';
+import { tryLoad } from './configs.js';
+import type { Ctx } from './context.js';
+import { cleanupConfig, declareConfig, eachConfig, subscribeExchangesOf } from './declare.js';
+import { selection } from './lifecycle.js';
+import { statusOf } from './status.js';
+import { declareUsers } from './users.js';
+
+async function loadAll(ctx: Ctx, refs: { component: string; config: string; file?: string }[]): Promise<{ opts: Options[]; failed: number }> {
+  const opts: Options[] = [];
+  let failed = 0;
+  for (const r of refs) {
+    const { options, error } = await tryLoad(r, ctx.env);
+    if (options) opts.push(options);
+    else { failed++; ctx.err(`${r.component}/${r.config}: ${error}`); }
+  }
+  return { opts, failed };
+}
+
+/** `sr declare [--users]`: exchanges, queues and bindings of every selected configuration (idempotent). */
+export async function doDeclare(ctx: Ctx): Promise<number> {
+  let rc = 0;
+  if (ctx.args.users) rc = await declareUsers(ctx);
+  const refs = await selection(ctx);
+  if (!refs) return 1;
+  const { opts, failed } = await loadAll(ctx, refs);
+  const failures = await eachConfig(opts, (o) => declareConfig(o, ctx.out, ctx.env));
+  for (const f of failures) ctx.err(f);
+  return rc || failed || failures.length ? 1 : 0;
+}
+
+/**
+ * `sr cleanup`: deletes each selected configuration's queue, its exchanges (the subscribe exchange only when
+ * no configuration left out of the cleanup uses it) and its state files. Refused while running; more than
+ * one configuration needs --dangerWillRobinson=<count>, as in sr3.
+ */
+export async function doCleanup(ctx: Ctx): Promise<number> {
+  const refs = await selection(ctx);
+  if (!refs) return 1;
+  const danger = Number(ctx.args.dangerWillRobinson);
+  if (refs.length > 1 && danger !== refs.length) {
+    ctx.err(`cleanup of ${refs.length} configurations needs --dangerWillRobinson=${refs.length}`);
+    return 1;
+  }
+  const running = (await statusOf(refs, ctx.env)).filter((s) => s.running > 0 || s.state === 'fore');
+  for (const s of running) ctx.err(`${s.component}/${s.config}: running, stop it before cleanup`);
+  if (running.length) return 1;
+  const { opts, failed } = await loadAll(ctx, refs);
+  // exchanges other configurations still read from must survive
+  const { knownConfigs } = await import('./configs.js');
+  const others = (await knownConfigs(ctx.env)).filter((k) => !refs.some((r) => r.component === k.component && r.config === k.config));
+  const { opts: otherOpts } = await loadAll({ ...ctx, err: () => {} }, others);
+  const usedElsewhere = new Set(otherOpts.flatMap((o) => subscribeExchangesOf(o)));
+  const failures = await eachConfig(opts, (o) =>
+    cleanupConfig(o, ctx.out, { env: ctx.env, ownsSubscribeExchange: !subscribeExchangesOf(o).some((x) => usedElsewhere.has(x)) }));
+  for (const f of failures) ctx.err(f);
+  return failed || failures.length ? 1 : 0;
+}

@@ -1,0 +1,117 @@
+// The `sr` command line (yargs): `sr [options] <action> [component/config ...]`; loaded by the CLI only, never by instances.
+import yargs from 'yargs';
+import { describeError } from '@sarra/common';
+import { COMPONENTS } from '@sarra/config';
+import type { CliArgs, Ctx } from './context.js';
+import type * as Lifecycle from './lifecycle.js';
+import type * as Manage from './manage.js';
+import type * as Admin from './admin.js';
+
+type Action = (ctx: Ctx) => Promise<number>;
+
+/** Each verb loads only its own module, so `sr status` never loads the broker, flow engine or axios. */
+const lifecycle = (): Promise<typeof Lifecycle> => import('./lifecycle.js');
+const manage = (): Promise<typeof Manage> => import('./manage.js');
+const admin = (): Promise<typeof Admin> => import('./admin.js');
+
+/** Every verb of `sr` and what it runs (COMPAT §2). */
+export const ACTIONS: Record<string, Action> = {
+  start: async (c) => (await lifecycle()).doStart(c),
+  stop: async (c) => (await lifecycle()).doStop(c),
+  restart: async (c) => (await lifecycle()).doRestart(c),
+  status: async (c) => (await lifecycle()).doStatus(c),
+  sanity: async (c) => (await lifecycle()).doSanity(c),
+  run: async (c) => (await lifecycle()).doRun(c),
+  foreground: async (c) => (await lifecycle()).doForeground(c),
+  post: async (c) => (await lifecycle()).doPost(c),
+  declare: async (c) => (await admin()).doDeclare(c),
+  setup: async (c) => (await admin()).doDeclare(c),
+  cleanup: async (c) => (await admin()).doCleanup(c),
+  list: async (c) => (await manage()).doList(c),
+  show: async (c) => (await manage()).doShow(c),
+  lint: async (c) => (await manage()).doLint(c),
+  add: async (c) => (await manage()).doAdd(c),
+  remove: async (c) => (await manage()).doRemove(c),
+  edit: async (c) => (await manage()).doEdit(c),
+  enable: async (c) => (await manage()).doEnable(c, true),
+  disable: async (c) => (await manage()).doEnable(c, false),
+  log: async (c) => (await manage()).doLog(c),
+  dump: async (c) => (await manage()).doDump(c),
+  convert: async (c) => (await import('./convert.js')).doConvert(c),
+};
+
+const KNOWN_FLAGS = new Set(['json', 'full', 'users', 'dangerWillRobinson', 'serve', 'config', 'c', 'wololo', 'v2', 'help', 'version', '_', '$0']);
+
+/** Parses argv (without node and script) into CliArgs; unknown `--option value` pairs become config lines. */
+export async function parseArgs(argv: string[]): Promise<CliArgs> {
+  const y = yargs(argv)
+    .scriptName('sr')
+    .usage('$0 [options] <action> [component/config ...]\n\nactions: ' + Object.keys(ACTIONS).join(' '))
+    .option('json', { type: 'boolean', default: false, describe: 'status/show/dump as JSON' })
+    .option('full', { type: 'boolean', default: false, describe: 'status: counters, memory and CPU columns' })
+    .option('users', { type: 'boolean', default: false, describe: 'declare: also users, permissions and their exchanges (admin.conf)' })
+    .option('dangerWillRobinson', { describe: 'confirm a dangerous bulk action (cleanup of N configs: =N)' })
+    .option('serve', { type: 'number', describe: 'status: serve the table on http://127.0.0.1:<port>/' })
+    .option('config', { alias: 'c', type: 'string', describe: 'post: the configuration (post/<name>)' })
+    .option('wololo', { type: 'boolean', default: false, describe: 'convert: overwrite existing files' })
+    .option('v2', { type: 'boolean', default: false, describe: 'convert: the input is a v2 configuration' })
+    .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': false })
+    .strict(false)
+    .help()
+    .version(false);
+  const parsed = await y.parseAsync();
+  const positional = parsed._.map(String);
+  const extraLines: string[] = [];
+  for (const [k, v] of Object.entries(parsed)) {
+    if (!KNOWN_FLAGS.has(k)) extraLines.push(`${k} ${Array.isArray(v) ? v.join(',') : String(v)}`);
+  }
+  return {
+    action: positional[0] ?? '', configs: positional.slice(1),
+    json: !!parsed.json, full: !!parsed.full, users: !!parsed.users,
+    dangerWillRobinson: parsed.dangerWillRobinson as string | number | boolean | undefined,
+    serve: parsed.serve, config: parsed.config, wololo: !!parsed.wololo, v2: !!parsed.v2, extraLines,
+  };
+}
+
+/** v2 style `sr_<component> <action> [config ...]` -> `sr <action> <component>/<config> ...`; options pass through. */
+export function v2Argv(component: string, argv: string[]): string[] {
+  const options: string[] = [];
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    // v2 accepted single-dash long options (-config x); sr wants --config
+    if (/^-[A-Za-z_]{2,}/.test(a)) options.push(`-${a}`);
+    else if (a.startsWith('-')) options.push(a);
+    else words.push(a);
+  }
+  if (component === 'post') return ['post', ...options, ...words];
+  const [action = 'status', ...configs] = words;
+  const cfgs = configs.map((c) => `${component}/${c.replace(/^.*\//, '').replace(/\.conf$/, '')}`);
+  return [...options, action, ...(cfgs.length ? cfgs : action === 'list' ? [] : [`${component}/*`])];
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[], env = process.env): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = await parseArgs(argv);
+  } catch (err: unknown) {
+    process.stderr.write(`sr: ${describeError(err)}\n`);
+    return 2;
+  }
+  const action = ACTIONS[args.action];
+  if (!action) {
+    process.stderr.write(`sr: ${args.action ? `unknown action '${args.action}'` : 'no action given'}; one of: ${Object.keys(ACTIONS).join(' ')}\n` +
+      `components: ${COMPONENTS.join(' ')}\n`);
+    return 2;
+  }
+  // `sr status | head`: a closed pipe ends the command quietly, as in any Unix tool
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); });
+  const ctx: Ctx = { args, env, out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+  try {
+    return await action(ctx);
+  } catch (err: unknown) {
+    ctx.err(`sr ${args.action}: ${describeError(err)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,37 @@
+// Entry of one detached instance process: `node instance.js <component> <config> <N>` (spawned by `sr start`).
+// Kept free of the CLI (no yargs, no YAML, no axios) so an idle instance stays small.
+import { describeError } from '@sarra/common';
+import { removePid, writePid } from './pidfiles.js';
+import { waitAtGate } from './startgate.js';
+
+async function main(): Promise<number> {
+  const [component, config, n] = process.argv.slice(2);
+  const instance = Number(n);
+  if (!component || !config || !Number.isInteger(instance)) {
+    process.stderr.write('usage: instance <component> <config> <instance>\n');
+    return 2;
+  }
+  await writePid(component, config, instance, process.pid);
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  // the flow engine is loaded only after `sr start` has finished spawning the whole batch
+  await waitAtGate();
+  const { runInstance } = await import('@sarra/components');
+  let code: number;
+  try {
+    code = await runInstance({ component, config, instance, foreground: false, signal: abort.signal });
+  } catch (err: unknown) {
+    process.stderr.write(`${new Date().toISOString()} [CRITICAL] ${component}/${config}:${instance} ${describeError(err)}\n`);
+    return 1;
+  }
+  // a clean exit removes the pid file; a crash leaves it so `sr sanity` sees the instance as missing and restarts it
+  if (code === 0) await removePid(component, config, instance, process.pid);
+  return code;
+}
+
+main().then((code) => { process.exitCode = code; }, (err: unknown) => {
+  process.stderr.write(`instance: ${describeError(err)}\n`);
+  process.exitCode = 1;
+});

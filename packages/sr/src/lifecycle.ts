@@ -1,0 +1,166 @@
+// CLI actions that run or inspect instances: start, stop, restart, status, sanity, foreground, post.
+import { COMPONENTS, showOptions, type Options } from '@sarra/config';
+import { configDir, describeError } from '@sarra/common';
+import { knownConfigs, resolveSelection, tryLoad } from './configs.js';
+import type { Ctx } from './context.js';
+import { removePid, writePid } from './pidfiles.js';
+import type { ConfigRef } from './select.js';
+import { statusOf } from './status.js';
+import { sanity, start, stop, strays } from './supervisor.js';
+import { formatStatus } from './table.js';
+import { serveStatus } from './serve.js';
+
+/** Resolves the selection, complaining about patterns that match nothing; exits 1 via the return value when none match. */
+export async function selection(ctx: Ctx): Promise<ConfigRef[] | undefined> {
+  const { selected, unmatched } = await resolveSelection(ctx.args.configs, ctx.env);
+  for (const p of unmatched) ctx.err(`no configuration matches ${p}`);
+  if (unmatched.length && !selected.length) return undefined;
+  return selected;
+}
+
+export async function doStart(ctx: Ctx): Promise<number> {
+  const refs = await selection(ctx);
+  if (!refs) return 1;
+  const res = await start(refs, ctx.env, ctx.out);
+  for (const r of res.refused) {
+    ctx.err(`${r.ref.component}/${r.ref.config}: refused to start, configuration has errors:`);
+    for (const e of r.errors) ctx.err(`  ${e}`);
+  }
+  return res.refused.length ? 1 : 0;
+}
+
+export async function doStop(ctx: Ctx): Promise<number> {
+  const refs = await selection(ctx);
+  if (!refs) return 1;
+  await stop(refs, ctx.env, ctx.out, { foreground: !!ctx.args.dangerWillRobinson });
+  if (ctx.args.configs.length === 0) {
+    // stopping everything also stops strays (instances of removed configurations, lost pid files)
+    const lost = await strays(await knownConfigs(ctx.env), ctx.env);
+    if (lost.length) {
+      const { terminate } = await import('./supervisor.js');
+      await terminate(lost.map((s) => s.pid));
+      ctx.out(`stopped ${lost.length} stray instance(s): ${lost.map((s) => s.pid).join(' ')}`);
+    }
+  }
+  return 0;
+}
+
+export async function doRestart(ctx: Ctx): Promise<number> {
+  const rc = await doStop(ctx);
+  return rc || doStart(ctx);
+}
+
+export async function doStatus(ctx: Ctx): Promise<number> {
+  const refs = await selection(ctx);
+  if (!refs) return 1;
+  if (ctx.args.serve !== undefined) return serveStatus(ctx, refs, ctx.args.serve);
+  const [rows, lost] = await Promise.all([statusOf(refs, ctx.env, Date.now(), ctx.args.full), strays(await knownConfigs(ctx.env), ctx.env)]);
+  if (ctx.args.json) ctx.out(JSON.stringify(rows, null, 2));
+  else ctx.out(formatStatus(rows, { full: ctx.args.full, strays: lost.length }));
+  return 0;
+}
+
+/**
+ * `sr run` (containers): start, then stay in the foreground running `sanity` every 30 s until SIGTERM/SIGINT,
+ * then stop everything. Exit code 1 if some configuration was refused.
+ */
+export async function doRun(ctx: Ctx): Promise<number> {
+  const rc = await doStart(ctx);
+  const refs = await selection(ctx);
+  if (!refs) return 1;
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  while (!abort.signal.aborted) {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 30_000);
+      abort.signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    });
+    if (!abort.signal.aborted) await sanity(refs, await knownConfigs(ctx.env), ctx.env, ctx.out);
+  }
+  await stop(refs, ctx.env, ctx.out);
+  return rc;
+}
+
+export async function doSanity(ctx: Ctx): Promise<number> {
+  const refs = await selection(ctx);
+  if (!refs) return 1;
+  await sanity(refs, await knownConfigs(ctx.env), ctx.env, ctx.out);
+  return 0;
+}
+
+/** Runs instance 0 of one configuration in this process, logging to stderr, until SIGINT/SIGTERM (or done). */
+async function runForeground(ctx: Ctx, ref: ConfigRef, paths?: string[]): Promise<number> {
+  // loaded only here: status, start and stop never pay for the flow engine
+  const { runInstance } = await import('@sarra/components');
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  await writePid(ref.component, ref.config, 0, process.pid, ctx.env);
+  try {
+    // a configuration outside ~/.config/sarra (sr post -c ./x.conf) is named by its path
+    const outside = ref.file !== undefined && !ref.file.startsWith(configDir(ctx.env) + '/');
+    return await runInstance({ component: ref.component, config: outside ? ref.file! : ref.config, instance: 0, foreground: true,
+      env: ctx.env, signal: abort.signal, extraLines: ctx.args.extraLines, ...(paths ? { paths } : {}) });
+  } finally {
+    await removePid(ref.component, ref.config, 0, process.pid, ctx.env);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export async function doForeground(ctx: Ctx): Promise<number> {
+  const refs = await selection(ctx);
+  if (!refs) return 1;
+  if (refs.length !== 1) {
+    ctx.err(`foreground runs exactly one configuration; ${refs.length} selected`);
+    return 1;
+  }
+  return runForeground(ctx, refs[0]!);
+}
+
+/** `sr post -c post/<cfg> [paths...]` (and `sr_post`): one-shot post of the paths, in the foreground. */
+export async function doPost(ctx: Ctx): Promise<number> {
+  const name = ctx.args.config ?? ctx.args.configs[0];
+  if (!name) {
+    ctx.err('usage: sr post -c post/<config> <path> ...');
+    return 1;
+  }
+  const paths = ctx.args.config ? ctx.args.configs : ctx.args.configs.slice(1);
+  let ref: ConfigRef;
+  if (name.endsWith('.conf') && name.includes('/') && !COMPONENTS.includes(name.split('/')[0]!)) {
+    ref = { component: 'post', config: name.replace(/^.*\//, '').replace(/\.conf$/, ''), file: name };
+  } else {
+    const [comp, cfg] = name.includes('/') ? name.replace(/\.conf$/, '').split('/', 2) : ['post', name.replace(/\.conf$/, '')];
+    ref = { component: comp!, config: cfg! };
+  }
+  const { options, error } = await tryLoad(ref, ctx.env);
+  if (!options) {
+    ctx.err(`${ref.component}/${ref.config}: ${error ?? 'cannot load'}`);
+    return 1;
+  }
+  if (!paths.length && !(options as Options).path?.length) {
+    ctx.err('nothing to post: give paths on the command line or `path` lines in the configuration');
+    return 1;
+  }
+  try {
+    return await runForeground(ctx, ref, paths.length ? paths : undefined);
+  } catch (err: unknown) {
+    ctx.err(describeError(err));
+    return 1;
+  }
+}
+
+/** Used by `sr show`: the effective options of each selected configuration. */
+export async function effectiveOptions(ctx: Ctx, refs: ConfigRef[]): Promise<{ ok: Record<string, unknown>[]; failed: number }> {
+  const ok: Record<string, unknown>[] = [];
+  let failed = 0;
+  for (const r of refs) {
+    const { options, error } = await tryLoad(r, ctx.env);
+    if (options) ok.push(showOptions(options));
+    else { failed++; ctx.err(`${r.component}/${r.config}: ${error}`); }
+  }
+  return { ok, failed };
+}

@@ -1,0 +1,160 @@
+// CLI actions on the configuration tree: list, add, remove, edit, enable, disable, log, show, lint, dump.
+import { spawn, spawnSync } from 'node:child_process';
+import { access, copyFile, mkdir, readdir, rm, writeFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { configDir, logDir, stateDir } from '@sarra/common';
+import { COMPONENTS, lintConfig } from '@sarra/config';
+import { knownConfigs } from './configs.js';
+import type { Ctx } from './context.js';
+import { disabledFile, logFile } from './layout.js';
+import { effectiveOptions, selection } from './lifecycle.js';
+import { instanceProcesses } from './processes.js';
+import { statusOf } from './status.js';
+import { strays } from './supervisor.js';
+
+/** The repository's example configurations (`configs/<component>/<name>.conf`). */
+export const EXAMPLES_DIR = fileURLToPath(new URL('../../../configs/', import.meta.url));
+
+async function exists(p: string): Promise<boolean> {
+  return access(p).then(() => true, () => false);
+}
+
+export async function doList(ctx: Ctx): Promise<number> {
+  const what = ctx.args.configs[0];
+  if (what === 'examples') {
+    for (const c of COMPONENTS) {
+      const names = await readdir(join(EXAMPLES_DIR, c)).catch(() => [] as string[]);
+      for (const n of names.filter((x) => x.endsWith('.conf')).sort()) ctx.out(`${c}/${n}`);
+    }
+    return 0;
+  }
+  if (what === 'plugins') {
+    ctx.out('built-in flow callbacks are part of @sarra/flow; user plugins are JS/TS modules named by `callback` lines');
+    return 0;
+  }
+  ctx.out(`User Configurations: (from: ${configDir(ctx.env)} )`);
+  for (const r of await knownConfigs(ctx.env)) ctx.out(`${r.component}/${r.config}.conf`);
+  ctx.out(`logs are in: ${logDir(ctx.env)}`);
+  return 0;
+}
+
+/** `sr add component/name`: copies the example `configs/component/name.conf` into the user tree. */
+export async function doAdd(ctx: Ctx): Promise<number> {
+  if (!ctx.args.configs.length) { ctx.err('usage: sr add <component>/<example>'); return 1; }
+  let rc = 0;
+  for (const spec of ctx.args.configs) {
+    const [comp, name] = spec.replace(/\.conf$/, '').split('/', 2);
+    if (!comp || !name || !COMPONENTS.includes(comp)) { ctx.err(`${spec}: expected <component>/<example>`); rc = 1; continue; }
+    const src = join(EXAMPLES_DIR, comp, `${name}.conf`);
+    const dst = join(configDir(ctx.env), comp, `${name}.conf`);
+    if (!(await exists(src))) { ctx.err(`${spec}: no such example (sr list examples)`); rc = 1; continue; }
+    if (await exists(dst)) { ctx.err(`${spec}: ${dst} already exists`); rc = 1; continue; }
+    await mkdir(join(configDir(ctx.env), comp), { recursive: true });
+    await copyFile(src, dst);
+    ctx.out(`added ${dst}`);
+  }
+  return rc;
+}
+
+export async function doRemove(ctx: Ctx): Promise<number> {
+  if (!ctx.args.configs.length) { ctx.err('usage: sr remove <component>/<config> ...'); return 1; }
+  const refs = await selection(ctx);
+  if (!refs) return 1;
+  let rc = 0;
+  for (const s of await statusOf(refs, ctx.env)) {
+    const name = `${s.component}/${s.config}`;
+    if (s.running > 0 || s.state === 'fore') { ctx.err(`${name}: running, stop it first`); rc = 1; continue; }
+    const ref = refs.find((r) => r.component === s.component && r.config === s.config)!;
+    await unlink(ref.file ?? join(configDir(ctx.env), s.component, `${s.config}.conf`));
+    await rm(stateDir(s.component, s.config, ctx.env), { recursive: true, force: true });
+    ctx.out(`removed ${name}`);
+  }
+  return rc;
+}
+
+export async function doEdit(ctx: Ctx): Promise<number> {
+  const refs = await selection(ctx);
+  if (!refs || refs.length !== 1) { ctx.err('edit takes exactly one configuration'); return 1; }
+  const editor = ctx.env.EDITOR || ctx.env.VISUAL || 'vi';
+  const r = spawnSync(editor, [refs[0]!.file ?? ''], { stdio: 'inherit', shell: false });
+  return r.status ?? 1;
+}
+
+export async function doEnable(ctx: Ctx, enable: boolean): Promise<number> {
+  if (!ctx.args.configs.length) { ctx.err(`usage: sr ${enable ? 'enable' : 'disable'} <component>/<config> ...`); return 1; }
+  const refs = await selection(ctx);
+  if (!refs) return 1;
+  let rc = 0;
+  for (const s of await statusOf(refs, ctx.env)) {
+    const name = `${s.component}/${s.config}`;
+    const marker = disabledFile(s.component, s.config, ctx.env);
+    if (enable) {
+      await rm(marker, { force: true });
+      ctx.out(`${name}: enabled`);
+    } else if (s.running > 0) {
+      ctx.err(`${name}: running, stop it before disabling`);
+      rc = 1;
+    } else {
+      await mkdir(stateDir(s.component, s.config, ctx.env), { recursive: true });
+      await writeFile(marker, '');
+      ctx.out(`${name}: disabled`);
+    }
+  }
+  return rc;
+}
+
+/** `sr log component/config`: tail -f of instance 01's log until interrupted. */
+export async function doLog(ctx: Ctx): Promise<number> {
+  const refs = await selection(ctx);
+  if (!refs || refs.length !== 1) { ctx.err('log takes exactly one configuration'); return 1; }
+  const file = logFile(refs[0]!.component, refs[0]!.config, 1, ctx.env);
+  const child = spawn('tail', ['-n', '40', '-F', file], { stdio: 'inherit' });
+  return new Promise((resolve) => {
+    child.on('error', (err) => { ctx.err(`tail: ${err.message}`); resolve(1); });
+    child.on('exit', (code) => resolve(code ?? 0));
+  });
+}
+
+export async function doShow(ctx: Ctx): Promise<number> {
+  const refs = await selection(ctx);
+  if (!refs) return 1;
+  const { ok, failed } = await effectiveOptions(ctx, refs);
+  if (ctx.args.json) ctx.out(JSON.stringify(ok.length === 1 && ctx.args.configs.length === 1 ? ok[0] : ok, null, 2));
+  else {
+    const yaml = await import('js-yaml');
+    for (const o of ok) ctx.out(yaml.dump(o, { skipInvalid: true, lineWidth: 160, noRefs: true, sortKeys: false }));
+  }
+  return failed ? 1 : 0;
+}
+
+/** `sr lint`: every problem of every (or each named) configuration as `file:line: message`; exit 1 on any error. */
+export async function doLint(ctx: Ctx): Promise<number> {
+  const refs = await selection(ctx);
+  if (!refs) return 1;
+  let errors = 0;
+  for (const r of refs) {
+    const diags = await lintConfig(r.component, r.file ?? r.config, { env: ctx.env });
+    for (const d of diags) {
+      if (d.severity === 'error') errors++;
+      ctx.out(`${d.file}:${d.line}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`);
+    }
+  }
+  if (!errors) ctx.err(`${refs.length} configuration(s) checked, no errors`);
+  return errors ? 1 : 0;
+}
+
+/** `sr dump`: processes, configs and states as one JSON document (for grep and scripts). */
+export async function doDump(ctx: Ctx): Promise<number> {
+  const known = await knownConfigs(ctx.env);
+  const [procs, lost, states] = await Promise.all([instanceProcesses(ctx.env), strays(known, ctx.env), statusOf(known, ctx.env)]);
+  const disabled = await Promise.all(known.map((r) => exists(disabledFile(r.component, r.config, ctx.env))));
+  ctx.out(JSON.stringify({
+    processes: procs.map((p) => ({ pid: p.pid, component: p.component, config: p.config, instance: p.instance, cmdline: p.argv.join(' ') })),
+    strays: lost.map((p) => p.pid),
+    configs: known.map((r, i) => ({ component: r.component, config: r.config, file: r.file, disabled: disabled[i] })),
+    states: states.map((s) => ({ component: s.component, config: s.config, state: s.state, instance_pids: s.pids,
+      expected: s.expected, missing: s.missing, queued: s.queued, retry: s.retry })),
+  }, null, 2));
+  return 0;
+}

@@ -1,0 +1,60 @@
+// Launches one detached instance process (`node instance.js <component> <config> <N>`), output to its log file.
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SarraError, type Env } from '@sarra/common';
+import { logFile } from './layout.js';
+import { writePid } from './pidfiles.js';
+
+/** How to start the instance entry: from TypeScript sources through tsx, or from the build without flags. */
+export function instanceCommand(): { execPath: string; args: string[] } {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    return { execPath: process.execPath, args: ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./instance.ts', here))] };
+  }
+  return { execPath: process.execPath, args: [fileURLToPath(new URL('./instance.js', here))] };
+}
+
+/**
+ * The environment of an instance: the caller's, with libuv's thread pool widened (unless set) because
+ * the default 4 threads serialise the file-system calls of concurrent small-file transfers.
+ * It cannot be set from inside the instance: the pool exists before any of our code runs.
+ */
+function instanceEnv(env: Env): NodeJS.ProcessEnv {
+  return { UV_THREADPOOL_SIZE: '16', ...env } as NodeJS.ProcessEnv;
+}
+
+/**
+ * Spawns instance `n` of a configuration, detached in its own session with stdout/stderr appended to the
+ * instance log. Synchronous on purpose: a batch of spawns is not interleaved with anything the children's
+ * start-up could starve of CPU. The caller writes the pid file (see spawnInstance). Returns the pid.
+ * @throws SarraError ERR_SPAWN when the process could not be created.
+ */
+export function spawnDetached(component: string, config: string, n: number, env: Env = process.env): number {
+  const log = logFile(component, config, n, env);
+  mkdirSync(dirname(log), { recursive: true });
+  const fd = openSync(log, 'a', 0o600);
+  const { execPath, args } = instanceCommand();
+  try {
+    const child = spawn(execPath, [...args, component, config, String(n)], {
+      detached: true, stdio: ['ignore', fd, fd], env: instanceEnv(env),
+    });
+    child.on('error', () => {});
+    child.unref();
+    if (child.pid === undefined) throw new SarraError('ERR_SPAWN', `could not spawn ${execPath}`);
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Spawns instance `n` and writes its pid file at once (so a second `sr start` racing the child's own
+ * start-up sees it). Does not wait for the instance to connect to anything. Returns the pid.
+ */
+export async function spawnInstance(component: string, config: string, n: number, env: Env = process.env): Promise<number> {
+  const pid = spawnDetached(component, config, n, env);
+  await writePid(component, config, n, pid, env);
+  return pid;
+}

@@ -1,0 +1,93 @@
+// Status states and figures derived from fixture pid files and metrics (no processes, fixed clock).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { deriveStatus, DEFAULT_THRESHOLDS, type Observed } from '../src/state.js';
+import { formatStatus } from '../src/table.js';
+import type { InstanceMetrics } from '../src/metrics.js';
+
+const NOW = 1_700_000_000_000;
+
+function metrics(instance: number, data: InstanceMetrics, ageMs = 1000) {
+  return { instance, data, mtimeMs: NOW - ageMs };
+}
+
+function observed(over: Partial<Observed> = {}): Observed {
+  return {
+    component: 'subscribe', config: 'x', expected: 3, disabled: false, housekeeping: 300, thresholds: DEFAULT_THRESHOLDS,
+    pidFiles: [1, 2, 3].map((i) => ({ instance: i, pid: 100 + i, alive: true })),
+    metrics: [], logMtimeMs: NOW - 1000, usage: [], ...over,
+  };
+}
+
+const busy: InstanceMetrics = {
+  flow: { transferRxBytes: 3000, transferRxFiles: 3, last_housekeeping: (NOW - 100_000) / 1000, transferRxLast: NOW - 2000 },
+  'gather.message': { rxByteCount: 1000, rxGoodCount: 50, rxBadCount: 1, brokerQueuedMessageCount: 7, connected: true, rxLast: NOW - 1000 },
+  'post.message': { txByteCount: 500, txGoodCount: 10 },
+  log: { lagMax: 4, lagTotal: 20, lagMessageCount: 10 },
+  retry: { msgs_in_download_retry: 2, msgs_in_post_retry: 1 },
+  totals: { received: 100, accepted: 80, rejected: 15, malformed: 5, duplicates: 3, posted: 40, transferredFiles: 30, transferredBytes: 9000 },
+};
+
+test('all instances alive and active -> run, with summed totals, max queue, lag and retry', () => {
+  const s = deriveStatus(observed({ metrics: [metrics(1, busy), metrics(2, busy)] }), NOW);
+  assert.equal(s.state, 'run');
+  assert.equal(s.running, 3);
+  assert.deepEqual(s.pids, [101, 102, 103]);
+  assert.equal(s.received, 200);
+  assert.equal(s.rejected, 30);
+  assert.equal(s.malformed, 10);
+  assert.equal(s.transferredBytes, 18000);
+  assert.equal(s.posted, 80);
+  assert.equal(s.retry, 6);
+  assert.equal(s.queued, 7);
+  assert.equal(s.lagMax, 4);
+  assert.equal(s.lagAvg, 2);
+  assert.equal(s.rejectPercent, 20);
+  assert.equal(s.last, 1);
+  // 100 s since housekeeping: 2 x 50 msgs / 100 s
+  assert.equal(s.rates.messages, 1);
+  assert.equal(s.rates.rxData, 60);
+});
+
+test('states: part, miss, stop, disa, fore', () => {
+  const alive = (n: number[]) => [1, 2, 3].map((i) => ({ instance: i, pid: 100 + i, alive: n.includes(i) }));
+  assert.equal(deriveStatus(observed({ pidFiles: alive([1, 3]) }), NOW).state, 'part');
+  assert.deepEqual(deriveStatus(observed({ pidFiles: alive([1, 3]) }), NOW).missing, [2]);
+  assert.equal(deriveStatus(observed({ pidFiles: alive([]) }), NOW).state, 'miss');
+  assert.equal(deriveStatus(observed({ pidFiles: [] }), NOW).state, 'stop');
+  assert.equal(deriveStatus(observed({ disabled: true, pidFiles: [] }), NOW).state, 'disa');
+  assert.equal(deriveStatus(observed({ pidFiles: [{ instance: 0, pid: 9, alive: true }] }), NOW).state, 'fore');
+});
+
+test('states: hung, rtry, reje, lag, idle by sr3 thresholds', () => {
+  const stale = observed({ logMtimeMs: NOW - 500_000, metrics: [metrics(1, {}, 500_000)] });
+  assert.equal(deriveStatus(stale, NOW).state, 'hung');
+  assert.equal(deriveStatus(observed({ metrics: [metrics(1, { retry: { msgs_in_download_retry: 1001 } })] }), NOW).state, 'rtry');
+  assert.equal(deriveStatus(observed({ metrics: [metrics(1, { totals: { received: 10, rejected: 9 } })] }), NOW).state, 'reje');
+  assert.equal(deriveStatus(observed({ metrics: [metrics(1, { log: { lagTotal: 310, lagMessageCount: 10 } })] }), NOW).state, 'lag');
+  const idle = metrics(1, { 'gather.message': { rxLast: NOW - 1_000_000 }, instance: { started: NOW - 2_000_000 } });
+  assert.equal(deriveStatus(observed({ metrics: [idle] }), NOW).state, 'idle');
+});
+
+test('metrics files older than 1.5 x housekeeping do not count for rates, retry or queue; totals still count', () => {
+  const old = metrics(1, busy, 451_000);
+  const s = deriveStatus(observed({ metrics: [old], logMtimeMs: NOW }), NOW);
+  assert.equal(s.rates.messages, 0);
+  assert.equal(s.queued, 0);
+  assert.equal(s.retry, 0);
+  assert.equal(s.received, 100);
+});
+
+test('the table has sr3 columns, one line per configuration and footer totals', () => {
+  const s = deriveStatus(observed({ metrics: [metrics(1, busy)] }), NOW);
+  const out = formatStatus([s, deriveStatus(observed({ config: 'y', pidFiles: [] }), NOW)], { strays: 1 });
+  const lines = out.split('\n');
+  for (const col of ['State', 'Run', 'Retry', 'msg', 'data', 'Que', 'LagMax', 'LagAvg', 'Last', '%rej', 'pubsub', 'messages', 'RxData', 'TxData']) {
+    assert.ok(lines[1]!.split(/\s+/).includes(col), col);
+  }
+  assert.match(out, /^subscribe\/x\s+run\s+3\/3\s+3\s+100%/m);
+  assert.match(out, /^subscribe\/y\s+stop\s+0\/3/m);
+  assert.match(out, /Total Running Configs: 1 \( Processes: 3 missing: 0 stray: 1 \)/);
+  const full = formatStatus([s], { full: true });
+  for (const col of ['Msg/scpu', 'Accepted', 'Rejected', 'Malformed', 'rss', 'user', 'system']) assert.ok(full.includes(col), col);
+});

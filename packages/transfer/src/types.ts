@@ -1,0 +1,43 @@
+// The one Transfer interface every data driver (file, http(s), sftp) implements.
+import type { Readable } from 'node:stream';
+
+/** One entry of a remote directory listing. Times in ms since the epoch. */
+export interface RemoteEntry {
+  name: string;
+  size: number;
+  mtime: number;
+  isDir: boolean;
+  isLink?: boolean;
+  mode?: number;
+}
+
+export interface TransferOptions {
+  /** Per-operation network timeout in seconds. @default 300 */
+  timeout?: number;
+  /** Extra per-URL details from credentials.conf (ssh_keyfile, bearer_token, ...). */
+  details?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/**
+ * A connection to one remote (scheme://user@host:port). Paths are remote paths (for http, URL paths).
+ * Errors: TransientError (retry later: connection refused, 5xx, timeout) or PermanentError
+ * (reportCode 404 etc.: never works for this message).
+ */
+export interface Transfer {
+  readonly scheme: string;
+  /** False once the connection is known to be gone (sftp); the pool then reconnects. Absent = always usable. */
+  readonly alive?: boolean;
+  /** Open a stream of the remote file, from byte `offset`. */
+  getStream(path: string, opts?: { offset?: number; signal?: AbortSignal }): Promise<Readable>;
+  /** Write a stream to the remote path (creating or truncating it). */
+  putStream(path: string, data: Readable, opts?: { signal?: AbortSignal }): Promise<void>;
+  stat(path: string): Promise<RemoteEntry | undefined>;
+  list(dir: string): Promise<RemoteEntry[]>;
+  mkdirp(dir: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  remove(path: string): Promise<void>;
+  rmdir(path: string): Promise<void>;
+  symlink(target: string, path: string): Promise<void>;
+  close(): Promise<void>;
+}
