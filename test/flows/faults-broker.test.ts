@@ -6,12 +6,21 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { closeAllConnections } from '@sarra/testkit/rabbit';
 import { midflowChecks, runDisturbed, type MidflowRun } from './lib/midflow.js';
+import { until } from './lib/drain.js';
+
+/** The daemons that consume (sarra, two subscribers, the sender): each holds one consumer connection. */
+const CONSUMERS = 4;
 
 describe('check 9: broker connections cut three times mid-flow', { timeout: 400_000 }, () => {
   let run: MidflowRun;
   const closed: number[] = [];
   before(async () => {
-    run = await runDisturbed('broker', async (p) => { closed.push(await closeAllConnections(p.vh.vhost)); });
+    run = await runDisturbed('broker', async (p) => {
+      // cut only once every consumer is connected again, so each daemon sees all three cuts
+      await until(p, `${CONSUMERS} consumer connections`, async () => (await p.vh.mgmt.connections(p.vh.vhost))
+        .filter((c) => c.client_properties?.connection_name?.startsWith('sarra-ts consumer')).length >= CONSUMERS, 60_000, 250);
+      closed.push(await closeAllConnections(p.vh.vhost));
+    });
   });
   after(async () => { await run?.announced.close(); await run?.p.cleanup(); });
 

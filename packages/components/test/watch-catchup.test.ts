@@ -2,7 +2,7 @@
 // just before them) is announced exactly once per file, and a restarted watch catches up on files written while stopped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, mkdir, rm, writeFile, appendFile, utimes } from 'node:fs/promises';
+import { cp, mkdtemp, mkdir, rm, writeFile, appendFile, utimes, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@sarra/common';
@@ -72,6 +72,29 @@ test('watch (chokidar): files already in a directory when its addDir arrives are
     w.onEvent('change', join(d, '.race/sub/a.txt'));
     ns = await collect(w, (all) => all.length >= 1, 4000);
     assert.deepEqual(ns.map(show), ['file .race/sub/a.txt']);
+  } finally {
+    await w.stop();
+    await rm(d, { recursive: true, force: true });
+  }
+});
+
+test('watch (chokidar): a file renamed into a new directory after its first listing is still announced (second listing)', async () => {
+  // As a subscriber does: mkdir -p, write x.tmp, rename to x. When the rename lands after our listing of the new
+  // directory but before chokidar watches it, nobody reports it; `.race/` (never watched) makes that window certain.
+  const d = await mkdtemp(join(tmpdir(), 'watch-rescan-'));
+  const w = watcher(d);
+  try {
+    await w.start();
+    await mkdir(join(d, '.race/new'), { recursive: true });
+    w.onEvent('addDir', join(d, '.race/new'));
+    let ns = await collect(w, (all) => all.length >= 1, 4000, 300);
+    assert.deepEqual(ns.map((n) => n.relPath), ['.race/new']);
+    await writeFile(join(d, '.race/new/x.tmp'), 'late');
+    await rename(join(d, '.race/new/x.tmp'), join(d, '.race/new/x'));
+    ns = await collect(w, (all) => all.length >= 1, 8000);
+    assert.deepEqual(ns.map((n) => `${n.relPath} ${n.size}`), ['.race/new/x 4']);
+    ns = await collect(w, () => false, 6000, 300);
+    assert.deepEqual(ns.map((n) => n.relPath), [], 'the later listings announce nothing twice');
   } finally {
     await w.stop();
     await rm(d, { recursive: true, force: true });

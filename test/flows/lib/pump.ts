@@ -111,11 +111,12 @@ export async function pump(opts: PumpOptions): Promise<Pump> {
     p.vh = await withVhost(`flow-${opts.name}`);
     cleanups.push(() => p.vh.cleanup());
     p.home = await tempHome(`sarra-flow-${opts.name}-`);
-    cleanups.push(() => p.home.cleanup());
+    const kept = { home: () => p.home.cleanup(), work: () => rm(p.work, { recursive: true, force: true }) };
+    cleanups.push(kept.home);
     // the CLI and its instances run the TypeScript sources under test, never a stale dist/
     p.home.env.SARRA_FROM_SOURCE = '1';
     p.work = await mkdtemp(join(tmpdir(), `sarra-flow-${opts.name}-work-`));
-    cleanups.push(() => rm(p.work, { recursive: true, force: true }));
+    cleanups.push(kept.work);
     p.broker = `amqp://guest@127.0.0.1:5672/${p.vh.vhost}`;
     p.src = join(p.work, 'src');
     p.docroot = join(p.work, 'docroot');
@@ -193,6 +194,12 @@ export async function pump(opts: PumpOptions): Promise<Pump> {
     };
     p.cleanup = async () => {
       await p.stopAll().catch(() => undefined);
+      // SARRA_FLOW_KEEP=1 keeps the trees, configurations and logs of the run for a post-mortem
+      if (process.env.SARRA_FLOW_KEEP) {
+        console.log(`# kept: work ${p.work}, HOME ${p.home.home}`);
+        cleanups.splice(cleanups.indexOf(kept.home), 1);
+        cleanups.splice(cleanups.indexOf(kept.work), 1);
+      }
       for (const c of cleanups.reverse()) await c().catch(() => undefined);
     };
     const texts = topologyConfigs(p);

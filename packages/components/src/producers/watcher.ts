@@ -47,6 +47,9 @@ export function isInflightName(name: string): boolean {
   return name.startsWith('.') || name.endsWith('.tmp');
 }
 
+/** When a new directory is listed again after its first listing, ms (see Watcher.rescanNewDirs). */
+const RESCAN_MS = [1000, 5000];
+
 interface Pending { lastEvent: number; created: boolean }
 interface Removal { at: number; ino?: number; dir: boolean }
 
@@ -60,7 +63,8 @@ export class Watcher implements Gatherer {
   private readonly known = new Map<string, Known>();
   private readonly pending = new Map<string, Pending>();
   private readonly removals = new Map<string, Removal>();
-  private readonly out: WorkItem[] = [];
+  /** Ready notices not yet taken by the engine, with the file each announces (not saved as known: re-announced after a stop). */
+  private readonly out: { item: WorkItem; abs?: string }[] = [];
   private readonly events: Set<string>;
   private fsw?: FSWatcher;
   private timer?: NodeJS.Timeout;
@@ -72,6 +76,8 @@ export class Watcher implements Gatherer {
   private readonly scanned = new Set<string>();
   /** Files announced from that scan: chokidar may still report their `add` (dropped if unchanged). */
   private readonly scanAnnounced = new Set<string>();
+  /** New directories to list again at the due time (ms), and how many listings are left. */
+  private readonly rescans = new Map<string, { due: number; left: number }>();
   /** What the previous run saved (catch-up), loaded at start and dropped after the initial walk. */
   private saved?: Map<string, [number, number]>;
   private nextSave = 0;
@@ -168,7 +174,9 @@ export class Watcher implements Gatherer {
             this.remember(abs, st);
           }
           this.emitDir(abs, st);
-          if (!this.opts.forcePolling && st.isDirectory()) return this.scanNewDir(abs);
+          if (this.opts.forcePolling || !st.isDirectory()) return;
+          this.rescans.set(abs, { due: Date.now() + RESCAN_MS[0]!, left: RESCAN_MS.length });
+          return this.scanNewDir(abs);
         }).catch(() => undefined);
         break;
       case 'unlink':
@@ -177,6 +185,7 @@ export class Watcher implements Gatherer {
         this.known.delete(abs);
         this.scanned.delete(abs);
         this.scanAnnounced.delete(abs);
+        this.rescans.delete(abs);
         const wasPending = this.pending.delete(abs);
         if (wasPending && ino === undefined) break; // created and gone before it was announced
         this.removals.set(abs, { at: now, ino, dir: ev === 'unlinkDir' });
@@ -236,7 +245,10 @@ export class Watcher implements Gatherer {
     const file = this.knownFile;
     if (!file) return;
     const files: Record<string, [number, number]> = {};
-    for (const [abs, k] of this.known) if (k.kind !== 'dir' && !this.pending.has(abs)) files[abs] = [k.size, k.mtimeMs];
+    const untaken = new Set(this.out.map((o) => o.abs));
+    for (const [abs, k] of this.known) {
+      if (k.kind !== 'dir' && !this.pending.has(abs) && !untaken.has(abs)) files[abs] = [k.size, k.mtimeMs];
+    }
     try {
       await mkdir(posix.dirname(file), { recursive: true });
       await writeFile(`${file}.tmp`, JSON.stringify({ savedAt: Date.now(), files }));
@@ -250,9 +262,9 @@ export class Watcher implements Gatherer {
     this.known.set(abs, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, kind: kindOf(st), gen: this.gen });
   }
 
-  private push(n: Notice): void {
+  private push(n: Notice, abs?: string): void {
     this.counts.announced++;
-    this.out.push({ notice: n });
+    this.out.push({ item: { notice: n }, abs });
   }
 
   private fileOpNotice(abs: string, fileOp: Notice['fileOp'], st?: Stats): Notice {
@@ -269,9 +281,23 @@ export class Watcher implements Gatherer {
     this.push(n);
   }
 
+  /**
+   * Lists new directories again (RESCAN_MS after they appeared): a file renamed into a new directory after
+   * its first listing but before chokidar's own watch on it is in place is reported by nobody else.
+   */
+  private async rescanNewDirs(now: number): Promise<void> {
+    for (const [dir, r] of this.rescans) {
+      if (now < r.due) continue;
+      if (--r.left > 0) r.due = now + RESCAN_MS[RESCAN_MS.length - r.left]!;
+      else this.rescans.delete(dir);
+      await this.scanNewDir(dir);
+    }
+  }
+
   /** Moves what is ready from pending/removals to the output. */
   private async flush(): Promise<void> {
     const now = Date.now();
+    if (this.rescans.size) await this.rescanNewDirs(now);
     const ageMin = (this.opts.fileAgeMin ?? 0) * 1000;
     const ready: [string, Pending][] = [];
     for (const [abs, p] of this.pending) if (now - p.lastEvent >= this.settleMs) ready.push([abs, p]);
@@ -321,7 +347,7 @@ export class Watcher implements Gatherer {
         n.fileOp = { ...(n.fileOp ?? {}), rename: oldRel };
         this.counts.renames++;
       }
-      this.push(n);
+      this.push(n, abs);
     } catch (e: unknown) {
       this.opts.logger.warning(`cannot announce ${abs}: ${describeError(e)}`);
     }
@@ -338,7 +364,7 @@ export class Watcher implements Gatherer {
       await new Promise((r) => setTimeout(r, Math.min(200, this.settleMs)));
       await this.flush();
     }
-    return this.out.splice(0, max);
+    return this.out.splice(0, max).map((o) => o.item);
   }
 
   /** Items still waiting (pending quiet time, rename window, or not yet gathered). */
