@@ -2,7 +2,7 @@
 // retry queues survive the restarts (each file announced by sarra exactly once although A and B both post it).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { NODUPE_RESTART, WATCH_NO_CATCHUP } from './lib/bugs.js';
+import { NODUPE_RESTART } from './lib/bugs.js';
 import { midflowChecks, runDisturbed, type MidflowRun } from './lib/midflow.js';
 
 describe('check 10: daemons restarted three times mid-flow', { timeout: 400_000 }, () => {
@@ -24,5 +24,5 @@ describe('check 10: daemons restarted three times mid-flow', { timeout: 400_000 
     assert.equal(counts.size, run.want.length);
   });
 
-  midflowChecks(() => run, WATCH_NO_CATCHUP);
+  midflowChecks(() => run);
 });

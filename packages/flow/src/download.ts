@@ -11,7 +11,7 @@ import { confine } from '@sarra/transfer';
 import type { FlowMetrics, WorkItem } from './types.js';
 import { collectBody, streamToFile } from './download-sink.js';
 import { writeSmallFile } from './download-writer.js';
-import { applyFileOp } from './fileops.js';
+import { applyFileOp, renameInPlace } from './fileops.js';
 import type { WorkFn } from './engine.js';
 
 /** What a downloader needs besides the options. */
@@ -139,6 +139,7 @@ export function makeDownloader(o: Options, ctx: DownloadContext): WorkFn {
       await applyFileOp(o, item);
       return;
     }
+    if (n.fileOp?.rename !== undefined && (await renameInPlace(o, item))) return;
     const final = localPath(o, item);
     const tmp = inflightPath(final, o.inflight);
     if (busy.has(tmp)) throw new TransientError(`${final} is being written by another transfer`);

@@ -49,6 +49,30 @@ async function exists(p: string): Promise<boolean> {
 }
 
 /**
+ * A rename that carries the file (identity or content, as watch announces one): when the old name holds a
+ * file of the announced size it is renamed to the new name and true is returned (nothing to download).
+ * Otherwise a stale old name is removed and false is returned: the caller downloads the new name.
+ */
+export async function renameInPlace(o: Options, item: WorkItem): Promise<boolean> {
+  const old = item.notice.fileOp?.rename;
+  if (typeof old !== 'string') return false;
+  const root = destRootOf(o, item);
+  const here = finalPath(o, item, root);
+  const from = oldPath(o, item, root, old);
+  if (from === here) return false;
+  const st = await lstat(from).catch(() => undefined);
+  if (!st?.isFile()) return false;
+  const size = item.notice.size;
+  if (typeof size === 'number' && st.size !== size) {
+    await rm(from, { force: true }).catch((e: unknown) => { throw wrap(e, 'remove', from); });
+    return false;
+  }
+  await mkdir(dirname(here), { recursive: true, mode: o.permDirDefault || 0o775 });
+  await rename(from, here);
+  return true;
+}
+
+/**
  * Applies `item.notice.fileOp` under the destination root. Every path (the file, a rename's old name,
  * a link's target) is confined: an escape throws PathEscapeError (422). Removing something already
  * gone succeeds (deletes are idempotent across retries).

@@ -140,3 +140,25 @@ test('fileOps: mkdir, link inside, rename, remove; links and renames pointing ou
   await assert.rejects(applyFileOp(o, op('d/evil2', { rename: '../../victim' })), PathEscapeError);
   assert.equal(await readFile(join(dir, 'victim'), 'utf8'), 'v');
 });
+
+test('a rename carrying the file: the old local file is renamed (no transfer); a stale or missing one means a download', async () => {
+  const dl = makeDownloader(opts(), { pool, logger: Logger.silent(), metrics });
+  const out = join(dir, 'out', 'r');
+  await mkdir(out, { recursive: true });
+  // the old name is here with the announced size: renamed, even though the source cannot serve the file
+  await writeFile(join(out, 'old.txt'), data);
+  const gone = item({ relPath: 'r/new.txt', baseUrl: `file://${join(dir, 'nowhere')}/`, fileOp: { rename: 'r/old.txt' } }, { newDir: out, newFile: 'new.txt' });
+  await dl(gone, new AbortController().signal);
+  assert.deepEqual((await readdir(out)).sort(), ['new.txt']);
+  assert.deepEqual(await readFile(join(out, 'new.txt')), data);
+  // the old name holds something else: removed, and the new name is downloaded
+  await mkdir(join(dir, 'src', 'r'), { recursive: true });
+  await writeFile(join(dir, 'src', 'r', 'g.txt'), data);
+  await writeFile(join(out, 'stale.txt'), 'short');
+  await dl(item({ relPath: 'r/g.txt', fileOp: { rename: 'r/stale.txt' } }, { newDir: out, newFile: 'g.txt' }), new AbortController().signal);
+  assert.deepEqual((await readdir(out)).sort(), ['g.txt', 'new.txt']);
+  assert.deepEqual(await readFile(join(out, 'g.txt')), data);
+  // no old name at all: downloaded
+  await dl(item({ relPath: 'a/f.txt', fileOp: { rename: 'r/never.txt' } }, { newDir: out, newFile: 'h.txt' }), new AbortController().signal);
+  assert.deepEqual(await readFile(join(out, 'h.txt')), data);
+});

@@ -8,7 +8,6 @@ import { drain, until } from './drain.js';
 import { inRejectDir, listTree, manifest, manifestDiff, type ManifestEntry } from './manifest.js';
 import { startPump, waitRunning } from './start.js';
 import { tap, type Tap } from './tap.js';
-import { WATCH_MISSES } from './bugs.js';
 
 export const MIDFLOW_CONFIGS = ['post/a', 'post/b', 'sarra/download', 'subscribe/amqp', 'watch/w', 'sender/s', 'subscribe/sftp'];
 
@@ -49,7 +48,7 @@ export async function runDisturbed(name: string, disturb: (p: Pump, i: number) =
 }
 
 /** The assertions shared by checks 9 and 10. */
-export function midflowChecks(get: () => MidflowRun, check4Todo: string = WATCH_MISSES): void {
+export function midflowChecks(get: () => MidflowRun): void {
   test('the posts succeeded and every daemon runs and consumes again', async () => {
     const r = get();
     assert.deepEqual(r.postCodes, [0, 0], 'sr post exit codes');
@@ -69,13 +68,13 @@ export function midflowChecks(get: () => MidflowRun, check4Todo: string = WATCH_
     }
   });
 
-  test('the trees of check 4 are equal: sent == downloaded_by_sub', { todo: check4Todo }, async () => {
+  test('the trees of check 4 are equal: sent == downloaded_by_sub', async () => {
     const r = get();
     const got = await manifest(r.p.sent);
     assert.ok(JSON.stringify(got) === JSON.stringify(r.want), `${r.p.sent}: ${manifestDiff(got, r.want)}`);
   });
 
-  test('the trees of check 4 are equal: downloaded_by_sftp == sent', { todo: check4Todo }, async () => {
+  test('the trees of check 4 are equal: downloaded_by_sftp == sent', async () => {
     const r = get();
     for (const d of [r.p.bySftp]) {
       const got = await manifest(d);
