@@ -16,6 +16,11 @@ export async function resolveSelection(patterns: string[], env: Env = process.en
 }
 
 /** Loaded options, or the error text when the configuration does not load. */
+/** One-shot posts (`post` with sleep <= 0) run in the foreground through `sr post` (instance 0), never as daemons. */
+export function oneShot(o: Options): boolean {
+  return o.component === 'post' && o.sleep <= 0;
+}
+
 export async function tryLoad(ref: ConfigRef, env: Env = process.env): Promise<{ options?: Options; error?: string }> {
   try {
     return { options: await loadConfig(ref.component, ref.file ?? ref.config, { env }) };

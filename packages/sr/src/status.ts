@@ -2,7 +2,7 @@
 import { access, stat } from 'node:fs/promises';
 import type { Env } from '@sarra/common';
 import type { Options } from '@sarra/config';
-import { thresholdsOf, tryLoad } from './configs.js';
+import { oneShot, thresholdsOf, tryLoad } from './configs.js';
 import { disabledFile, logFile } from './layout.js';
 import { readMetrics, type MetricsSample } from './metrics.js';
 import { readPids } from './pidfiles.js';
@@ -25,6 +25,8 @@ export async function observe(ref: ConfigRef, env: Env = process.env, options?: 
     alive: await isInstance(p.pid, ref.component, ref.config, p.instance) })));
   const numbers = new Set<number>(pidEntries.map((p) => p.instance));
   for (let i = 1; i <= expected; i++) numbers.add(i);
+  // a one-shot post counts what its runs (`sr post`, instance 0) announced
+  if (o && oneShot(o)) numbers.add(0);
   const metrics: MetricsSample[] = [];
   let logMtimeMs = 0;
   await Promise.all([...numbers].map(async (n) => {

@@ -2,7 +2,7 @@
 import { access } from 'node:fs/promises';
 import { describeError, type Env } from '@sarra/common';
 import { readConfig, type Options } from '@sarra/config';
-import { thresholdsOf, tryLoad } from './configs.js';
+import { oneShot, thresholdsOf, tryLoad } from './configs.js';
 import { disabledFile } from './layout.js';
 import { readPids, removePid, writePid } from './pidfiles.js';
 import { instanceProcesses, isInstance, type InstanceProcess } from './processes.js';
@@ -31,11 +31,6 @@ async function notRunning(ref: ConfigRef, expected: number, env: Env): Promise<n
   const out: number[] = [];
   for (let i = 1; i <= expected; i++) if (!up.has(i)) out.push(i);
   return out;
-}
-
-/** One-shot posts (`post` with sleep <= 0) run in the foreground through `sr post`, never as daemons. */
-function oneShot(o: Options): boolean {
-  return o.component === 'post' && o.sleep <= 0;
 }
 
 /**

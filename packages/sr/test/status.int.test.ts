@@ -52,4 +52,8 @@ test('received, accepted and transferred counts of a running subscriber reach sr
   assert.equal(rec.transferredBytes, 3 * 'file a\n'.length);
   assert.equal(rec.running, 1);
   assert.equal(rec.state, 'run');
+  // the one-shot post has no daemon: its line shows what its `sr post` run announced (3 files + the directory)
+  const p = (JSON.parse((await runCli(['status', '--json', 'post/p'], h.env)).stdout) as Rec[])[0]!;
+  assert.equal(p.posted, 4, `post/p posted ${p.posted}`);
+  assert.equal(p.running, 0);
 });
