@@ -78,9 +78,7 @@ export const poll: ComponentSpec = {
       passive: vip.length && brokerUrl ? passiveSource(ctx, brokerUrl) : undefined,
       logger,
     });
-    // the poller paces itself by its schedule (a legacy `sleep` was already turned into scheduled_interval):
-    // the engine's idle pause must stay short or a due cycle would wait for it (poll's sleep default is 300 s)
-    o.sleep = Math.min(o.sleep, 1);
+    // the poller paces itself by its schedule (nextWakeMs): the engine's `sleep` back-off does not apply
     return buildProducerFlow(ctx, poller);
   },
 };

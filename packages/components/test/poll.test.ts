@@ -164,3 +164,28 @@ test('poller without the vip: writes the .noVip marker, records what the active 
     await rm(d, { recursive: true, force: true });
   }
 });
+
+test('poller holding the vip: its vip queue is drained as it polls, and the engine is told when the next listing is due', async () => {
+  const d = await mkdtemp(join(tmpdir(), 'vip-active-'));
+  try {
+    let now = T0;
+    const queued = [noticeOfEntry({ baseUrl: 'sftp://u@h/', identity: 'cod,sha512' }, 'sent', { name: 'a', size: 10, mtime: T0 - 1000, isDir: false })];
+    const p = new Poller({
+      pollUrl: 'sftp://u@h/', paths: ['sent'], baseUrl: 'sftp://u@h/', identity: 'cod,sha512',
+      schedule: parseSchedule({ scheduled_interval: 10 }), fileAgeMax: 0,
+      connect: async () => fakeRemote({ 'sent': [{ name: 'b', size: 1, mtime: T0, isDir: false }] }),
+      seen: new SeenCache(join(d, 'seen'), 3600), active: () => true, idleMs: 1, now: () => now, logger: Logger.silent(),
+      passive: { start: async () => {}, stop: async () => {}, next: async () => queued.splice(0) },
+    });
+    await p.start();
+    const ac = new AbortController();
+    assert.equal(p.nextWakeMs(), 0, 'first listing due at once');
+    assert.deepEqual((await p.gather(10, ac.signal)).map((i) => i.notice.relPath), ['sent/b']);
+    assert.equal(queued.length, 0, 'the vip queue was read while active');
+    now += 4000;
+    assert.equal(p.nextWakeMs(), 6000);
+    await p.stop();
+  } finally {
+    await rm(d, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,6 @@
 // Public entry of @sarra/flow: the engine, its parts, the message gatherer, downloads, posting and reports.
 export * from './types.js';
-export { Flow, type FlowParts, type WorkFn, type DupeCheck } from './engine.js';
+export { Flow, type FlowParts, type WorkFn, type DupeCheck, type PacedGatherer } from './engine.js';
 export { defaultAccept, type AcceptFn, type Verdict } from './accept.js';
 export { MessageGatherer, messageGatherer, resolveQueueName, queueNameFile, userFromExchange, type MessageGathererOptions } from './gather-message.js';
 export { makeDownloader, inflightPath, localPath, remotePath, type DownloadContext } from './download.js';

@@ -2,7 +2,7 @@
 // changed remote file; without the vip it stays passive and learns from the active poll's output.
 import { open, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { Gatherer, WorkItem } from '@sarra/flow';
+import type { PacedGatherer, WorkItem } from '@sarra/flow';
 import type { Notice } from '@sarra/message';
 import type { Transfer } from '@sarra/transfer';
 import { describeError, type Logger } from '@sarra/common';
@@ -43,7 +43,7 @@ export interface PollerOptions extends PollNoticeSpec {
 }
 
 /** A daemon gatherer; each gather() returns queued notices or, when a run is due, lists the remote. */
-export class Poller implements Gatherer {
+export class Poller implements PacedGatherer {
   readonly name = 'gather.poll';
   private readonly out: WorkItem[] = [];
   private lastRun?: number;
@@ -74,25 +74,14 @@ export class Poller implements Gatherer {
     await this.setVipState(active);
     const idle = this.opts.idleMs ?? 1000;
     if (!active) {
-      if (this.opts.passive) {
-        // drain what the active poll published during this call (returning [] makes the engine pause)
-        const end = Date.now() + idle;
-        let seen = 0;
-        while (!signal.aborted) {
-          const ns = await this.opts.passive.next(Math.max(max, 100), Math.max(1, end - Date.now()));
-          for (const n of ns) this.opts.seen.checkAndRecord(seenKey(n), this.now());
-          seen += ns.length;
-          if (!ns.length || Date.now() >= end) break;
-        }
-        this.counts.passiveSeen += seen;
-        if (seen) await this.opts.seen.save();
-      } else {
-        await sleep(idle, signal);
-      }
+      // drain what the active poll published during this call (returning [] makes the engine pause)
+      if (this.opts.passive) await this.drainPassive(max, idle, signal);
+      else await sleep(idle, signal);
       return [];
     }
-    const due = nextRun(this.opts.schedule, this.lastRun, this.now());
-    const wait = due - this.now();
+    // the vip holder's own output reaches its vip queue too: keep it drained (and the cache warm)
+    if (this.opts.passive) await this.drainPassive(max, 0, signal);
+    const wait = this.untilDue();
     if (wait > 0) {
       await sleep(Math.min(wait, idle), signal);
       return [];
@@ -100,6 +89,33 @@ export class Poller implements Gatherer {
     this.lastRun = this.now();
     await this.cycle(signal);
     return this.out.splice(0, max);
+  }
+
+  /** ms until the next listing is due (0 = now). */
+  private untilDue(): number {
+    return Math.max(0, nextRun(this.opts.schedule, this.lastRun, this.now()) - this.now());
+  }
+
+  /**
+   * The engine's pause when a pass found nothing: the poll paces itself inside gather() (by its schedule,
+   * or by waiting on the active poll's output), so the engine need not add its `sleep` back-off.
+   */
+  nextWakeMs(): number {
+    return this.opts.active() ? this.untilDue() : 0;
+  }
+
+  /** Records in the cache what the active poll published, for up to `waitMs` (0: only what is already here). */
+  private async drainPassive(max: number, waitMs: number, signal: AbortSignal): Promise<void> {
+    const end = Date.now() + waitMs;
+    let seen = 0;
+    while (!signal.aborted) {
+      const ns = await this.opts.passive!.next(Math.max(max, 100), Math.max(1, end - Date.now()));
+      for (const n of ns) this.opts.seen.checkAndRecord(seenKey(n), this.now());
+      seen += ns.length;
+      if (!ns.length || Date.now() >= end) break;
+    }
+    this.counts.passiveSeen += seen;
+    if (seen) await this.opts.seen.save();
   }
 
   /** One listing pass over every path; exposed for tests and for `sr` one-off runs. */
