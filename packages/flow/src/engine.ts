@@ -19,6 +19,8 @@ export interface DupeCheck {
   record(item: WorkItem, now?: number): void;
   /** Forgets the claim of an item that failed for good, so another copy may pass. */
   release?(item: WorkItem): void;
+  /** True when the work of the same file was recorded as done (a retry of it is not needed). */
+  isRecorded?(item: WorkItem, now?: number): boolean;
   load?(): Promise<void>;
   save?(): Promise<void>;
   onHousekeeping?(): Promise<void> | void;
@@ -168,7 +170,7 @@ export class Flow {
     if (fresh.length + retried.length === 0) return 0;
     const wl = newWorklist();
     this.filter(wl, fresh);
-    wl.incoming.push(...retried);
+    this.filterRetried(wl, retried);
     await this.hooks('afterAccept', wl);
     await this.finishRejected(wl.rejected);
     await this.work(wl, signal);
@@ -239,6 +241,23 @@ export class Flow {
       wl.incoming.push(it);
     }
     this.inc('totals.accepted', accepted);
+  }
+
+  /**
+   * Items back from the retry queue skip the filter, but one whose file was done meanwhile by another copy
+   * (the other source's notice, accepted after a restart forgot this one's claim) is a duplicate: not done twice.
+   */
+  private filterRetried(wl: Worklist, items: WorkItem[]): void {
+    const nd = this.parts.nodupe;
+    const now = Date.now();
+    for (const it of items) {
+      if (nd?.isRecorded?.(it, now)) {
+        it.reportCode = 304;
+        it.reportMessage = 'duplicate (done by another copy while queued for retry)';
+        this.inc('totals.duplicates');
+        wl.rejected.push(it);
+      } else wl.incoming.push(it);
+    }
   }
 
   private async finishRejected(items: WorkItem[]): Promise<void> {

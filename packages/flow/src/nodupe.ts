@@ -162,6 +162,13 @@ export class NoDupe implements FlowHook {
     return false;
   }
 
+  /** True when the same key and path was recorded (work done) within the TTL; claims do not count. */
+  isRecorded(item: WorkItem, now: number = Date.now()): boolean {
+    if (this.ttlMs <= 0) return false;
+    const t = this.entries.get(this.ck(item).ck);
+    return t !== undefined && t + this.ttlMs >= now;
+  }
+
   /** Records the item as done (call only after its work succeeded); appended to the cache file shortly after. */
   record(item: WorkItem, now: number = Date.now()): void {
     if (this.ttlMs <= 0) return;

@@ -291,3 +291,16 @@ test('housekeeping runs every `housekeeping` seconds: hooks, retry consolidation
   assert.ok(hooks >= 2 && retries >= 2 && nodupes >= 2 && resets >= 2, `hooks ${hooks} retry ${retries} nodupe ${nodupes} reset ${resets}`);
   assert.ok(writes >= 2, 'metrics written at housekeeping and at stop');
 });
+
+test('an item back from the retry queue whose file another copy has done meanwhile is a duplicate, not worked again', async () => {
+  const g = new ListGatherer([]);
+  const q = new MemQueue();
+  q.items = ['/r/done', '/r/todo'].map((relPath) => ({ notice: { pubTime: '20240101T000000', baseUrl: 'http://x', relPath }, retrySince: 1 }));
+  const nodupe: DupeCheck = { isDuplicate: () => false, record: () => {}, isRecorded: (it) => it.notice.relPath === '/r/done' };
+  const worked: string[] = [];
+  const poster = new MemPoster();
+  await runUntilDone(opts(), parts(g, { nodupe, poster, workRetry: q, downloader: async (it) => { worked.push(it.notice.relPath); } }));
+  assert.deepEqual(worked, ['/r/todo']);
+  assert.deepEqual(poster.posted, ['/r/todo'], 'announced once: the other copy already announced /r/done');
+  assert.equal(q.size(), 0);
+});

@@ -195,3 +195,14 @@ test('data-basis entries (empty path) survive save and load', async () => {
     await rm(d, { recursive: true, force: true });
   }
 });
+
+test('isRecorded: true only for work recorded as done within the TTL, not for claims', () => {
+  const nd = new NoDupe({ nodupe_ttl: 60, nodupe_basis: 'path' } as unknown as Options, '/nonexistent/cache');
+  const it = (relPath: string): WorkItem => ({ notice: { pubTime: '20240101T000000', baseUrl: 'http://x', relPath, identity: { method: 'sha512', value: 'abc' } } });
+  const a = it('/d/a');
+  assert.equal(nd.isDuplicate(a, 1000), false);
+  assert.equal(nd.isRecorded(it('/d/a'), 1000), false, 'a claim is not a record');
+  nd.record(a, 1000);
+  assert.equal(nd.isRecorded(it('/d/a'), 2000), true);
+  assert.equal(nd.isRecorded(it('/d/a'), 1000 + 61_000), false, 'expired');
+});
