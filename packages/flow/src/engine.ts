@@ -177,7 +177,6 @@ export class Flow {
     const retryFailed = retried.some((it) => wl.failed.includes(it));
     if (retried.length) this.retryBackoff(retryFailed);
     await this.hooks('afterWork', wl);
-    if (p.nodupe) for (const it of wl.ok) p.nodupe.record(it);
     // post + ack of this pass overlap the gather/filter/work of the next ones (up to POST_PIPELINE passes
     // awaiting confirms): the confirm round trip no longer idles the loop. Publishes keep pass order
     // (each post() publishes synchronously before it awaits its confirms).
@@ -199,6 +198,9 @@ export class Flow {
   private async finish(wl: Worklist): Promise<void> {
     try {
       if (wl.ok.length && this.parts.poster) await this.parts.poster.post(wl.ok);
+      // recorded once announced (or safely in the post retry queue): a kill before that must not leave a
+      // file recorded as done but never announced (the redelivered notice would then be suppressed)
+      if (this.parts.nodupe) for (const it of wl.ok) this.parts.nodupe.record(it);
       for (const it of wl.ok) this.ackOnce(it);
       for (const it of wl.directories_ok) this.ackOnce(it);
       await this.hooks('afterPost', wl);
