@@ -185,8 +185,7 @@ export function makeDownloader(o: Options, ctx: DownloadContext): WorkFn {
         } else {
           const t = await ctx.pool.get(n.baseUrl);
           // sizeHint: the http driver reads big bodies on a raw socket with 1 MiB reads (others ignore it)
-          const getOpts: { signal: AbortSignal; sizeHint?: number } = { signal, sizeHint: n.size };
-          const src = await t.getStream(remotePath(n), getOpts);
+          const src = await t.getStream(remotePath(n), { signal, sizeHint: n.size });
           // opened only once the source answered: a refused connection leaves nothing behind
           written = true;
           const method = p.method === 'sha512' || p.method === 'md5' ? p.method : undefined;

@@ -33,8 +33,9 @@ export class LogHook implements FlowHook {
     this.events = o.logEvents ?? new Set(['after_accept', 'after_work', 'after_post', 'on_housekeeping']);
   }
 
-  private has(ev: string): boolean {
-    return this.events.has(ev) || this.events.has('all');
+  /** The event is selected by logEvents and its lines would be written (nothing is formatted for a disabled level). */
+  private has(ev: string, level: 'info' | 'warning' = 'info'): boolean {
+    return (this.events.has(ev) || this.events.has('all')) && this.log.enabled(level);
   }
 
   private url(it: WorkItem): string {
@@ -42,12 +43,12 @@ export class LogHook implements FlowHook {
   }
 
   private logRejected(wl: Worklist): void {
-    const show = this.has('after_accept') || this.has('reject') || this.o.logReject;
+    const show = this.has('after_accept') || this.has('reject') || (!!this.o.logReject && this.log.enabled('info'));
     for (const it of wl.rejected) {
       if (this.seen.has(it)) continue;
       this.seen.add(it);
       if (it.reportCode === 304) {
-        if (this.o.logDuplicates) this.log.info(`rejected: 304 ${it.reportMessage ?? 'duplicate'} ${this.url(it)}`);
+        if (this.o.logDuplicates && this.log.enabled('info')) this.log.info(`rejected: 304 ${it.reportMessage ?? 'duplicate'} ${this.url(it)}`);
         continue;
       }
       this.rejectedCount++;
@@ -57,21 +58,23 @@ export class LogHook implements FlowHook {
 
   afterAccept(wl: Worklist): void {
     const now = this.now();
+    const show = this.has('after_accept');
     for (const it of wl.incoming) {
       const lag = Math.max(0, (messageAgeMs(it, now) ?? 0) / 1000);
       this.accepted++;
       this.lagTotal += lag;
       if (lag > this.lagMax) this.lagMax = lag;
-      if (this.has('after_accept')) this.log.info(`accepted: (lag: ${lag.toFixed(2)}) ${this.url(it)}`);
+      if (show) this.log.info(`accepted: (lag: ${lag.toFixed(2)}) ${this.url(it)}`);
     }
     this.logRejected(wl);
   }
 
   afterWork(wl: Worklist): void {
     const work = this.o.download ? 'downloaded to:' : this.o.sendTo ? `sent to: ${this.o.sendTo}` : undefined;
+    const show = !!work && this.has('after_work');
     for (const it of wl.ok) {
       this.worked++;
-      if (work && this.has('after_work') && it.newFile !== undefined) {
+      if (show && it.newFile !== undefined) {
         this.log.info(`${work} ${it.newDir ?? ''}/${it.newFile}`);
       }
     }
@@ -79,15 +82,15 @@ export class LogHook implements FlowHook {
       if (this.seen.has(it)) continue;
       this.seen.add(it);
       this.failed++;
-      if (this.has('after_work')) this.log.warning(`failed: ${it.reportCode ?? 499} ${it.reportMessage ?? ''} ${this.url(it)}`);
+      if (this.has('after_work', 'warning')) this.log.warning(`failed: ${it.reportCode ?? 499} ${it.reportMessage ?? ''} ${this.url(it)}`);
     }
     this.logRejected(wl);
   }
 
   afterPost(wl: Worklist): void {
+    this.posted += wl.ok.length;
+    if (!this.has('after_post')) return;
     for (const it of wl.ok) {
-      this.posted++;
-      if (!this.has('after_post')) continue;
       const rel = it.newRelPath ?? it.notice.relPath;
       const ex = this.exchangeOf(it);
       const topic = this.o.topicCopy && it.topic ? it.topic : topicFor(this.o.post_topicPrefix || this.o.topicPrefix, rel);

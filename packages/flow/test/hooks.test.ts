@@ -173,3 +173,22 @@ test('log hook follows logEvents: nothing per message when they are removed', ()
     const text = await lines();
     assert.deepEqual(text, []);
   }));
+
+test('log hook at logLevel warning formats no per-message line (the notices are not even read)', () =>
+  withDir(async (dir) => {
+    const file = join(dir, 'log.txt');
+    const log = Logger.create('test', { file, level: 'warning' });
+    const hook = new LogHook(conf('', 'sarra'), log);
+    let reads = 0;
+    const it = item('/a/b.txt');
+    const notice = it.notice;
+    it.notice = new Proxy(notice, { get: (t, k) => { if (k === 'relPath' || k === 'baseUrl') reads++; return Reflect.get(t, k); } });
+    const wl = newWorklist([it]);
+    hook.afterAccept(wl);
+    wl.ok.push(...wl.incoming.splice(0));
+    hook.afterWork(wl);
+    hook.afterPost(wl);
+    await log.close();
+    assert.equal(reads, 0, 'relPath/baseUrl read to format lines nobody writes');
+    assert.equal(await readFile(file, 'utf8').catch(() => ''), '');
+  }));

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { TransientError } from '@sarra/common';
 import { classifyError } from './classify.js';
 import type { Driver } from './registry.js';
-import type { RemoteEntry, Transfer } from './types.js';
+import type { GetOptions, RemoteEntry, Transfer } from './types.js';
 
 function entryOf(name: string, st: Stats): RemoteEntry {
   return { name, size: st.size, mtime: st.mtimeMs, isDir: st.isDirectory(), isLink: st.isSymbolicLink(), mode: st.mode & 0o7777 };
@@ -31,7 +31,7 @@ export class FileTransfer implements Transfer {
     return isAbsolute(p) ? p : join(this.base, p);
   }
 
-  async getStream(path: string, opts: { offset?: number; signal?: AbortSignal } = {}): Promise<Readable> {
+  async getStream(path: string, opts: GetOptions = {}): Promise<Readable> {
     const p = this.abs(path);
     let fh: fsp.FileHandle;
     try {

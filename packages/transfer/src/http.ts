@@ -11,7 +11,7 @@ import { classifyError, unsupported } from './classify.js';
 import { parseIndexPage } from './httpIndex.js';
 import { rawGet } from './httpRaw.js';
 import type { Driver } from './registry.js';
-import type { RemoteEntry, Transfer, TransferOptions } from './types.js';
+import type { GetOptions, RemoteEntry, Transfer, TransferOptions } from './types.js';
 
 /** Most redirects followed for one request. */
 const MAX_REDIRECTS = 5;
@@ -145,7 +145,7 @@ export class HttpTransfer implements Transfer {
    * body is read on a private raw socket with 1 MiB reads (httpRaw.ts), falling back to the regular client
    * for anything but a plain 200/206 with Content-Length.
    */
-  async getStream(path: string, opts: { offset?: number; signal?: AbortSignal; sizeHint?: number } = {}): Promise<Readable> {
+  async getStream(path: string, opts: GetOptions = {}): Promise<Readable> {
     const u = this.urlFor(path);
     const offset = opts.offset ?? 0;
     if (u.protocol === 'http:' && (opts.sizeHint ?? 0) >= RAW_MIN) {

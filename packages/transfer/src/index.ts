@@ -1,6 +1,6 @@
 // Public entry of @sarra/transfer: the registry, the pool, path confinement and the Transfer types.
 // Drivers themselves are not exported here: they load lazily by scheme.
-export type { RemoteEntry, Transfer, TransferOptions } from './types.js';
+export type { GetOptions, RemoteEntry, Transfer, TransferOptions } from './types.js';
 export type { Driver } from './registry.js';
 export { openTransfer, supportedSchemes, parseTransferUrl } from './registry.js';
 export { TransferPool, poolKey } from './pool.js';

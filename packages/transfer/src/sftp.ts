@@ -16,7 +16,7 @@ import { autoCork, connectTcp, pump } from './netutil.js';
 import { checkHostKey, knownHostName, knownKeyTypes, loadKnownHosts } from './knownHosts.js';
 import type { HostKeyVerdict } from './knownHosts.js';
 import type { Driver } from './registry.js';
-import type { RemoteEntry, Transfer, TransferOptions } from './types.js';
+import type { GetOptions, RemoteEntry, Transfer, TransferOptions } from './types.js';
 
 /** Seconds between ssh keepalives; 3 unanswered ones drop the connection. */
 const KEEPALIVE_S = 15;
@@ -90,7 +90,7 @@ export class SftpTransfer implements Transfer {
     });
   }
 
-  async getStream(path: string, opts: { offset?: number; signal?: AbortSignal } = {}): Promise<Readable> {
+  async getStream(path: string, opts: GetOptions = {}): Promise<Readable> {
     const handle = await this.call<Buffer>(`get ${path}`, (cb) => this.sftp.open(path, 'r', cb));
     const rs = this.sftp.createReadStream(path, { handle, start: opts.offset ?? 0, autoClose: true, highWaterMark: 256 * 1024 });
     // ssh2's ReadStream can emit 'error' again after it is destroyed (a read in flight fails on the

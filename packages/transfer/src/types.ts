@@ -24,12 +24,17 @@ export interface TransferOptions {
  * Errors: TransientError (retry later: connection refused, 5xx, timeout) or PermanentError
  * (reportCode 404 etc.: never works for this message).
  */
+export interface GetOptions { offset?: number; signal?: AbortSignal; sizeHint?: number }
+
 export interface Transfer {
   readonly scheme: string;
   /** False once the connection is known to be gone (sftp); the pool then reconnects. Absent = always usable. */
   readonly alive?: boolean;
-  /** Open a stream of the remote file, from byte `offset`. */
-  getStream(path: string, opts?: { offset?: number; signal?: AbortSignal }): Promise<Readable>;
+  /**
+   * Open a stream of the remote file, from byte `offset`. `sizeHint`: the size the notice announced, which a
+   * driver may use to read a big body more efficiently (http: raw socket, 1 MiB reads); others ignore it.
+   */
+  getStream(path: string, opts?: GetOptions): Promise<Readable>;
   /** Write a stream to the remote path (creating or truncating it). */
   putStream(path: string, data: Readable, opts?: { signal?: AbortSignal }): Promise<void>;
   stat(path: string): Promise<RemoteEntry | undefined>;
