@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import amqp from 'amqplib';
-import { encode, timestampFromMs, nowTimestamp, type Notice } from '@sarra/message';
+import { decode, encode, timestampFromMs, nowTimestamp, type Decoded, type Notice } from '@sarra/message';
 
 export { SAMPLE } from '@sarra/testkit/sample';
 
@@ -74,6 +74,45 @@ export async function publish(url: string, exchange: string, items: (Notice | { 
   }
 }
 
+/** What a collector gathered: every message published on its exchange, decoded, in arrival order. */
+export interface Collector {
+  /** the notices */ got: Notice[];
+  /** the whole decoded messages (topic, format) */ decoded: Decoded[];
+  /** Waits until no message arrived for `quietMs` (at most `maxMs`). */
+  settle(quietMs?: number, maxMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A private queue bound to `exchange` (declared first) that collects every message published there until close(). */
+export async function collector(url: string, exchange: string): Promise<Collector> {
+  const conn = await amqp.connect(url);
+  conn.on('error', () => {});
+  const ch = await conn.createChannel();
+  await ch.assertExchange(exchange, 'topic', { durable: true });
+  const q = await ch.assertQueue('', { exclusive: true });
+  await ch.bindQueue(q.queue, exchange, '#');
+  const got: Notice[] = [];
+  const decoded: Decoded[] = [];
+  await ch.consume(q.queue, (m) => {
+    if (!m) return;
+    const d = decode({ routingKey: m.fields.routingKey, body: m.content, contentType: m.properties.contentType, headers: m.properties.headers });
+    decoded.push(d);
+    got.push(d.notice);
+  }, { noAck: true });
+  return {
+    got, decoded,
+    async settle(quietMs = 1000, maxMs = 30_000) {
+      const end = Date.now() + maxMs;
+      let n = -1;
+      while (Date.now() < end && n !== got.length) {
+        n = got.length;
+        await new Promise((r) => setTimeout(r, quietMs));
+      }
+    },
+    close: () => conn.close(),
+  };
+}
+
 /** Declares topic exchanges (durable). */
 export async function declareExchanges(url: string, names: string[]): Promise<void> {
   const conn = await amqp.connect(url);
@@ -96,13 +135,24 @@ export async function readMetrics(cacheDir: string, component: string, config: s
 }
 
 /** Polls `check` every 200 ms until it returns true; throws with `what` after `ms`. */
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, ms = 60_000, explain?: () => Promise<string>): Promise<void> {
   const end = Date.now() + ms;
   for (;;) {
     if (await check()) return;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${explain ? `\n${await explain()}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** The last `n` lines of every instance log under `cacheDir` (what a failing wait prints). */
+export async function logTails(cacheDir: string, n = 12): Promise<string> {
+  const dir = join(cacheDir, 'log');
+  let out = '';
+  for (const f of await readdir(dir).catch(() => [] as string[])) {
+    const lines = (await readFile(join(dir, f), 'utf8').catch(() => '')).trim().split('\n');
+    out += `== ${f}\n${lines.slice(-n).join('\n')}\n`;
+  }
+  return out;
 }
 
 /** A total counter from a metrics snapshot (0 when missing). */

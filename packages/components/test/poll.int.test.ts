@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import amqp from 'amqplib';
 import { withVhost, type TestVhost } from '@sarra/testkit/rabbit';
 import { tempHome, type TempHome } from '@sarra/testkit/home';
 import { startSshd, type SshdHandle } from '@sarra/testkit/sshd';
 import { startNginx, type NginxHandle } from '@sarra/testkit/nginx';
-import { decode, type Notice } from '@sarra/message';
+import type { Notice } from '@sarra/message';
 import { runInstance } from '../src/instance.js';
+import { collector, logTails, waitFor as waitUntil } from './flowkit.js';
 
 import { SAMPLE as SAMPLE_ROOT } from '@sarra/testkit/sample';
 const SAMPLE = join(SAMPLE_ROOT, '20200105');
@@ -21,42 +21,8 @@ let sshd: SshdHandle;
 let nginx: NginxHandle;
 let work: string;
 
-async function collector(exchange: string) {
-  const conn = await amqp.connect(v.url);
-  conn.on('error', () => {});
-  const ch = await conn.createChannel();
-  await ch.assertExchange(exchange, 'topic', { durable: true });
-  const q = await ch.assertQueue('', { exclusive: true });
-  await ch.bindQueue(q.queue, exchange, '#');
-  const got: Notice[] = [];
-  await ch.consume(q.queue, (m) => {
-    if (m) got.push(decode({ routingKey: m.fields.routingKey, body: m.content, contentType: m.properties.contentType, headers: m.properties.headers }).notice);
-  }, { noAck: true });
-  return { got, close: () => conn.close() };
-}
-
 async function countFiles(dir: string): Promise<number> {
   return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).length;
-}
-
-/** The last lines of every instance log (for a failing wait). */
-async function logTails(): Promise<string> {
-  const dir = join(home.cacheDir, 'log');
-  let out = '';
-  for (const f of await readdir(dir).catch(() => [] as string[])) {
-    const lines = (await readFile(join(dir, f), 'utf8')).trim().split('\n');
-    out += `== ${f}\n${lines.slice(-12).join('\n')}\n`;
-  }
-  return out;
-}
-
-async function waitFor(what: string, cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}\n${await logTails()}`);
 }
 
 function pollConf(name: string, lines: string[]): Promise<string> {
@@ -70,6 +36,10 @@ function onceEach(ns: Notice[]): Map<string, number> {
   for (const [rel, k] of m) assert.equal(k, 1, `${rel} announced ${k} times`);
   return m;
 }
+
+/** Waits for `cond`; on time-out the error carries the tail of every instance log. */
+const waitFor = (what: string, cond: () => Promise<boolean> | boolean, ms: number): Promise<void> =>
+  waitUntil(what, cond, ms, () => logTails(home.cacheDir));
 
 before(async () => {
   v = await withVhost('sarra-poll');
@@ -100,7 +70,7 @@ for (const kind of ['sftp', 'http'] as const) {
     await pollConf(kind, kind === 'sftp'
       ? [`post_exchange ${exchange}`, `pollUrl ${sshd.url}/`, 'path pub'] // relative: under the login directory (sshd.root)
       : [`post_exchange ${exchange}`, `pollUrl ${nginx.url}`, 'path pub/']);
-    const c = await collector(exchange);
+    const c = await collector(v.url, exchange);
     const ac = new AbortController();
     const running = runInstance({ component: 'poll', config: kind, instance: 1, foreground: false, env: home.env, signal: ac.signal });
     try {
@@ -134,7 +104,7 @@ test('vip: of two polls of the same tree, only the one holding the address annou
   const lines = ['post_exchange xvip', `pollUrl ${sshd.url}/`, `path ${pub}`];
   await pollConf('vip-held', [...lines, 'vip 127.0.0.1']);
   await pollConf('vip-other', [...lines, 'vip 192.0.2.1']); // TEST-NET-1: never on this host, never contacted
-  const c = await collector('xvip');
+  const c = await collector(v.url, 'xvip');
   const ac = new AbortController();
   // the passive one first, so its queue on the poll output is bound before anything is announced
   const b = runInstance({ component: 'poll', config: 'vip-other', instance: 1, foreground: false, env: home.env, signal: ac.signal });

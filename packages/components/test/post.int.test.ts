@@ -5,43 +5,15 @@ import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import amqp from 'amqplib';
 import { withVhost, type TestVhost } from '@sarra/testkit/rabbit';
 import { tempHome, type TempHome } from '@sarra/testkit/home';
-import { decode, type Notice } from '@sarra/message';
 import { runInstance } from '../src/instance.js';
+import { collector } from './flowkit.js';
 
 import { SAMPLE } from '@sarra/testkit/sample';
 let v: TestVhost;
 let home: TempHome;
 let work: string;
-
-/** A queue bound to `exchange` (declared first) that collects every notice until stop(). */
-async function collector(url: string, exchange: string) {
-  const conn = await amqp.connect(url);
-  conn.on('error', () => {});
-  const ch = await conn.createChannel();
-  await ch.assertExchange(exchange, 'topic', { durable: true });
-  const q = await ch.assertQueue('', { exclusive: true });
-  await ch.bindQueue(q.queue, exchange, '#');
-  const got: Notice[] = [];
-  await ch.consume(q.queue, (m) => {
-    if (m) got.push(decode({ routingKey: m.fields.routingKey, body: m.content, contentType: m.properties.contentType, headers: m.properties.headers }).notice);
-  }, { noAck: true });
-  return {
-    got,
-    /** Waits until no message arrived for `quietMs`. */
-    async settle(quietMs = 1000, maxMs = 30_000) {
-      const end = Date.now() + maxMs;
-      let n = -1;
-      while (Date.now() < end && n !== got.length) {
-        n = got.length;
-        await new Promise((r) => setTimeout(r, quietMs));
-      }
-    },
-    close: () => conn.close(),
-  };
-}
 
 before(async () => {
   v = await withVhost('sarra-post');

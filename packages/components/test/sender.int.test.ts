@@ -6,12 +6,12 @@ import { createHash } from 'node:crypto';
 import { cp, mkdtemp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import amqp from 'amqplib';
 import { withVhost, type TestVhost } from '@sarra/testkit/rabbit';
 import { tempHome, type TempHome } from '@sarra/testkit/home';
 import { startSshd, type SshdHandle } from '@sarra/testkit/sshd';
-import { decode, base64ToHex, type Decoded } from '@sarra/message';
+import { base64ToHex } from '@sarra/message';
 import { runInstance } from '../src/instance.js';
+import { collector, declareExchanges, logTails, waitFor as waitUntil } from './flowkit.js';
 
 import { SAMPLE } from '@sarra/testkit/sample';
 let v: TestVhost;
@@ -41,48 +41,6 @@ async function M(dir: string, skip: string[] = []): Promise<string[]> {
   return out.sort();
 }
 
-async function waitFor(what: string, cond: () => Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}\n${await logTails()}`);
-}
-
-/** The last lines of every instance log (for a failing wait). */
-async function logTails(): Promise<string> {
-  const dir = join(home.cacheDir, 'log');
-  let out = '';
-  for (const f of await readdir(dir).catch(() => [] as string[])) {
-    const lines = (await readFile(join(dir, f), 'utf8')).trim().split('\n');
-    out += `== ${f}\n${lines.slice(-15).join('\n')}\n`;
-  }
-  return out;
-}
-
-async function collector(url: string, exchange: string) {
-  const conn = await amqp.connect(url);
-  conn.on('error', () => {});
-  const ch = await conn.createChannel();
-  await ch.assertExchange(exchange, 'topic', { durable: true });
-  const q = await ch.assertQueue('', { exclusive: true });
-  await ch.bindQueue(q.queue, exchange, '#');
-  const got: Decoded[] = [];
-  await ch.consume(q.queue, (m) => {
-    if (m) got.push(decode({ routingKey: m.fields.routingKey, body: m.content, contentType: m.properties.contentType, headers: m.properties.headers }));
-  }, { noAck: true });
-  return { got, close: () => conn.close() };
-}
-
-/** Declares topic exchanges as `sr declare` would, so consumers can bind before anything is posted. */
-async function declareExchanges(...names: string[]): Promise<void> {
-  const conn = await amqp.connect(v.url);
-  const ch = await conn.createChannel();
-  for (const n of names) await ch.assertExchange(n, 'topic', { durable: true });
-  await conn.close();
-}
-
 async function post(exchange: string): Promise<void> {
   await home.writeConfig(`post/${exchange}.conf`, [
     `post_broker amqp://guest@127.0.0.1:5672/${v.vhost}`, `post_exchange ${exchange}`, 'post_baseUrl file:/',
@@ -98,6 +56,10 @@ function senderConf(name: string, exchange: string, remoteDir: string, batch = 5
     `post_baseUrl ${sshd.url}/`, `directory ${remoteDir}`, 'accept .*', ''].join('\n'));
 }
 
+/** Waits for `cond`; on time-out the error carries the tail of every instance log. */
+const waitFor = (what: string, cond: () => Promise<boolean> | boolean, ms: number): Promise<void> =>
+  waitUntil(what, cond, ms, () => logTails(home.cacheDir));
+
 before(async () => {
   v = await withVhost('sarra-sender');
   home = await tempHome();
@@ -105,7 +67,7 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), 'sender-int-'));
   src = join(work, 'src');
   await cp(SAMPLE, src, { recursive: true });
-  await declareExchanges('xsrc', 'xsrc_out', 'xsrc2', 'xsrc_out2', 'xout', 'xout_out');
+  await declareExchanges(v.url, ['xsrc', 'xsrc_out', 'xsrc2', 'xsrc_out2', 'xout', 'xout_out']);
   await home.writeConfig('credentials.conf', `${v.url}\n${sshd.url}/ ssh_keyfile=${sshd.keyFile},known_hosts=${sshd.knownHosts}\n`);
 });
 
@@ -128,14 +90,14 @@ test('sender delivers the posted tree over SFTP; its v02 output points at the de
     await new Promise((r) => setTimeout(r, 1500)); // queue declared and bound before posting
     await post('xsrc');
     await waitFor('1,125 files sent', async () => (await M(remote)).length >= 1125, 120_000);
-    await waitFor('1,125 v02 notices', async () => out.got.filter((d) => !d.notice.fileOp).length >= 1125, 30_000);
+    await waitFor('1,125 v02 notices', async () => out.decoded.filter((d) => !d.notice.fileOp).length >= 1125, 30_000);
   } finally {
     ac.abort();
     assert.equal(await running, 0);
     await out.close();
   }
   assert.deepEqual(await M(remote), expected, 'remote tree equals the source (sha512)');
-  const files = out.got.filter((d) => !d.notice.fileOp);
+  const files = out.decoded.filter((d) => !d.notice.fileOp);
   assert.equal(files.length, 1125);
   for (const d of files) {
     assert.equal(d.format, 'v02');

@@ -4,12 +4,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import amqp from 'amqplib';
 import { withVhost, type TestVhost } from '@sarra/testkit/rabbit';
 import { tempHome, type TempHome } from '@sarra/testkit/home';
-import { decode, nowTimestamp, type Decoded, type Notice } from '@sarra/message';
+import { nowTimestamp, type Notice } from '@sarra/message';
 import { runInstance } from '../src/instance.js';
-import { declareExchanges, publish, readMetrics, total, waitFor } from './flowkit.js';
+import { collector, declareExchanges, publish, readMetrics, total, waitFor } from './flowkit.js';
 
 let v: TestVhost;
 let home: TempHome;
@@ -30,19 +29,6 @@ after(async () => {
   await home?.cleanup();
 });
 
-async function collector(exchange: string): Promise<{ got: Decoded[]; close(): Promise<void> }> {
-  const conn = await amqp.connect(v.url);
-  conn.on('error', () => {});
-  const ch = await conn.createChannel();
-  const q = await ch.assertQueue('', { exclusive: true });
-  await ch.bindQueue(q.queue, exchange, '#');
-  const got: Decoded[] = [];
-  await ch.consume(q.queue, (m) => {
-    if (m) got.push(decode({ routingKey: m.fields.routingKey, body: m.content, contentType: m.properties.contentType, headers: m.properties.headers }));
-  }, { noAck: true });
-  return { got, close: () => conn.close() };
-}
-
 const notice = (i: number, value = `v${i}`): Notice => ({
   pubTime: nowTimestamp(), baseUrl: 'http://up/', relPath: `/20200105/WXO-DD/d${i % 3}/f${i}`, size: i,
   identity: { method: 'sha512', value: Buffer.from(value).toString('base64') },
@@ -61,15 +47,15 @@ async function running(component: string, config: string, fn: () => Promise<void
 }
 
 test('shovel re-posts every notice unchanged but as v02 when post_topicPrefix is v02.post', { timeout: 60_000 }, async () => {
-  const out = await collector('xb');
+  const out = await collector(v.url, 'xb');
   const sent = Array.from({ length: 20 }, (_, i) => notice(i));
   await running('shovel', 's', async () => {
     await publish(v.url, 'xa', sent);
-    await waitFor('20 shovelled', () => out.got.length >= 20, 20_000);
+    await waitFor('20 shovelled', () => out.decoded.length >= 20, 20_000);
   });
   await out.close();
-  assert.equal(out.got.length, 20);
-  for (const d of out.got) {
+  assert.equal(out.decoded.length, 20);
+  for (const d of out.decoded) {
     assert.equal(d.format, 'v02');
     assert.match(d.topic, /^v02\.post\.20200105\.WXO-DD\.d[0-2]$/);
     const src = sent.find((n) => n.relPath === d.notice.relPath);
@@ -80,20 +66,20 @@ test('shovel re-posts every notice unchanged but as v02 when post_topicPrefix is
 });
 
 test('winnow passes each of two redundant announcements once; changed content passes again', { timeout: 60_000 }, async () => {
-  const out = await collector('xwo');
+  const out = await collector(v.url, 'xwo');
   const a = Array.from({ length: 50 }, (_, i) => notice(i));
   await running('winnow', 'w', async () => {
     await publish(v.url, 'xw', a);
     await publish(v.url, 'xw', a.map((n) => ({ ...n, pubTime: nowTimestamp() })));
-    await waitFor('50 out', () => out.got.length >= 50, 20_000);
+    await waitFor('50 out', () => out.decoded.length >= 50, 20_000);
     await new Promise((r) => setTimeout(r, 1500));
-    assert.equal(out.got.length, 50, 'duplicates suppressed');
+    assert.equal(out.decoded.length, 50, 'duplicates suppressed');
     await publish(v.url, 'xw', [notice(7, 'changed')]);
-    await waitFor('the changed file', () => out.got.length >= 51, 20_000);
+    await waitFor('the changed file', () => out.decoded.length >= 51, 20_000);
   });
   await out.close();
-  assert.equal(out.got.length, 51);
-  assert.equal(new Set(out.got.slice(0, 50).map((d) => d.notice.relPath)).size, 50);
+  assert.equal(out.decoded.length, 51);
+  assert.equal(new Set(out.decoded.slice(0, 50).map((d) => d.notice.relPath)).size, 50);
   const m = await readMetrics(home.cacheDir, 'winnow', 'w');
   assert.equal(total(m, 'duplicates'), 50);
   assert.equal(total(m, 'posted'), 51);

@@ -4,13 +4,12 @@ import assert from 'node:assert/strict';
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import amqp from 'amqplib';
 import { withVhost, type TestVhost } from '@sarra/testkit/rabbit';
 import { startNginx, type NginxHandle } from '@sarra/testkit/nginx';
 import { tempHome, type TempHome } from '@sarra/testkit/home';
-import { decode, type Notice } from '@sarra/message';
+import type { Notice } from '@sarra/message';
 import { runInstance } from '../src/instance.js';
-import { SAMPLE, declareExchanges, listFiles, noticesFor, publish, readMetrics, total, treeSums, waitFor } from './flowkit.js';
+import { SAMPLE, collector, declareExchanges, listFiles, noticesFor, publish, readMetrics, total, treeSums, waitFor } from './flowkit.js';
 
 let v: TestVhost;
 let home: TempHome;
@@ -40,20 +39,6 @@ after(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-/** Collects the notices published on `exchange`. */
-async function collector(exchange: string): Promise<{ got: Notice[]; close(): Promise<void> }> {
-  const conn = await amqp.connect(v.url);
-  conn.on('error', () => {});
-  const ch = await conn.createChannel();
-  const q = await ch.assertQueue('', { exclusive: true });
-  await ch.bindQueue(q.queue, exchange, '#');
-  const got: Notice[] = [];
-  await ch.consume(q.queue, (m) => {
-    if (m) got.push(decode({ routingKey: m.fields.routingKey, body: m.content, contentType: m.properties.contentType, headers: m.properties.headers }).notice);
-  }, { noAck: true });
-  return { got, close: () => conn.close() };
-}
-
 const MALFORMED: { raw: Buffer; routingKey: string; contentType?: string }[] = [
   { raw: Buffer.from('{not json'), routingKey: 'v03.a', contentType: 'application/json' },
   { raw: Buffer.from('{"baseUrl": "http://x/", "relPath": "/a/b"}'), routingKey: 'v03.a', contentType: 'application/json' },
@@ -66,7 +51,7 @@ const MALFORMED: { raw: Buffer; routingKey: string; contentType?: string }[] = [
 ];
 
 test('malformed, hostile and mismatched notices are acked and counted; the valid ones around them arrive; nothing escapes', { timeout: 120_000 }, async () => {
-  const out = await collector('xout');
+  const out = await collector(v.url, 'xout');
   const ctl = new AbortController();
   const run = runInstance({ component: 'subscribe', config: 'faults', instance: 1, foreground: false, env: home.env, signal: ctl.signal });
   let stopped = false;

@@ -6,48 +6,19 @@ import { createHash } from 'node:crypto';
 import { cp, mkdtemp, mkdir, readdir, readFile, rename, rm, symlink, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import amqp from 'amqplib';
 import { withVhost, type TestVhost } from '@sarra/testkit/rabbit';
 import { tempHome, type TempHome } from '@sarra/testkit/home';
-import { decode, type Notice } from '@sarra/message';
 import { runInstance } from '../src/instance.js';
+import { collector, logTails, waitFor as waitUntil } from './flowkit.js';
 
 import { SAMPLE } from '@sarra/testkit/sample';
 let v: TestVhost;
 let home: TempHome;
 let work: string;
 
-async function collector(exchange: string) {
-  const conn = await amqp.connect(v.url);
-  conn.on('error', () => {});
-  const ch = await conn.createChannel();
-  await ch.assertExchange(exchange, 'topic', { durable: true });
-  const q = await ch.assertQueue('', { exclusive: true });
-  await ch.bindQueue(q.queue, exchange, '#');
-  const got: Notice[] = [];
-  await ch.consume(q.queue, (m) => {
-    if (m) got.push(decode({ routingKey: m.fields.routingKey, body: m.content, contentType: m.properties.contentType, headers: m.properties.headers }).notice);
-  }, { noAck: true });
-  return { got, close: () => conn.close() };
-}
-
-async function logTails(): Promise<string> {
-  const dir = join(home.cacheDir, 'log');
-  let out = '';
-  for (const f of await readdir(dir).catch(() => [] as string[])) {
-    out += `== ${f}\n${(await readFile(join(dir, f), 'utf8')).trim().split('\n').slice(-12).join('\n')}\n`;
-  }
-  return out;
-}
-
-async function waitFor(what: string, cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}\n${await logTails()}`);
-}
+/** Waits for `cond`; on time-out the error carries the tail of every instance log. */
+const waitFor = (what: string, cond: () => Promise<boolean> | boolean, ms: number): Promise<void> =>
+  waitUntil(what, cond, ms, () => logTails(home.cacheDir));
 
 before(async () => {
   v = await withVhost('sarra-watch');
@@ -70,7 +41,7 @@ for (const polling of [false, true]) {
     await home.writeConfig(`watch/${exchange}.conf`, [
       `post_broker amqp://guest@127.0.0.1:5672/${v.vhost}`, `post_exchange ${exchange}`, 'post_baseUrl http://localhost:8090/',
       `post_baseDir ${watched}`, `path ${watched}`, 'reject .*/reject/.*', 'sleep 1', ...(polling ? ['force_polling on'] : []), ''].join('\n'));
-    const c = await collector(exchange);
+    const c = await collector(v.url, exchange);
     const ac = new AbortController();
     const running = runInstance({ component: 'watch', config: exchange, instance: 1, foreground: false, env: home.env, signal: ac.signal });
     try {

@@ -12,6 +12,7 @@ import type { FlowMetrics, WorkItem } from './types.js';
 import { collectBody, streamToFile } from './download-sink.js';
 import { writeSmallFile } from './download-writer.js';
 import { applyFileOp, renameInPlace } from './fileops.js';
+import { countTransfer } from './metrics.js';
 import type { WorkFn } from './engine.js';
 
 /** What a downloader needs besides the options. */
@@ -213,14 +214,7 @@ export function makeDownloader(o: Options, ctx: DownloadContext): WorkFn {
         if (tmp !== final) await rename(tmp, final);
       }
       item.bytes = bytes;
-      const m = ctx.metrics;
-      if (m) {
-        m.inc('flow.transferRxFiles');
-        m.inc('flow.transferRxBytes', bytes);
-        m.set('flow.transferRxLast', Date.now());
-        m.inc('totals.transferredFiles');
-        m.inc('totals.transferredBytes', bytes);
-      }
+      countTransfer(ctx.metrics, 'Rx', bytes);
       if (ctx.logger.enabled('debug')) ctx.logger.debug(`downloaded ${final} (${bytes} bytes)`);
     } finally {
       busy.delete(tmp);

@@ -13,6 +13,6 @@ export { applyMasks } from './filter.js';
 export { setDestination } from './destination.js';
 export { NoDupe, nodupeCacheFile, checkFileAge } from './nodupe.js';
 export { DiskQueue, retryQueueFile } from './diskqueue.js';
-export { Metrics, type MetricsOptions } from './metrics.js';
+export { Metrics, countTransfer, type MetricsOptions } from './metrics.js';
 export { LogHook } from './loghook.js';
 export { loadHooks, runHooks } from './hooks.js';

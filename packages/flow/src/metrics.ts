@@ -2,6 +2,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
+import type { FlowMetrics } from './types.js';
 
 type Section = Record<string, unknown>;
 
@@ -81,6 +82,16 @@ function split(name: string): [string, string] {
  * `totals` (cumulative since start) and `instance`. Names are `<section>.<key>`; a name without a dot is a
  * `totals` key. Times in `*Last` fields are ms since epoch (0 = never); lags in seconds.
  */
+/** Counts one file moved by the work step: received (download) or sent (sender). */
+export function countTransfer(m: FlowMetrics | undefined, way: 'Rx' | 'Tx', bytes: number): void {
+  if (!m) return;
+  m.inc(`flow.transfer${way}Files`);
+  m.inc(`flow.transfer${way}Bytes`, bytes);
+  m.set(`flow.transfer${way}Last`, Date.now());
+  m.inc('totals.transferredFiles');
+  m.inc('totals.transferredBytes', bytes);
+}
+
 export class Metrics {
   private sections = freshSections();
   private totals = freshTotals();

@@ -8,7 +8,7 @@ import { ConnectionLostError, PathEscapeError, PermanentError, TransientError, d
 import type { Logger } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import type { FlowMetrics, WorkFn, WorkItem } from '@sarra/flow';
-import { inflightPath } from '@sarra/flow';
+import { countTransfer, inflightPath } from '@sarra/flow';
 import type { Transfer, TransferPool } from '@sarra/transfer';
 import { confine, confineLink } from '@sarra/transfer';
 
@@ -143,14 +143,7 @@ export function makeSender(o: Options, ctx: SendContext): WorkFn {
         throw e;
       }
       item.bytes = size;
-      const m = ctx.metrics;
-      if (m) {
-        m.inc('flow.transferTxFiles');
-        m.inc('flow.transferTxBytes', size);
-        m.set('flow.transferTxLast', Date.now());
-        m.inc('totals.transferredFiles');
-        m.inc('totals.transferredBytes', size);
-      }
+      countTransfer(ctx.metrics, 'Tx', size);
       if (ctx.logger.enabled('debug')) ctx.logger.debug(`sent ${local} -> ${final} (${size} bytes)`);
     } catch (e: unknown) {
       if (isLost(e)) {
