@@ -46,12 +46,16 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
     });
     return publisher;
   };
+  const builtins = [...(spec.hooks ?? []), new LogHook(o, logger)];
+  const hooks = await loadHooks(o, builtins, { logger, env: ctx.env });
   const poster = postBroker
     ? new Poster(o, {
       publisher: pub(),
       logger,
       metrics,
       relocate: spec.relocate,
+      // a relay re-publishes the received bytes when only built-in hooks (which never edit notices) run
+      passThrough: !spec.relocate && !o.sourceFromExchange && !o.cluster && hooks.every((h) => builtins.includes(h)),
       retryQueue: new DiskQueue(retryQueueFile(stateDir, 'post', ctx.instance), o.retry_ttl, { logger }),
     })
     : undefined;
@@ -66,7 +70,6 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
   }
   const nodupe = o.nodupe_ttl > 0 ? new NoDupe(o, nodupeCacheFile(stateDir, ctx.instance), { logger }) : undefined;
   const workRetry = spec.work !== 'none' ? new DiskQueue(retryQueueFile(stateDir, 'work', ctx.instance), o.retry_ttl, { logger }) : undefined;
-  const hooks = await loadHooks(o, [...(spec.hooks ?? []), new LogHook(o, logger)], { logger, env: ctx.env });
   return {
     gatherer,
     work: spec.work,

@@ -31,8 +31,8 @@ export interface DiskQueueOptions {
 }
 
 /** The part of a WorkItem that is stored: everything but the ack callback. */
-function storable(item: WorkItem): Omit<WorkItem, 'ack'> {
-  const { ack: _ack, ...rest } = item;
+function storable(item: WorkItem): Omit<WorkItem, 'ack' | 'raw'> {
+  const { ack: _ack, raw: _raw, ...rest } = item;
   return rest;
 }
 

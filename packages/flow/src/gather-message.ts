@@ -141,7 +141,9 @@ export class MessageGatherer implements Gatherer {
       this.counters.rxGoodCount++;
       let pubMs: number | undefined;
       try { pubMs = msFromTimestamp(notice.pubTime); } catch { pubMs = undefined; }
-      return { notice, topic: dec.topic, exchange: d.exchange, format: dec.format, pubMs, ack: c.ack.bind(c, d) };
+      const it: WorkItem = { notice, topic: dec.topic, exchange: d.exchange, format: dec.format, pubMs, ack: c.ack.bind(c, d) };
+      if (dec.format === 'v03') it.raw = d.body;
+      return it;
     } catch (err: unknown) {
       this.counters.rxBadCount++;
       this.opts.metrics?.inc('totals.malformed');

@@ -29,6 +29,20 @@ export interface PosterOptions {
   ownsPublisher?: boolean;
   /** Announce the new location (newBaseUrl/newRelPath: download and send flows); false keeps baseUrl and relPath (shovel). @default true */
   relocate?: boolean;
+  /**
+   * Nothing but the poster can change a notice (no plugin, no sourceFromExchange, no cluster): with relocate
+   * false, a v03 item going out as v03 is published with the bytes it arrived with (`raw`), not re-encoded.
+   * @default false
+   */
+  passThrough?: boolean;
+}
+
+const OLD_NAMES = [Buffer.from('"integrity"'), Buffer.from('"retPath"')];
+
+/** The received body can be re-published as is: same format, and no old field name the decoder renamed. */
+function reusable(it: WorkItem, format: Format): it is WorkItem & { raw: Buffer } {
+  return !!it.raw && it.format === 'v03' && format === 'v03' && !it.newIdentity && it.notice.report === undefined &&
+    !OLD_NAMES.some((b) => it.raw!.includes(b));
 }
 
 /** The outgoing format: post_format if given, else from post_topicPrefix (v02.post -> v02), else v03. */
@@ -100,12 +114,16 @@ export class Poster implements PostSink {
   private prepare(items: WorkItem[]): WorkItem[] {
     const out: WorkItem[] = [];
     const relocate = this.opts.relocate !== false;
+    const passThrough = !relocate && !!this.opts.passThrough;
     const n = this.exchanges.length;
     for (const it of items) {
-      const notice = outgoingNotice(this.o, it, relocate);
+      const same = passThrough && reusable(it, this.format);
+      const notice = same ? it.notice : outgoingNotice(this.o, it, relocate);
       const exchange = n === 1 ? this.exchanges[0]! : this.exchanges[splitIndex(notice, n)]!;
       const topic = this.o.topicCopy && it.topic ? it.topic : undefined;
-      out.push({ notice, topic, exchange, format: this.format });
+      const rec: WorkItem = { notice, topic, exchange, format: this.format };
+      if (same) rec.raw = it.raw;
+      out.push(rec);
     }
     return out;
   }
@@ -144,7 +162,9 @@ export class Poster implements PostSink {
       const r = recs[i]!;
       if (sourceOf) sourceOf.set(r, sources![i]!);
       try {
-        const w = encode(r.notice, r.format ?? this.format, { topicPrefix: this.prefix, topic: r.topic ?? this.topicOf(r.notice.relPath) });
+        const topic = r.topic ?? this.topicOf(r.notice.relPath);
+        const w = r.raw ? { routingKey: topic, body: r.raw, contentType: 'application/json', headers: undefined, contentEncoding: undefined }
+          : encode(r.notice, r.format ?? this.format, { topicPrefix: this.prefix, topic });
         r.topic ??= w.routingKey;
         byBody.set(w.body, r);
         bytes += w.body.length;
@@ -188,7 +208,9 @@ export class Poster implements PostSink {
     }
     if (this.opts.logger.enabled('debug')) for (const r of byBody.values()) this.opts.logger.debug(`published ${r.exchange} ${r.topic} ${r.notice.relPath}`);
     if (failed.length && this.opts.retryQueue) {
-      await this.opts.retryQueue.put(failed).catch((e: unknown) => this.opts.logger.error(`post retry queue: ${describeError(e)}`));
+      // re-encoded when retried: the received bytes stay in memory only
+      const recs = failed.map(({ raw: _raw, ...rec }) => rec);
+      await this.opts.retryQueue.put(recs).catch((e: unknown) => this.opts.logger.error(`post retry queue: ${describeError(e)}`));
     }
   }
 

@@ -11,6 +11,11 @@ export interface WorkItem {
   topic?: string;
   exchange?: string;
   format?: Format;
+  /**
+   * The v03 body as received. A relay (shovel, winnow) re-publishes these bytes unchanged when nothing could
+   * have changed the notice (Poster `passThrough`): no re-encoding. Never written to a retry queue.
+   */
+  raw?: Buffer;
   /** Set by the gatherer; the engine calls it exactly once, after the work is done or safely queued. */
   ack?: () => void;
   /** Destination decided at filter time (local dir for downloads, remote dir for senders). */

@@ -52,10 +52,10 @@ test('FIFO: get returns the oldest first, up to max; size counts the waiting', (
     await q.close();
   }));
 
-test('items come back whole (fields kept, ack dropped, a new object each time)', () =>
+test('items come back whole (fields kept, ack and the received bytes dropped, a new object each time)', () =>
   withDir(async (dir) => {
     const q = new DiskQueue(join(dir, 'q'), 0);
-    const it = item(7, { retrySince: 123, ack: () => {} });
+    const it = item(7, { retrySince: 123, ack: () => {}, raw: Buffer.from('{"received": "bytes"}') });
     await q.put([it]);
     it.newFile = 'mutated after put';
     const [back] = await q.get(1);
@@ -64,6 +64,8 @@ test('items come back whole (fields kept, ack dropped, a new object each time)',
     assert.equal(back!.attempts, 3);
     assert.deepEqual(back!.notice.identity, { method: 'sha512', value: 'v7' });
     assert.equal(back!.ack, undefined);
+    assert.equal(back!.raw, undefined);
+    assert.ok(!(await readFile(join(dir, 'q'), 'utf8')).includes('received'), 'the raw body is not written');
   }));
 
 test('put resolves only once the line is in the file', () =>

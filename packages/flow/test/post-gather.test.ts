@@ -155,3 +155,37 @@ test('queue name: persisted by the lead instance, read by the others', async () 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a relay (passThrough, relocate off) re-publishes the received v03 bytes; anything it would change is re-encoded', async () => {
+  const pub = new FakePublisher();
+  const q = new MemQueue();
+  const p = new Poster(opts({ component: 'shovel' }), { publisher: pub, logger: Logger.silent(), retryQueue: q, relocate: false, passThrough: true });
+  await p.start();
+  const received = (body: string): WorkItem => {
+    const raw = Buffer.from(body);
+    return { notice: decode({ routingKey: 'v03.a', body: raw, contentType: 'application/json' }).notice, format: 'v03', raw };
+  };
+  // compact JSON and an unknown field: kept exactly as received (a re-encode would add spaces)
+  const same = received('{"pubTime":"20240101T000000","baseUrl":"http://up/","relPath":"a/f","size":3,"x_user":{"k":1}}');
+  // the old field name `integrity` is renamed by the decoder: the outgoing notice is re-encoded with `identity`
+  const old = received('{"pubTime":"20240101T000000","baseUrl":"http://up/","relPath":"a/g","integrity":{"method":"md5","value":"AB=="}}');
+  pub.failNext = 1;
+  await p.post([old, same]);
+  assert.match(pub.sent[0]!.body.toString(), /"identity": \{"method": "md5"/);
+  assert.equal(pub.sent[1]!.body, same.raw, 'the very bytes received');
+  assert.equal(pub.sent[1]!.key, 'v03.a');
+  assert.equal(pub.sent[1]!.opts?.contentType, 'application/json');
+  // an unconfirmed pass-through record waits in the retry queue and goes out again as the same notice
+  assert.equal(q.size(), 1);
+  await p.retry(10);
+  assert.deepEqual(decode({ routingKey: 'v03.a', body: pub.sent[2]!.body, contentType: 'application/json' }).notice, same.notice);
+  // as v02 output, or with relocation, nothing is passed through
+  const v02 = new Poster(opts({ component: 'shovel', post_topicPrefix: 'v02.post' }), { publisher: pub, logger: Logger.silent(), relocate: false, passThrough: true });
+  await v02.post([received('{"pubTime":"20240101T000000","baseUrl":"http://up/","relPath":"a/h"}')]);
+  assert.equal(pub.sent.at(-1)!.opts?.contentType, 'text/plain');
+  const moved = new Poster(opts(), { publisher: pub, logger: Logger.silent(), relocate: true, passThrough: true });
+  const it = { ...received('{"pubTime":"20240101T000000","baseUrl":"http://up/","relPath":"a/i"}'), newBaseUrl: 'http://pump/' };
+  await moved.post([it]);
+  assert.notEqual(pub.sent.at(-1)!.body, it.raw);
+  assert.equal(decode({ routingKey: 'v03.a', body: pub.sent.at(-1)!.body, contentType: 'application/json' }).notice.baseUrl, 'http://pump/');
+});
