@@ -1,5 +1,7 @@
 // Test helper for the real RabbitMQ on loopback: a fresh vhost per test file, forced disconnects.
 import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Management } from '@sarra/broker/management';
 
 /** Where the test broker is; CI (tools/services.sh) runs it at these defaults. */
@@ -72,4 +74,29 @@ export async function closeAllConnections(
   }
   await Promise.all(conns.map((c) => mgmt.closeConnection(c.name, 'forced by test')));
   return conns.length;
+}
+
+const run = promisify(execFile);
+
+/**
+ * Stops and starts the whole RabbitMQ application (`rabbitmqctl stop_app`, `start_app`), as an operator's broker
+ * restart does: every connection drops, new ones are refused for `downMs` (default 3 s), durable queues and
+ * persistent messages survive. Resolves once the management API answers again. It disturbs every vhost: only
+ * for test files that run alone (tools/test.sh runs one file at a time). Needs rabbitmqctl (root, as in CI).
+ */
+export async function restartBroker(downMs = 3000): Promise<void> {
+  await run('rabbitmqctl', ['stop_app'], { timeout: 120_000 });
+  await new Promise((r) => setTimeout(r, downMs));
+  await run('rabbitmqctl', ['start_app'], { timeout: 120_000 });
+  const mgmt = management();
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await mgmt.overview();
+      return;
+    } catch (err: unknown) {
+      if (Date.now() > deadline) throw new Error('RabbitMQ management API not back 60 s after start_app', { cause: err });
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
