@@ -35,3 +35,19 @@ export interface ComponentSpec {
   name: string;
   build(ctx: InstanceContext): Promise<BuiltFlow>;
 }
+
+/** How long a poster's publisher outlives the stop request: the confirms of the batch in flight still arrive, ms. */
+export const PUBLISH_GRACE_MS = 10_000;
+
+/**
+ * A signal that aborts `grace` ms after `signal`. Publishers take it, not the stop signal itself: closing them at
+ * once would lose the confirms of the batch being posted, which then goes out again after a restart (duplicates).
+ * The engine closes them itself at the end of its stop.
+ */
+export function afterGrace(signal: AbortSignal, grace = PUBLISH_GRACE_MS): AbortSignal {
+  const ctl = new AbortController();
+  const later = (): void => { setTimeout(() => ctl.abort(signal.reason), grace).unref(); };
+  if (signal.aborted) later();
+  else signal.addEventListener('abort', later, { once: true });
+  return ctl.signal;
+}

@@ -6,7 +6,7 @@ import {
   DiskQueue, LogHook, NoDupe, Poster, Reporter, loadHooks, makeDownloader, messageGatherer, nodupeCacheFile, retryQueueFile,
   type FlowHook, type WorkFn,
 } from '@sarra/flow';
-import type { BuiltFlow, InstanceContext } from './context.js';
+import { afterGrace, type BuiltFlow, type InstanceContext } from './context.js';
 
 /** What differs between the consuming components. */
 export interface MessageFlowSpec {
@@ -41,7 +41,7 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
     publisher ??= new Publisher({
       url: brokerUrl(o, postBroker ?? o.broker!),
       logger: logger.child('post'),
-      signal,
+      signal: afterGrace(signal),
       declareExchanges: o.exchangeDeclare && postBroker ? postExchanges(o) : [],
     });
     return publisher;

@@ -5,7 +5,7 @@ import type { Options } from '@sarra/config';
 import { postExchanges } from '@sarra/config';
 import { Publisher } from '@sarra/broker';
 import { DiskQueue, LogHook, NoDupe, Poster, loadHooks, type Gatherer } from '@sarra/flow';
-import type { BuiltFlow, InstanceContext } from '../context.js';
+import { afterGrace, type BuiltFlow, type InstanceContext } from '../context.js';
 
 /** The file-name number sr3 uses for per-instance state files (three digits). */
 export function stateTag(instance: number): string {
@@ -31,7 +31,7 @@ export async function buildProducerFlow(ctx: InstanceContext, gatherer: Gatherer
   const poster = postBroker
     ? new Poster(o, {
       publisher: new Publisher({
-        url: withCredentials(o, postBroker), logger: logger.child('post'), signal,
+        url: withCredentials(o, postBroker), logger: logger.child('post'), signal: afterGrace(signal),
         declareExchanges: o.exchangeDeclare ? postExchanges(o) : [],
       }),
       logger, metrics, relocate: false,
