@@ -2,7 +2,6 @@
 // retry queues survive the restarts (each file announced by sarra exactly once although A and B both post it).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { NODUPE_RESTART } from './lib/bugs.js';
 import { midflowChecks, runDisturbed, type MidflowRun } from './lib/midflow.js';
 
 describe('check 10: daemons restarted three times mid-flow', { timeout: 400_000 }, () => {
@@ -15,7 +14,7 @@ describe('check 10: daemons restarted three times mid-flow', { timeout: 400_000 
   });
   after(async () => { await run?.announced.close(); await run?.p.cleanup(); });
 
-  test('duplicate suppression survived the restarts: sarra announced each file exactly once', { todo: NODUPE_RESTART }, () => {
+  test('duplicate suppression survived the restarts: sarra announced each file exactly once', () => {
     const rels = run.announced.messages.map((m) => m.decoded!.notice.relPath.replace(/^\/+/, ''));
     const counts = new Map<string, number>();
     for (const r of rels) counts.set(r, (counts.get(r) ?? 0) + 1);
