@@ -1,8 +1,10 @@
-// Reading a download body: small bodies collected into one Buffer (one write), large ones copied into 1 MiB
-// blocks written with positioned fs.write on a raw fd while the checksum runs (inline or on the hash worker).
+// Reading a download body: small bodies collected into one Buffer (one write), large ones read (or copied)
+// into 1 MiB blocks written with positioned fs.write on a raw fd while the checksum runs (inline or on the
+// hash worker).
 import { close, open, unlink, write } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { SarraError, TransientError } from '@sarra/common';
+import { copyInto, type ReadTarget } from '@sarra/transfer';
 import { createHash, type Hash } from 'node:crypto';
 import { WorkerHash } from './download-hash.js';
 
@@ -66,27 +68,82 @@ export function collectBody(src: Readable, limit: number, signal: AbortSignal): 
   });
 }
 
+/**
+ * The 1 MiB blocks of a large download, filled straight from the socket by a driver that takes a ReadTarget,
+ * or by copying the 'data' chunks of one that does not. Each full block (and the partial last one, at
+ * flush()) goes to the consumer attached; blocks filled before it attached wait for it.
+ */
+export class BlockFill implements ReadTarget {
+  bytes = 0;
+  resume?: () => void;
+  private cur?: Buffer;
+  private curLen = 0;
+  private readonly free: ArrayBuffer[] = [];
+  private readonly waiting: Buffer[] = [];
+  private onBlock?: (block: Buffer) => boolean;
+
+  space(): Uint8Array {
+    if (!this.cur) {
+      const ab = this.free.pop();
+      this.cur = ab ? Buffer.from(ab) : Buffer.allocUnsafeSlow(BLOCK);
+      this.curLen = 0;
+    }
+    return this.cur.subarray(this.curLen);
+  }
+
+  landed(n: number): boolean {
+    this.bytes += n;
+    this.curLen += n;
+    return this.curLen === BLOCK ? this.emit() : true;
+  }
+
+  /** Takes a 'data' chunk (copied): false when the consumer asks to stop reading. */
+  copy(chunk: Buffer): boolean { return copyInto(this, chunk); }
+
+  /** Hands on the partial last block: the body ended. */
+  flush(): void { if (this.curLen > 0) this.emit(); }
+
+  /** A block back from its write, for reuse. */
+  recycle(block: Buffer): void {
+    if (block.byteOffset === 0 && block.buffer.byteLength === BLOCK && this.free.length < MAX_BLOCKS) this.free.push(block.buffer as ArrayBuffer);
+  }
+
+  /** Attaches the consumer: `onBlock` returns false to stop reading until `resume` is called. */
+  attach(onBlock: (block: Buffer) => boolean): void {
+    this.onBlock = onBlock;
+    for (const b of this.waiting.splice(0)) onBlock(b);
+  }
+
+  private emit(): boolean {
+    const block = this.curLen === BLOCK ? this.cur! : this.cur!.subarray(0, this.curLen);
+    this.cur = undefined;
+    this.curLen = 0;
+    if (this.onBlock) return this.onBlock(block);
+    this.waiting.push(block);
+    return true;
+  }
+}
+
 /** What a streamed download produced. */
 export interface SinkResult { bytes: number; value?: string }
 
 /**
  * Streams `src` into a new file at `path` (mode `mode`, truncated), hashing with `method` in the same pass
- * (on the worker thread when `offThread`). Rejects with the first error (raw stream/fs error, premature close,
+ * (on the worker thread when `offThread`). The bytes come through `fill` (given to the driver as its
+ * ReadTarget) or as 'data' chunks. Rejects with the first error (raw stream/fs error, premature close,
  * abort reason) after every pending write finished and the fd is closed; the caller removes the file.
  */
-export function streamToFile(src: Readable, path: string, opts: { method?: 'sha512' | 'md5'; offThread: boolean; mode: number; signal: AbortSignal }): Promise<SinkResult> {
+export function streamToFile(src: Readable, path: string, opts: { method?: 'sha512' | 'md5'; offThread: boolean; mode: number; signal: AbortSignal; fill?: BlockFill }): Promise<SinkResult> {
   return new Promise((resolve, reject) => {
     let fd = -1;
     let opening = true;
     let failure: unknown;
     let ended = false, finishing = false;
     let pos = 0;            // file offset of the next block handed out
-    let bytes = 0;
-    let cur: Buffer | undefined, curLen = 0;
     let inFlight = 0;       // blocks hashing or writing (back-pressure, and what success waits for)
     let writing = 0;        // fs.write calls pending (what a failure waits for before closing the fd)
     let paused = false;
-    const free: ArrayBuffer[] = [];
+    const fill = opts.fill ?? new BlockFill();
     const pendingOpen: Buffer[] = [];
     const inline: Hash | undefined = opts.method && !opts.offThread ? createHash(opts.method) : undefined;
     let wh: WorkerHash | undefined;
@@ -115,7 +172,7 @@ export function streamToFile(src: Readable, path: string, opts: { method?: 'sha5
       }
       const hashDone: Promise<string | undefined> = wh ? wh.final() : Promise.resolve(inline?.digest('base64'));
       hashDone.then(
-        (value) => closeThen(() => (failure !== undefined ? reject(failure) : resolve({ bytes, value }))),
+        (value) => closeThen(() => (failure !== undefined ? reject(failure) : resolve({ bytes: fill.bytes, value }))),
         (e: unknown) => { failure ??= e; closeThen(() => reject(failure)); },
       );
     };
@@ -124,9 +181,9 @@ export function streamToFile(src: Readable, path: string, opts: { method?: 'sha5
       write(fd, buf, 0, buf.length, at, (e) => {
         writing--;
         if (e) failure ??= e;
-        if (buf.byteOffset === 0 && buf.buffer.byteLength === BLOCK && free.length < MAX_BLOCKS) free.push(buf.buffer as ArrayBuffer);
+        fill.recycle(buf);
         inFlight--;
-        if (paused && inFlight <= MAX_BLOCKS / 2 && failure === undefined) { paused = false; src.resume(); }
+        if (paused && inFlight <= MAX_BLOCKS / 2 && failure === undefined) { paused = false; src.resume(); fill.resume?.(); }
         settle();
       });
     };
@@ -158,24 +215,16 @@ export function streamToFile(src: Readable, path: string, opts: { method?: 'sha5
       inline?.update(buf);
       writeBlock(buf, at);
     };
-    const onData = (c: Buffer): void => {
-      bytes += c.length;
-      let off = 0;
-      while (off < c.length) {
-        if (!cur) { const ab = free.pop(); cur = ab ? Buffer.from(ab) : Buffer.allocUnsafeSlow(BLOCK); curLen = 0; }
-        const n = c.copy(cur, curLen, off);
-        curLen += n;
-        off += n;
-        if (curLen === BLOCK) { dispatch(cur); cur = undefined; }
-      }
-      if (inFlight >= MAX_BLOCKS && !paused) { paused = true; src.pause(); }
-    };
     if (signal.aborted) { reject(abortError(signal)); return; }
     signal.addEventListener('abort', onAbort, { once: true });
-    src.on('data', onData);
+    fill.attach((block) => {
+      dispatch(block);
+      if (inFlight >= MAX_BLOCKS) paused = true;
+      return !paused;
+    });
+    src.on('data', (c: Buffer) => { if (!fill.copy(c)) src.pause(); });
     src.once('end', () => {
-      if (cur && curLen > 0) dispatch(cur.subarray(0, curLen));
-      cur = undefined;
+      fill.flush();
       ended = true;
       settle();
     });

@@ -9,7 +9,7 @@ import { createHasher, msFromTimestamp } from '@sarra/message';
 import type { TransferPool } from '@sarra/transfer';
 import { confine } from '@sarra/transfer';
 import type { FlowMetrics, WorkItem } from './types.js';
-import { collectBody, streamToFile } from './download-sink.js';
+import { BlockFill, collectBody, streamToFile } from './download-sink.js';
 import { writeSmallFile } from './download-writer.js';
 import { applyFileOp, renameInPlace } from './fileops.js';
 import { countTransfer } from './metrics.js';
@@ -185,12 +185,13 @@ export function makeDownloader(o: Options, ctx: DownloadContext): WorkFn {
           }
         } else {
           const t = await ctx.pool.get(n.baseUrl);
-          // sizeHint: the http driver reads big bodies on a raw socket with 1 MiB reads (others ignore it)
-          const src = await t.getStream(remotePath(n), { signal, sizeHint: n.size });
+          // sizeHint, into: the http driver reads big bodies on a raw socket straight into the blocks (others ignore them)
+          const fill = new BlockFill();
+          const src = await t.getStream(remotePath(n), { signal, sizeHint: n.size, into: fill });
           // opened only once the source answered: a refused connection leaves nothing behind
           written = true;
           const method = p.method === 'sha512' || p.method === 'md5' ? p.method : undefined;
-          const r = await streamToFile(src, tmp, { method, offThread: typeof n.size === 'number' && n.size >= OFF_THREAD_MIN, mode: openMode, signal });
+          const r = await streamToFile(src, tmp, { method, offThread: typeof n.size === 'number' && n.size >= OFF_THREAD_MIN, mode: openMode, signal, fill });
           bytes = r.bytes;
           got = r.value;
         }

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { collectBody, streamToFile } from '../src/download-sink.js';
+import { BlockFill, collectBody, streamToFile } from '../src/download-sink.js';
 
 let dir: string;
 before(async () => { dir = await mkdtemp(join(tmpdir(), 'sink-test-')); });
@@ -31,6 +31,40 @@ for (const offThread of [true, false]) {
     assert.equal((await stat(p)).mode & 0o777, 0o640);
   });
 }
+
+test('streamToFile takes bytes a driver reads straight into its blocks, also before it attached, and stops the driver while writes lag', async () => {
+  const data = randomBytes((40 << 20) + 777); // more blocks than may be in flight at once
+  const fill = new BlockFill();
+  const src = new PassThrough();
+  let off = 0, stops = 0;
+  /** One socket read of up to `n` bytes landing in the fill's space. */
+  const read = (n: number): boolean => {
+    const space = fill.space();
+    const k = Math.min(n, space.length, data.length - off);
+    space.set(data.subarray(off, off + k));
+    off += k;
+    return fill.landed(k);
+  };
+  // the rest of the read that carried the response head, before the sink attaches: a block and a half
+  read(1 << 20);
+  read(1 << 19);
+  const driver = new Promise<void>((resolve) => {
+    const pump = (): void => {
+      while (off < data.length) if (!read(300_001)) { stops++; return; }
+      src.end();
+      resolve();
+    };
+    fill.resume = () => setImmediate(pump);
+    setImmediate(pump);
+  });
+  const p = join(dir, 'direct');
+  const r = await streamToFile(src, p, { method: 'sha512', offThread: true, mode: 0o644, signal: new AbortController().signal, fill });
+  await driver;
+  assert.equal(r.bytes, data.length);
+  assert.equal(r.value, createHash('sha512').update(data).digest('base64'));
+  assert.ok((await readFile(p)).equals(data));
+  assert.ok(stops > 0, 'the driver was told to stop reading while blocks were in flight');
+});
 
 test('streamToFile: md5 on the worker, empty body, several downloads at once on one worker', async () => {
   const bodies = [randomBytes(3 << 20), Buffer.alloc(0), randomBytes(1 << 20), randomBytes(2_000_001)];

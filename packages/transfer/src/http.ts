@@ -142,14 +142,14 @@ export class HttpTransfer implements Transfer {
 
   /**
    * `sizeHint` (bytes, optional, an addition to the Transfer contract): at or above RAW_MIN on plain http the
-   * body is read on a private raw socket with 1 MiB reads (httpRaw.ts), falling back to the regular client
-   * for anything but a plain 200/206 with Content-Length.
+   * body is read on a private raw socket with 1 MiB reads, or straight into `opts.into` (httpRaw.ts), falling
+   * back to the regular client for anything but a plain 200/206 with Content-Length.
    */
   async getStream(path: string, opts: GetOptions = {}): Promise<Readable> {
     const u = this.urlFor(path);
     const offset = opts.offset ?? 0;
     if (u.protocol === 'http:' && (opts.sizeHint ?? 0) >= RAW_MIN) {
-      const raw = await rawGet(u, this.headers(), { offset, timeoutMs: this.timeoutMs, signal: opts.signal });
+      const raw = await rawGet(u, this.headers(), { offset, timeoutMs: this.timeoutMs, signal: opts.signal, into: opts.into });
       if (raw) return raw;
     }
     const res = await this.request('GET', u, this.headers(offset > 0 ? { range: `bytes=${offset}-` } : {}), opts.signal);

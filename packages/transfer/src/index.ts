@@ -1,6 +1,6 @@
 // Public entry of @sarra/transfer: the registry, the pool, path confinement and the Transfer types.
 // Drivers themselves are not exported here: they load lazily by scheme.
-export type { GetOptions, RemoteEntry, Transfer, TransferOptions } from './types.js';
+export type { GetOptions, ReadTarget, RemoteEntry, Transfer, TransferOptions } from './types.js';
 export type { Driver } from './registry.js';
 export { openTransfer, supportedSchemes, parseTransferUrl } from './registry.js';
 export { TransferPool, poolKey } from './pool.js';
@@ -8,3 +8,4 @@ export type { CredentialLookup } from './pool.js';
 export { confine, confineLink } from './confine.js';
 export { classifyError, unsupported } from './classify.js';
 export { parseIndexPage } from './httpIndex.js';
+export { copyInto } from './target.js';

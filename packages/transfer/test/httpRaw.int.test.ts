@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { PermanentError } from '@sarra/common';
 import { startNginx } from '@sarra/testkit/nginx';
 import type { NginxHandle } from '@sarra/testkit/nginx';
-import { openTransfer } from '@sarra/transfer';
+import { openTransfer, type ReadTarget } from '@sarra/transfer';
 import { RAW_MIN } from '../src/http.js';
 
 async function readAll(s: Readable): Promise<{ buf: Buffer }> {
@@ -20,7 +20,40 @@ async function readAll(s: Readable): Promise<{ buf: Buffer }> {
   return { buf: Buffer.concat(parts) };
 }
 
-type Get = (path: string, opts: { sizeHint?: number; offset?: number }) => Promise<Readable>;
+type Get = (path: string, opts: { sizeHint?: number; offset?: number; into?: ReadTarget }) => Promise<Readable>;
+
+/**
+ * A ReadTarget of 100 KiB spaces that asks to stop reading every 5th time bytes land and resumes a
+ * little later (as a download waiting for its writes does). Records what it got.
+ */
+class TestTarget implements ReadTarget {
+  readonly parts: Buffer[] = [];
+  stops = 0;
+  resume?: () => void;
+  private space_ = Buffer.alloc(0);
+  private lands = 0;
+  space(): Uint8Array {
+    this.space_ = Buffer.alloc(100 * 1024);
+    return this.space_;
+  }
+  landed(n: number): boolean {
+    this.parts.push(Buffer.from(this.space_.subarray(0, n)));
+    if (++this.lands % 5 !== 0) return true;
+    this.stops++;
+    setTimeout(() => this.resume?.(), 2);
+    return false;
+  }
+}
+
+/** Resolves when `s` ends, with the number of 'data' events it emitted. */
+function drain(s: Readable): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let events = 0;
+    s.on('data', () => events++);
+    s.once('end', () => resolve(events));
+    s.once('error', reject);
+  });
+}
 
 describe('http raw-socket path for big bodies', () => {
   let root = '';
@@ -48,6 +81,20 @@ describe('http raw-socket path for big bodies', () => {
     } finally { await t.close(); }
   });
 
+  it('with a ReadTarget the body lands in its buffers (no data event), pausing when it asks, also from an offset', async () => {
+    const t = await openTransfer(nginx.url);
+    try {
+      const get = t.getStream.bind(t) as Get;
+      for (const offset of [0, 1_000_000]) {
+        const into = new TestTarget();
+        const events = await drain(await get('/big.bin', { sizeHint: body.length, offset, into }));
+        assert.equal(events, 0);
+        assert.ok(into.stops > 0, 'the target asked to stop reading and was resumed');
+        assert.ok(Buffer.concat(into.parts).equals(body.subarray(offset)), `offset ${offset}: the same bytes`);
+      }
+    } finally { await t.close(); }
+  });
+
   it('a 404 falls back to the regular client and is reported as such', async () => {
     const t = await openTransfer(nginx.url);
     try {
@@ -71,6 +118,9 @@ describe('http raw-socket path for big bodies', () => {
       const get = t.getStream.bind(t) as Get;
       const s = await get('/x', { sizeHint: RAW_MIN + 10 });
       await assert.rejects(readAll(s), /bytes missing/);
+      const into = new TestTarget();
+      await assert.rejects(drain(await get('/x', { sizeHint: RAW_MIN + 10, into })), /bytes missing/);
+      assert.equal(Buffer.concat(into.parts).length, 1000);
     } finally {
       await t.close();
       await new Promise<void>((r) => srv.close(() => r()));
@@ -93,8 +143,10 @@ describe('http raw-socket path for big bodies', () => {
     const t = await openTransfer(`http://127.0.0.1:${port}/`);
     try {
       const get = t.getStream.bind(t) as Get;
-      const r = await readAll(await get('/moved', { sizeHint: RAW_MIN }));
-      assert.equal(r.buf.toString(), 'hello');
+      const into = new TestTarget();
+      const r = await readAll(await get('/moved', { sizeHint: RAW_MIN, into }));
+      assert.equal(r.buf.toString(), 'hello', 'the regular client ignores the target: data events');
+      assert.equal(into.parts.length, 0);
       // first the raw path (its own connection), then the regular keep-alive client for the redirect
       assert.match(heads[0] ?? '', /^GET \/moved HTTP\/1\.1\r\n[^]*Connection: close\r\n/);
       assert.match(heads[1] ?? '', /^GET \/moved /);
