@@ -111,7 +111,9 @@ export class BlockFill implements ReadTarget {
   /** Attaches the consumer: `onBlock` returns false to stop reading until `resume` is called. */
   attach(onBlock: (block: Buffer) => boolean): void {
     this.onBlock = onBlock;
-    for (const b of this.waiting.splice(0)) onBlock(b);
+    let more = true;
+    for (const b of this.waiting.splice(0)) more = onBlock(b);
+    if (more) this.resume?.();
   }
 
   private emit(): boolean {
@@ -119,8 +121,9 @@ export class BlockFill implements ReadTarget {
     this.cur = undefined;
     this.curLen = 0;
     if (this.onBlock) return this.onBlock(block);
+    // no consumer yet: hold a bounded number of blocks, then stop reading until it attaches
     this.waiting.push(block);
-    return true;
+    return this.waiting.length < MAX_BLOCKS;
   }
 }
 

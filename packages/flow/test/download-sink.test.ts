@@ -32,7 +32,7 @@ for (const offThread of [true, false]) {
   });
 }
 
-test('streamToFile takes bytes a driver reads straight into its blocks, also before it attached, and stops the driver while writes lag', async () => {
+test('streamToFile takes bytes a driver reads straight into its blocks, also before it attached, and stops the driver while writes lag', { timeout: 30_000 }, async () => {
   const data = randomBytes((40 << 20) + 777); // more blocks than may be in flight at once
   const fill = new BlockFill();
   const src = new PassThrough();
@@ -45,9 +45,10 @@ test('streamToFile takes bytes a driver reads straight into its blocks, also bef
     off += k;
     return fill.landed(k);
   };
-  // the rest of the read that carried the response head, before the sink attaches: a block and a half
-  read(1 << 20);
-  read(1 << 19);
+  // reads before the sink attaches (the rest of the read that carried the response head, and more): the fill
+  // holds 16 blocks for it, then asks the driver to stop; attaching resumes the driver
+  while (read(1 << 19));
+  assert.equal(off, 16 << 20);
   const driver = new Promise<void>((resolve) => {
     const pump = (): void => {
       while (off < data.length) if (!read(300_001)) { stops++; return; }
@@ -55,7 +56,6 @@ test('streamToFile takes bytes a driver reads straight into its blocks, also bef
       resolve();
     };
     fill.resume = () => setImmediate(pump);
-    setImmediate(pump);
   });
   const p = join(dir, 'direct');
   const r = await streamToFile(src, p, { method: 'sha512', offThread: true, mode: 0o644, signal: new AbortController().signal, fill });
