@@ -64,6 +64,8 @@ const IDLE_MAX_S = 5;
 const METRICS_EVERY_MS = 5000;
 /** An idle instance still rewrites its metrics this often (ms), so `sr status` stays current. */
 const METRICS_IDLE_MS = 10_000;
+/** How often (ms) the gatherer's connection is looked at: a loss or a reconnect is written at once. */
+const CONNECTION_CHECK_MS = 1000;
 /** Passes whose post step (confirms, acks) may be in flight at once while the next passes are gathered. */
 const POST_PIPELINE = 4;
 
@@ -92,6 +94,8 @@ export class Flow {
   private nextRetryAt = 0;
   /** Post steps of earlier passes still waiting for their confirms (at most POST_PIPELINE). */
   private readonly posting = new Set<Promise<void>>();
+  /** The gatherer's connection state at the last look (undefined: it has none). */
+  private wasConnected: boolean | undefined;
   private metricsTimer: NodeJS.Timeout | undefined;
   private metricsWrite: Promise<void> | undefined;
   private readonly log: Logger;
@@ -119,9 +123,18 @@ export class Flow {
         if (signal.aborted) return;
         throw err;
       }
-      // the first snapshot already shows the connection; later ones keep coming while idle
+      // the first snapshot already shows the connection; later ones keep coming while idle, and at once
+      // when the connection is lost or back
+      this.wasConnected = p.gatherer.isConnected?.();
       await this.maybeWriteMetrics(true);
-      this.metricsTimer = setInterval(() => void this.maybeWriteMetrics(), p.metricsIdleMs ?? METRICS_IDLE_MS);
+      const idleMs = p.metricsIdleMs ?? METRICS_IDLE_MS;
+      this.metricsTimer = setInterval(() => {
+        const up = p.gatherer.isConnected?.();
+        if (up !== this.wasConnected) {
+          this.wasConnected = up;
+          void this.maybeWriteMetrics(true);
+        } else if (Date.now() - this.lastMetrics >= idleMs) void this.maybeWriteMetrics();
+      }, Math.min(idleMs, CONNECTION_CHECK_MS));
       this.metricsTimer.unref();
       this.nextHousekeeping = Date.now() + this.o.housekeeping * 1000;
       while (!signal.aborted) {

@@ -157,6 +157,10 @@ export class MessageGatherer implements Gatherer {
     await this.consumer?.close();
   }
 
+  isConnected(): boolean {
+    return this.consumer?.connected ?? false;
+  }
+
   metrics(): Record<string, number | string | boolean> {
     const c = this.consumer;
     const now = Date.now();

@@ -64,6 +64,8 @@ export interface Gatherer {
   done?(): boolean;
   stop(): Promise<void>;
   metrics?(): Record<string, number | string | boolean>;
+  /** Whether the source is connected now (broker gatherers; cheap): a change reaches the metrics at once. */
+  isConnected?(): boolean;
 }
 
 /**

@@ -28,6 +28,7 @@ class EmptyGatherer implements PacedGatherer {
   nextWakeMs(): number | undefined { return this.paceMs; }
   async stop(): Promise<void> {}
   metrics(): Record<string, boolean | number> { return { connected: this.connected }; }
+  isConnected(): boolean { return this.connected; }
 }
 
 function parts(g: Gatherer, over: Partial<FlowParts> = {}): FlowParts {
@@ -80,4 +81,31 @@ test('an idle instance keeps rewriting its metrics, even while a gather waits', 
   const during = m.writes.slice(1, -1); // minus the one at connect and the one at stop
   assert.ok(during.length >= 4, `${during.length} periodic writes in 1 s`);
   assert.ok(g.gathers <= 2, `gathered ${g.gathers} times`);
+});
+
+test('a lost and a regained connection reach the metrics at once, not at the next idle rewrite (10 s)', async () => {
+  const g = new EmptyGatherer(undefined, 200);
+  const m = new RecordingMetrics();
+  const ctl = new AbortController();
+  const run = new Flow(opts({ sleep: 5 }), parts(g, { metrics: m })).run(ctl.signal);
+  /** ms until a write showing `connected` appears (fails after 5 s, half the idle rewrite interval). */
+  const written = async (connected: boolean): Promise<number> => {
+    const t0 = Date.now();
+    while (!m.writes.some((w) => w.at >= t0 && w.connected === connected)) {
+      assert.ok(Date.now() - t0 < 5000, `connected=${connected} not written within 5 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return Date.now() - t0;
+  };
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    g.connected = false;
+    await written(false);
+    g.connected = true;
+    await written(true);
+  } finally {
+    ctl.abort();
+    await run;
+  }
+  assert.ok(m.writes.length <= 4, `${m.writes.length} writes: at start, loss, reconnect and stop`);
 });
