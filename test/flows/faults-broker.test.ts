@@ -47,6 +47,7 @@ describe('check 9: RabbitMQ stopped and started three times mid-flow', { timeout
     for (const f of files) {
       const g = await gather(f);
       assert.ok((g?.disconnectCount ?? 0) >= 3, `${f}: disconnectCount ${g?.disconnectCount}`);
+      assert.equal(g?.connected, true, `${f} connected`);
     }
   });
 

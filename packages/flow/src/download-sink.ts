@@ -97,9 +97,6 @@ export class BlockFill implements ReadTarget {
     return this.curLen === BLOCK ? this.emit() : true;
   }
 
-  /** Takes a 'data' chunk (copied): false when the consumer asks to stop reading. */
-  copy(chunk: Buffer): boolean { return copyInto(this, chunk); }
-
   /** Hands on the partial last block: the body ended. */
   flush(): void { if (this.curLen > 0) this.emit(); }
 
@@ -225,7 +222,7 @@ export function streamToFile(src: Readable, path: string, opts: { method?: 'sha5
       if (inFlight >= MAX_BLOCKS) paused = true;
       return !paused;
     });
-    src.on('data', (c: Buffer) => { if (!fill.copy(c)) src.pause(); });
+    src.on('data', (c: Buffer) => { if (!copyInto(fill, c)) src.pause(); });
     src.once('end', () => {
       fill.flush();
       ended = true;

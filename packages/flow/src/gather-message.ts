@@ -170,7 +170,7 @@ export class MessageGatherer implements Gatherer {
     }
     return {
       ...this.counters,
-      connected: c?.connected ?? false,
+      connected: this.isConnected(),
       disconnectCount: c?.stats.disconnects ?? 0,
       disconnectTime: (c?.stats as { disconnectedMs?: number } | undefined)?.disconnectedMs ?? 0,
     };

@@ -25,7 +25,8 @@ const MAX_HEAD = 64 * 1024;
  */
 export function rawGet(u: URL, headers: Record<string, string>, opts: { offset: number; timeoutMs: number; signal?: AbortSignal; into?: ReadTarget }): Promise<Readable | undefined> {
   return new Promise((resolve, reject) => {
-    const readBuf = Buffer.allocUnsafe(READ_BUFFER);
+    // with a target only the response head (and what follows it in the same read) lands here
+    const readBuf = Buffer.allocUnsafe(opts.into ? MAX_HEAD : READ_BUFFER);
     let head: Buffer | undefined = Buffer.alloc(0);
     let left = -1; // body bytes still expected
     let settled = false;
