@@ -8,7 +8,7 @@ import type { Options } from '@sarra/config';
 import { brokerUser, defaultQueueName, subscribeBindings } from '@sarra/config';
 import { Consumer } from '@sarra/broker';
 import type { Delivery } from '@sarra/broker';
-import { decode, msFromTimestamp } from '@sarra/message';
+import { MalformedNoticeError, decode, msFromTimestamp } from '@sarra/message';
 import type { FlowMetrics, Gatherer, WorkItem } from './types.js';
 import { abortableSleep } from './retry.js';
 
@@ -147,7 +147,8 @@ export class MessageGatherer implements Gatherer {
     } catch (err: unknown) {
       this.counters.rxBadCount++;
       this.opts.metrics?.inc('totals.malformed');
-      this.opts.logger.warning(`malformed message from ${d.exchange} ${d.routingKey.slice(0, 120)}: ${describeError(err)} (acked, dropped)`);
+      const at = err instanceof MalformedNoticeError ? ` ${err.where()}` : '';
+      this.opts.logger.warning(`malformed message from ${d.exchange} ${d.routingKey.slice(0, 120)}${at}: ${describeError(err)} (acked, dropped)`);
       c.ack(d);
       return undefined;
     }

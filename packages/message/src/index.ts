@@ -9,7 +9,7 @@ export type { Hasher, HasherOptions } from './identity.js';
 export { createHasher, identityOfFile, hexToBase64, base64ToHex, hashesContent, sha512Hex } from './identity.js';
 export { REPORT, reportText } from './report.js';
 export type { ReportName } from './report.js';
-export { HeaderTooLongError } from './errors.js';
+export { HeaderTooLongError, MalformedNoticeError } from './errors.js';
 export { HEADER_MAX_BYTES } from './v02.js';
 export { IDENTITY_METHODS } from './validate.js';
 export { pyDumps } from './pyjson.js';

@@ -16,8 +16,11 @@ function digits(ts: string, at: number, n: number): number {
 
 /**
  * Milliseconds since the epoch (may carry a sub-millisecond fraction) of an sr3 timestamp.
- * Accepts the v03 form (with `T`) and the v02 form (without), 0 to 10 fraction digits, an empty or
- * missing fraction, and sr3's rare float-formatting quirk `.23977661e-05` (a fraction in exponent form).
+ * Accepts the v03 form (with `T`) and the v02 form (without), any number of fraction digits (sr3 means
+ * nine significant digits, `'{:.9g}'` of the fraction, so a fraction with leading zeros is 11 or 12 digits
+ * long: `.000411987305`), an empty or missing fraction, and sr3's rare float-formatting quirk
+ * `.23977661e-05` (a fraction in exponent form). Digits past the 15th cannot change a double and are
+ * only checked to be digits.
  * @throws MalformedMessageError naming what is wrong.
  */
 export function msFromTimestamp(ts: string): number {
@@ -48,15 +51,13 @@ export function msFromTimestamp(ts: string): number {
   if (n === 0) return base;
   let f = 0;
   let i = end + 1;
+  const significant = end + 1 + MAX_FRACTION_DIGITS;
   for (; i < ts.length; i++) {
     const d = ts.charCodeAt(i) - C0;
     if (d < 0 || d > 9) break;
-    f = f * 10 + d;
+    if (i < significant) f = f * 10 + d;
   }
-  if (i === ts.length) {
-    if (n > 10) throw new MalformedMessageError(`bad timestamp ${JSON.stringify(ts)}: more than 10 fraction digits`);
-    return base + (f * 1000) / POW10[n]!;
-  }
+  if (i === ts.length) return base + (f / POW10[Math.min(n, MAX_FRACTION_DIGITS)]!) * 1000;
   // exponent quirk: ".23977661e-05" is Python's str() of a tiny float, i.e. 0.23977661e-05 s
   const frac = ts.slice(end + 1);
   if (/^[0-9]{1,17}[eE][+-]?[0-9]{1,3}$/.test(frac)) {
@@ -66,7 +67,9 @@ export function msFromTimestamp(ts: string): number {
   throw new MalformedMessageError(`bad timestamp ${JSON.stringify(ts)}: bad fraction`);
 }
 
-const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+/** Fraction digits that reach the value: 15 decimal digits always fit a double exactly. */
+const MAX_FRACTION_DIGITS = 15;
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 const MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil); cheaper than Date.UTC. */
@@ -129,12 +132,12 @@ export function nowTimestamp(): string {
   return timestampFromMs(Math.abs(fine - wall) < 1 ? fine : wall);
 }
 
-/** The v03 form of a timestamp in either form (inserts the `T`); other strings returned unchanged. */
+/** The v03 form of a timestamp in either form: the `T` inserted, the fraction kept as written; other strings unchanged. */
 export function toV03Time(ts: string): string {
   return ts.length >= 14 && ts.charCodeAt(8) !== 84 ? ts.slice(0, 8) + 'T' + ts.slice(8) : ts;
 }
 
-/** The v02 form of a timestamp in either form (drops the `T`). */
+/** The v02 form of a timestamp in either form: the `T` dropped (sr3 never writes one in v02), the fraction kept as written. */
 export function toV02Time(ts: string): string {
   return ts.length >= 15 && ts.charCodeAt(8) === 84 ? ts.slice(0, 8) + ts.slice(9) : ts;
 }

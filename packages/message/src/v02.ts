@@ -1,7 +1,7 @@
 // v02 wire format: text body "<pubTime> <baseUrl> <relPath>" plus AMQP headers (sum, parts, mtime, ...).
 
 import { MalformedMessageError } from '@sarra/common';
-import { HeaderTooLongError } from './errors.js';
+import { HeaderTooLongError, locate } from './errors.js';
 import { base64ToHex, sha512Hex } from './identity.js';
 import type { FileOp, Identity, IdentityMethod, Notice } from './notice.js';
 import { toV02Time, toV03Time } from './timestamp.js';
@@ -107,7 +107,8 @@ function parseParts(parts: string): number {
  * Decodes a v02 message into a v03-shaped notice: times get their `T`, `sum` becomes identity (hex ->
  * base64) or fileOp, `parts` becomes size, `link`/`oldname`/`hlink` go into fileOp, `content` (a table
  * or a JSON string) becomes content; every other header is kept as a field untouched.
- * @throws MalformedMessageError (short body, bad times, unknown sum flag, bad parts, non-UTF-8).
+ * @throws MalformedMessageError (short body, bad times, unknown sum flag, bad parts, non-UTF-8); a
+ *   MalformedNoticeError naming baseUrl and relPath once the body's three fields are read.
  */
 export function decodeV02(body: Uint8Array, headers: Record<string, unknown> | undefined): Notice {
   let text = strictUtf8(body, 'v02');
@@ -122,7 +123,15 @@ export function decodeV02(body: Uint8Array, headers: Record<string, unknown> | u
     baseUrl: text.slice(s1 + 1, s2),
     relPath: unescapeRelPath(text.slice(s2 + 1)),
   };
-  const h = headers ?? {};
+  try {
+    return decodeHeaders(n, headers ?? {});
+  } catch (e: unknown) {
+    throw locate(e, n);
+  }
+}
+
+/** Adds the v02 headers `h` to the notice `n` read from the body, and validates it. */
+function decodeHeaders(n: Record<string, unknown>, h: Record<string, unknown>): Notice {
   const op: FileOp = {};
   let opAt = false;
   for (const k of Object.keys(h)) {

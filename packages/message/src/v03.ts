@@ -1,6 +1,7 @@
 // v03 wire format: a JSON body (application/json) written byte-for-byte as sr3's Python json.dumps does.
 
 import { MalformedMessageError } from '@sarra/common';
+import { locate } from './errors.js';
 import type { Notice } from './notice.js';
 import { pyDumps } from './pyjson.js';
 import { renameOldFields, validateNotice } from './validate.js';
@@ -19,7 +20,8 @@ export function strictUtf8(body: Uint8Array, what: string): string {
 /**
  * Parses and validates a v03 body. `integrity` is renamed `identity`, `retPath` `retrievePath`
  * (key order kept); every other field, known or not, is kept as received.
- * @throws MalformedMessageError (non-UTF-8, non-JSON, not an object, invalid fields).
+ * @throws MalformedMessageError (non-UTF-8, non-JSON, not an object, invalid fields); a MalformedNoticeError
+ *   when the object has a string baseUrl or relPath.
  */
 export function decodeV03(body: Uint8Array): Notice {
   const text = strictUtf8(body, 'v03');
@@ -32,7 +34,12 @@ export function decodeV03(body: Uint8Array): Notice {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new MalformedMessageError(`v03 body is JSON but not an object (${Array.isArray(parsed) ? 'array' : parsed === null ? 'null' : typeof parsed})`);
   }
-  return validateNotice(renameOldFields(parsed as Record<string, unknown>));
+  const o = parsed as Record<string, unknown>;
+  try {
+    return validateNotice(renameOldFields(o));
+  } catch (e: unknown) {
+    throw locate(e, o);
+  }
 }
 
 /** The v03 body of a notice: Python json.dumps text (", " / ": ", ensure_ascii), keys in insertion order. */

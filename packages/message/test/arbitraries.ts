@@ -21,9 +21,9 @@ export const identity: fc.Arbitrary<Identity> = fc.oneof(
   fc.constantFrom('sha512', 'md5').map((value) => ({ method: 'cod' as const, value })),
 );
 
-/** sr3 timestamps in v03 form with 0-10 fraction digits (or none at all) */
+/** sr3 timestamps in v03 form with 0-20 fraction digits (real sr3 writes up to 12), or none at all */
 export const time = fc
-  .tuple(fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2090, 0, 1) }), fc.option(fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 10 })))
+  .tuple(fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2090, 0, 1) }), fc.option(fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 20 })))
   .map(([ms, frac]) => new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '') + (frac === null ? '' : '.' + frac));
 
 /** file operations paired with whether v02 can also carry an identity next to them */

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MalformedMessageError } from '@sarra/common';
-import { decode } from '@sarra/message';
+import { MalformedNoticeError, decode } from '@sarra/message';
 import type { WireMessage } from '@sarra/message';
 
 const GOOD = { pubTime: '20261122T020710.61337781', baseUrl: 'http://127.0.0.1:8090/', relPath: 'wire/f' };
@@ -48,7 +48,7 @@ describe('malformed v03', () => {
     rejects(j({ ...GOOD, pubTime: 'yesterday' }), /pubTime: bad timestamp/);
     rejects(j({ ...GOOD, pubTime: '20261322T020710.1' }), /pubTime: bad timestamp/);
     rejects(j({ ...GOOD, pubTime: '20260230T020710.1' }), /no such date/);
-    rejects(j({ ...GOOD, pubTime: '20261122T020710.12345678901' }), /more than 10 fraction digits/);
+    rejects(j({ ...GOOD, pubTime: '20261122T020710.123456789012x' }), /pubTime: bad timestamp .*bad fraction/);
     rejects(j({ ...GOOD, mtime: '2026-11-22T02:07:10Z' }), /mtime: bad timestamp/);
     rejects(j({ ...GOOD, atime: 20261122 }), /atime is not a string/);
   });
@@ -126,5 +126,45 @@ describe('format detection', () => {
   it('old names integrity / retPath are renamed in place', () => {
     const d = decode(j({ ...GOOD, integrity: { method: 'md5', value: 'AAAAAAAAAAAAAAAAAAAAAA==' }, retPath: 'r/p', extra: 1 }));
     assert.deepEqual(Object.keys(d.notice), ['pubTime', 'baseUrl', 'relPath', 'identity', 'retrievePath', 'extra']);
+  });
+});
+
+describe('a malformed notice names its baseUrl and relPath where they could be read', () => {
+  function where(msg: WireMessage): { baseUrl?: string; relPath?: string; where: string } | undefined {
+    try {
+      decode(msg);
+    } catch (e: unknown) {
+      assert.ok(e instanceof MalformedMessageError);
+      if (!(e instanceof MalformedNoticeError)) return undefined;
+      assert.equal(e.reportCode, 417);
+      return { baseUrl: e.baseUrl, relPath: e.relPath, where: e.where() };
+    }
+    assert.fail('decoded');
+  }
+  it('v03: every field error once the JSON object is read', () => {
+    for (const bad of [{ pubTime: '20261322T020710.1' }, { mtime: 'soon' }, { size: -1 }, { identity: { method: 'crc', value: '' } }, { pubTime: undefined }]) {
+      const w = where(j({ ...GOOD, ...bad }));
+      assert.deepEqual(w, { baseUrl: GOOD.baseUrl, relPath: GOOD.relPath, where: 'baseUrl="http://127.0.0.1:8090/" relPath="wire/f"' }, JSON.stringify(bad));
+    }
+    assert.deepEqual(where(j({ ...GOOD, baseUrl: 7, size: -1 })), { baseUrl: undefined, relPath: 'wire/f', where: 'relPath="wire/f"' });
+  });
+  it('v02: every header error once the body is read (relPath unescaped, as a v03 notice would carry it)', () => {
+    for (const h of [{ mtime: 'soon' }, { sum: 'q,1' }, { parts: 'x' }, { content: 'not json' }]) {
+      const w = where(v02('20261122020709.7 http://h/ a/my%20file', h));
+      assert.deepEqual(w, { baseUrl: 'http://h/', relPath: 'a/my file', where: 'baseUrl="http://h/" relPath="a/my file"' }, JSON.stringify(h));
+    }
+    assert.equal(where(v02('20261122020709.7x http://h/ a/b'))?.relPath, 'a/b', 'a bad pubTime in the body');
+  });
+  it('nothing to name when the body cannot be read that far', () => {
+    for (const m of [raw('{"pubTime": ', 'application/json'), raw('[1]', 'application/json'), v02('20261122020709.7 http://h/'), raw(Buffer.from([0x7b, 0xff]), 'application/json'), j({ pubTime: 'x' })]) {
+      assert.equal(where(m), undefined);
+    }
+  });
+  it('network text cannot break the log line: quoted, control characters escaped, cut at 200 characters', () => {
+    const w = where(j({ ...GOOD, relPath: 'a\nFAKE LOG LINE/' + 'x'.repeat(300), size: -1 }));
+    assert.ok(w);
+    assert.ok(!w.where.includes('\n'));
+    assert.match(w.where, /relPath="a\\nFAKE LOG LINE\/x+…"$/);
+    assert.ok(w.where.length < 260);
   });
 });
