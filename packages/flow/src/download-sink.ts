@@ -1,7 +1,7 @@
 // Reading a download body: small bodies collected into one Buffer (one write), large ones read (or copied)
 // into 1 MiB blocks written with positioned fs.write on a raw fd while the checksum runs (inline or on the
 // hash worker).
-import { close, open, unlink, write } from 'node:fs';
+import { close, constants as C, open, unlink, write } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { SarraError, TransientError } from '@sarra/common';
 import { copyInto, type ReadTarget } from '@sarra/transfer';
@@ -128,18 +128,20 @@ export class BlockFill implements ReadTarget {
 export interface SinkResult { bytes: number; value?: string }
 
 /**
- * Streams `src` into a new file at `path` (mode `mode`, truncated), hashing with `method` in the same pass
+ * Streams `src` into a new file at `path` (mode `mode`, truncated), or with `append` (bytes) into the existing
+ * file from that offset (a resumed download: `bytes` counts the new ones), hashing with `method` in the same pass
  * (on the worker thread when `offThread`). The bytes come through `fill` (given to the driver as its
  * ReadTarget) or as 'data' chunks. Rejects with the first error (raw stream/fs error, premature close,
  * abort reason) after every pending write finished and the fd is closed; the caller removes the file.
  */
-export function streamToFile(src: Readable, path: string, opts: { method?: 'sha512' | 'md5'; offThread: boolean; mode: number; signal: AbortSignal; fill?: BlockFill }): Promise<SinkResult> {
+export function streamToFile(src: Readable, path: string, opts: { method?: 'sha512' | 'md5'; offThread: boolean; mode: number; signal: AbortSignal; fill?: BlockFill; append?: number }): Promise<SinkResult> {
   return new Promise((resolve, reject) => {
     let fd = -1;
     let opening = true;
     let failure: unknown;
     let ended = false, finishing = false;
-    let pos = 0;            // file offset of the next block handed out
+    const start = opts.append ?? 0;
+    let pos = start;        // file offset of the next block handed out
     let inFlight = 0;       // blocks hashing or writing (back-pressure, and what success waits for)
     let writing = 0;        // fs.write calls pending (what a failure waits for before closing the fd)
     let paused = false;
@@ -230,18 +232,20 @@ export function streamToFile(src: Readable, path: string, opts: { method?: 'sha5
     });
     src.once('error', (e: unknown) => fail(e));
     src.once('close', () => { if (!ended) fail(premature()); });
-    openFresh(path, opts.mode, (e, got) => {
+    const opened = (e: NodeJS.ErrnoException | null, got: number): void => {
       opening = false;
       if (e) { fail(e); return; }
       fd = got;
       if (failure !== undefined) { settle(); return; }
-      let at = 0;
+      let at = start;
       for (const b of pendingOpen.splice(0)) {
         const here = at;
         at += b.length; // before send(): a block sent to the worker is detached (length 0)
         send(b, here);
       }
       settle();
-    });
+    };
+    if (start > 0) open(path, C.O_WRONLY | C.O_NOFOLLOW, opened);
+    else openFresh(path, opts.mode, opened);
   });
 }

@@ -1,17 +1,20 @@
 // The built-in download: into a temporary name under the destination, checksum in the same pass, rename when whole.
-import { chmod, mkdir, rename, unlink, utimes } from 'node:fs/promises';
+// Every path is reached through confined-fs (directories opened one component at a time, no symlink on the way
+// unless follow_symlinks), so a notice cannot write, through a link, anywhere outside its destination root.
+import { chmod, lstat, open, rename, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { Logger } from '@sarra/common';
-import { ConnectionLostError, PermanentError, TransientError } from '@sarra/common';
+import { ConnectionLostError, PathEscapeError, PermanentError, TransientError } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import type { Identity, IdentityMethod, Notice } from '@sarra/message';
 import { createHasher, msFromTimestamp } from '@sarra/message';
-import type { TransferPool } from '@sarra/transfer';
-import { confine } from '@sarra/transfer';
-import type { FlowMetrics, WorkItem } from './types.js';
+import type { ConfinedDir, TransferPool } from '@sarra/transfer';
+import { openDirUnder, openFileUnder, realPathsIn } from '@sarra/transfer';
+import type { FlowMetrics } from './types.js';
 import { BlockFill, collectBody, streamToFile } from './download-sink.js';
 import { writeSmallFile } from './download-writer.js';
-import { applyFileOp, renameInPlace } from './fileops.js';
+import { applyFileOp, destRootOf, finalPath, renameInPlace } from './fileops.js';
 import { countTransfer } from './metrics.js';
 import type { WorkFn } from './engine.js';
 
@@ -31,13 +34,6 @@ export function inflightPath(finalPath: string, inflight: string | number | unde
   if (spec.endsWith('/')) return join(dir, spec, name);
   if (spec.startsWith('.')) return `${finalPath}${spec}`;
   return `${finalPath}${spec}`;
-}
-
-/** The local path an item is written to: newDir/newFile, else relPath under `directory` (confined). */
-export function localPath(o: Options, item: WorkItem): string {
-  if (item.newDir !== undefined && item.newFile !== undefined) return join(item.newDir, item.newFile);
-  const rel = item.newRelPath ?? item.notice.relPath;
-  return confine(resolve(o.directory || '.'), rel.replace(/^\/+/, ''));
 }
 
 /**
@@ -74,15 +70,6 @@ function plan(o: Options, n: Notice): { method?: IdentityMethod; compare: boolea
     return { method: algo === 'md5' ? 'md5' : 'sha512', compare: false };
   }
   return { compare: false };
-}
-
-const dirsMade = new Set<string>();
-
-async function mkdirp(dir: string, mode: number): Promise<void> {
-  if (dirsMade.has(dir)) return;
-  await mkdir(dir, { recursive: true, mode: mode || 0o775 });
-  if (dirsMade.size > 10_000) dirsMade.clear();
-  dirsMade.add(dir);
 }
 
 /** Bodies up to this size (bytes, from the notice) are read into memory and written with one write. */
@@ -125,15 +112,55 @@ function inlineBody(n: Notice): Buffer {
 }
 
 /**
+ * The source of a download. A `file:` baseUrl is read only when the configuration names a local `baseDir`, and
+ * then only below it (resolved on disk, symlinks checked on the opened file): a remote publisher must not pull
+ * the pump's own files out through it. Other schemes go through the pool's driver.
+ */
+async function openSource(o: Options, ctx: DownloadContext, n: Notice, opts: { signal: AbortSignal; offset?: number; sizeHint?: number; into?: BlockFill }): Promise<Readable> {
+  if (/^file:/i.test(n.baseUrl)) {
+    if (!o.baseDir) throw new PathEscapeError(`file: baseUrl refused (set baseDir to allow local copies from below it): ${n.baseUrl} ${n.relPath}`);
+    const fh = await openFileUnder(resolve(o.baseDir), remotePath(n), { follow: true });
+    const st = await fh.stat();
+    if (!st.isFile()) { await fh.close(); throw new PermanentError(`not a regular file: ${remotePath(n)}`, { reportCode: 404 }); }
+    return fh.createReadStream({ start: opts.offset ?? 0, autoClose: true, highWaterMark: 256 * 1024, signal: opts.signal });
+  }
+  const t = await ctx.pool.get(n.baseUrl);
+  return t.getStream(remotePath(n), opts);
+}
+
+/** Bytes already in a partial temp file left by a crash or a broken transfer, worth resuming (0: start afresh). */
+async function resumable(tmp: string, n: Notice, compare: boolean): Promise<number> {
+  if (!compare || typeof n.size !== 'number') return 0;
+  const st = await lstat(tmp).catch(() => undefined);
+  return st?.isFile() && st.size > 0 && st.size < n.size ? st.size : 0;
+}
+
+/** The checksum of a whole local file (a resumed download is verified over all of it). */
+async function hashFile(path: string, method: IdentityMethod, relPath: string): Promise<string> {
+  const fh = await open(path, 'r');
+  const h = createHasher(method, relPath);
+  try {
+    for await (const c of fh.createReadStream({ highWaterMark: 1 << 20 })) h.update(c as Buffer);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+  return h.value();
+}
+
+/**
  * Builds the download WorkFn. fileOp items are applied locally (fileops.ts); inline `content` is written
  * without a transfer; everything else is fetched from baseUrl+relPath. Bodies of known size up to
  * SMALL_BODY_MAX are collected in memory, hashed, and written with one write to the temp name (nothing is
  * written when they mismatch); larger ones stream in 1 MiB blocks, hashed in the same pass (on a worker thread
- * from OFF_THREAD_MIN). Checksum or size mismatch: the temp file is removed, nothing is left at the final
- * path, `totals.mismatch` counted, PermanentError 499 thrown (not retried). Transfer problems throw
- * TransientError (retry).
+ * from OFF_THREAD_MIN). A large download whose identity is known keeps its partial temp file when the transfer
+ * breaks (or the process dies), and the next attempt resumes it from where it stopped (the driver's offset:
+ * HTTP Range) and verifies the whole file. Checksum or size mismatch: the temp file is removed, nothing is left
+ * at the final path, `totals.mismatch` counted, PermanentError 499 thrown (not retried; a mismatch of a resumed
+ * file is retried once from zero). Transfer problems throw TransientError (retry); a path that leads out of the
+ * destination root on disk throws PathEscapeError (422).
  */
 export function makeDownloader(o: Options, ctx: DownloadContext): WorkFn {
+  const walk = { create: true, mode: o.permDirDefault || 0o775, follow: o.follow_symlinks };
   return async (item, signal) => {
     const n = item.notice;
     if (n.fileOp && !n.identity && !n.content) {
@@ -141,13 +168,25 @@ export function makeDownloader(o: Options, ctx: DownloadContext): WorkFn {
       return;
     }
     if (n.fileOp?.rename !== undefined && (await renameInPlace(o, item))) return;
-    const final = localPath(o, item);
+    const root = destRootOf(o, item);
+    const final = finalPath(item, root);
     const tmp = inflightPath(final, o.inflight);
     if (busy.has(tmp)) throw new TransientError(`${final} is being written by another transfer`);
     busy.add(tmp);
+    const dirs: ConfinedDir[] = [];
     try {
-      await mkdirp(dirname(tmp), o.permDirDefault);
-      if (tmp !== final) await mkdirp(dirname(final), o.permDirDefault);
+      let fdir: ConfinedDir, tdir: ConfinedDir;
+      try {
+        fdir = await openDirUnder(root, dirname(final), walk);
+        dirs.push(fdir);
+        tdir = dirname(tmp) === dirname(final) ? fdir : await openDirUnder(root, dirname(tmp), walk);
+        if (tdir !== fdir) dirs.push(tdir);
+      } catch (err: unknown) {
+        if (err instanceof PermanentError) throw err;
+        throw new TransientError(`download ${n.relPath}: ${realPathsIn((err as Error)?.message ?? String(err))}`, { cause: err });
+      }
+      const tmpP = tdir.at(basename(tmp));
+      const finalP = fdir.at(basename(final));
       const p = plan(o, n);
       const mode = wantedMode(o, n);
       const times = wantedTimes(o, n);
@@ -156,6 +195,7 @@ export function makeDownloader(o: Options, ctx: DownloadContext): WorkFn {
       let got: string | undefined;
       let written = false;
       let finished = false;
+      let resumedFrom = 0;
       try {
         const small = n.content !== undefined || (typeof n.size === 'number' && n.size <= SMALL_BODY_MAX);
         if (small) {
@@ -164,8 +204,7 @@ export function makeDownloader(o: Options, ctx: DownloadContext): WorkFn {
             const buf = inlineBody(n);
             body = { buf, bytes: buf.length };
           } else {
-            const t = await ctx.pool.get(n.baseUrl);
-            const src = await t.getStream(remotePath(n), { signal });
+            const src = await openSource(o, ctx, n, { signal });
             body = await collectBody(src, n.size as number, signal);
           }
           bytes = body.bytes;
@@ -179,46 +218,49 @@ export function makeDownloader(o: Options, ctx: DownloadContext): WorkFn {
             finished = true;
             // mode, times and the rename happen on the writer thread with the write
             await writeSmallFile({
-              tmp, buf: body.buf, mode: openMode, times, final: tmp !== final ? final : undefined,
+              tmp: tmpP, buf: body.buf, mode: openMode, times, final: tmp !== final ? finalP : undefined,
               chmod: mode !== undefined && (mode & ~UMASK) !== mode ? mode : undefined,
             });
           }
         } else {
-          const t = await ctx.pool.get(n.baseUrl);
+          resumedFrom = tmp !== final ? await resumable(tmpP, n, p.compare) : 0;
           // sizeHint, into: the http driver reads big bodies on a raw socket straight into the blocks (others ignore them)
           const fill = new BlockFill();
-          const src = await t.getStream(remotePath(n), { signal, sizeHint: n.size, into: fill });
+          const src = await openSource(o, ctx, n, { signal, offset: resumedFrom || undefined, sizeHint: n.size, into: resumedFrom ? undefined : fill });
           // opened only once the source answered: a refused connection leaves nothing behind
           written = true;
-          const method = p.method === 'sha512' || p.method === 'md5' ? p.method : undefined;
-          const r = await streamToFile(src, tmp, { method, offThread: typeof n.size === 'number' && n.size >= OFF_THREAD_MIN, mode: openMode, signal, fill });
-          bytes = r.bytes;
-          got = r.value;
+          const method = !resumedFrom && (p.method === 'sha512' || p.method === 'md5') ? p.method : undefined;
+          const r = await streamToFile(src, tmpP, { method, offThread: typeof n.size === 'number' && n.size >= OFF_THREAD_MIN, mode: openMode, signal, fill, append: resumedFrom });
+          bytes = resumedFrom + r.bytes;
+          got = resumedFrom && p.method ? await hashFile(tmpP, p.method, n.relPath) : r.value;
+          if (resumedFrom) ctx.logger.info(`resumed ${final} from byte ${resumedFrom}`);
         }
       } catch (err: unknown) {
-        if (written) await unlink(tmp).catch(() => {});
-        // a directory removed since it was made (rmdir fileOp, operator): make it again on the retry
-        if ((err as { code?: unknown } | undefined)?.code === 'ENOENT') { dirsMade.delete(dirname(tmp)); dirsMade.delete(dirname(final)); }
+        // a broken large transfer of a known identity (or one stopped) keeps what arrived: the next try resumes it
+        const keep = written && !finished && !(err instanceof PermanentError) && p.compare && tmp !== final;
+        if (written && !keep) await unlink(tmpP).catch(() => {});
         if (err instanceof ConnectionLostError) await ctx.pool.drop(n.baseUrl);
         if (err instanceof PermanentError || err instanceof TransientError) throw err;
-        throw new TransientError(`download ${n.relPath}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+        throw new TransientError(`download ${n.relPath}: ${realPathsIn((err as Error)?.message ?? String(err))}`, { cause: err });
       }
       const wrong = mismatch(n, p.compare, bytes, got);
       if (wrong) {
-        if (written) await unlink(tmp).catch(() => {});
+        if (written) await unlink(tmpP).catch(() => {});
         ctx.metrics?.inc('totals.mismatch');
+        if (resumedFrom) throw new TransientError(`mismatch after resuming from byte ${resumedFrom}: ${wrong}: ${n.relPath} (retried from zero)`);
         throw new PermanentError(`mismatch: ${wrong}: ${n.relPath}`, { code: 'ERR_MISMATCH', reportCode: 499 });
       }
       if (got && p.method && (!p.compare || n.identity?.method === 'cod')) item.newIdentity = { method: p.method, value: got } satisfies Identity;
       if (!finished) {
-        await finishAttrs(tmp, mode, times);
-        if (tmp !== final) await rename(tmp, final);
+        await finishAttrs(tmpP, mode, times);
+        if (tmp !== final) await rename(tmpP, finalP);
       }
       item.bytes = bytes;
-      countTransfer(ctx.metrics, 'Rx', bytes);
+      countTransfer(ctx.metrics, 'Rx', bytes - resumedFrom);
       if (ctx.logger.enabled('debug')) ctx.logger.debug(`downloaded ${final} (${bytes} bytes)`);
     } finally {
       busy.delete(tmp);
+      for (const d of dirs) await d.close();
     }
   };
 }

@@ -1,9 +1,11 @@
-// File operations announced by notices (link, remove, rename, mkdir, rmdir), applied locally and confined.
-import { link as hardlink, lstat, mkdir, rename, rm, rmdir, symlink, unlink } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+// File operations announced by notices (link, remove, rename, mkdir, rmdir), applied locally and confined by
+// what is on disk: every path is reached through confined-fs (no symlink on the way unless follow_symlinks).
+import { link as hardlink, lstat, rename, rm, rmdir, symlink, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { PathEscapeError, TransientError } from '@sarra/common';
 import type { Options } from '@sarra/config';
-import { confine, confineLink } from '@sarra/transfer';
+import type { ConfinedDir } from '@sarra/transfer';
+import { checkLinkTarget, confine, openDirUnder, openParentUnder } from '@sarra/transfer';
 import type { WorkItem } from './types.js';
 
 /** The root every path of this item must stay under. */
@@ -14,7 +16,8 @@ export function destRootOf(o: Options, item: WorkItem): string {
   throw new PathEscapeError('no destination directory to confine file operations under');
 }
 
-function finalPath(o: Options, item: WorkItem, root: string): string {
+/** The item's local path (newDir/newFile, else relPath under the root), confined under `root` by text. */
+export function finalPath(item: WorkItem, root: string): string {
   // resolve(): a relative destination root (and so a relative newDir) is relative to the working directory
   const p = item.newDir !== undefined && item.newFile !== undefined
     ? resolve(item.newDir, item.newFile)
@@ -28,7 +31,7 @@ function finalPath(o: Options, item: WorkItem, root: string): string {
  * segments as strip removed). Otherwise, or when the mapping cannot be seen (rename option), beside it.
  */
 function oldPath(o: Options, item: WorkItem, root: string, old: string): string {
-  const here = finalPath(o, item, root);
+  const here = finalPath(item, root);
   const oldT = old.split('/').filter((t) => t !== '');
   if (o.mirror) {
     const relT = (item.notice.rename || item.notice.relPath).split('/').filter((t) => t !== '');
@@ -44,8 +47,24 @@ function oldPath(o: Options, item: WorkItem, root: string, old: string): string 
   return confine(root, join(dirname(here), oldT[oldT.length - 1] ?? ''));
 }
 
-async function exists(p: string): Promise<boolean> {
-  try { await lstat(p); return true; } catch { return false; }
+/** Opens the parent of `abs` under `root` (made when `create`), runs `fn` with it, closes it. */
+async function inParent<T>(o: Options, root: string, abs: string, create: boolean, fn: (dir: ConfinedDir, name: string) => Promise<T>): Promise<T> {
+  const { dir, name } = await openParentUnder(root, abs, { create, mode: o.permDirDefault || 0o775, follow: o.follow_symlinks });
+  try {
+    return await fn(dir, name);
+  } finally {
+    await dir.close();
+  }
+}
+
+/** The parent of `abs`, or undefined when a directory on the way is missing (nothing there to act on). */
+async function existingParent<T>(o: Options, root: string, abs: string, fn: (dir: ConfinedDir, name: string) => Promise<T>): Promise<T | undefined> {
+  try {
+    return await inParent(o, root, abs, false, fn);
+  } catch (e: unknown) {
+    if (code(e) === 'ENOENT') return undefined;
+    throw e;
+  }
 }
 
 /**
@@ -57,60 +76,74 @@ export async function renameInPlace(o: Options, item: WorkItem): Promise<boolean
   const old = item.notice.fileOp?.rename;
   if (typeof old !== 'string') return false;
   const root = destRootOf(o, item);
-  const here = finalPath(o, item, root);
+  const here = finalPath(item, root);
   const from = oldPath(o, item, root, old);
   if (from === here) return false;
-  const st = await lstat(from).catch(() => undefined);
-  if (!st?.isFile()) return false;
-  const size = item.notice.size;
-  if (typeof size === 'number' && st.size !== size) {
-    await rm(from, { force: true }).catch((e: unknown) => { throw wrap(e, 'remove', from); });
-    return false;
-  }
-  await mkdir(dirname(here), { recursive: true, mode: o.permDirDefault || 0o775 });
-  await rename(from, here);
-  return true;
+  const moved = await existingParent(o, root, from, async (fromDir, fromName) => {
+    const st = await lstat(fromDir.at(fromName)).catch(() => undefined);
+    if (!st?.isFile()) return false;
+    const size = item.notice.size;
+    if (typeof size === 'number' && st.size !== size) {
+      await rm(fromDir.at(fromName), { force: true }).catch((e: unknown) => { throw wrap(e, 'remove', from); });
+      return false;
+    }
+    await inParent(o, root, here, true, (toDir, toName) => rename(fromDir.at(fromName), toDir.at(toName)));
+    return true;
+  });
+  return moved === true;
 }
 
 /**
- * Applies `item.notice.fileOp` under the destination root. Every path (the file, a rename's old name,
- * a link's target) is confined: an escape throws PathEscapeError (422). Removing something already
- * gone succeeds (deletes are idempotent across retries).
+ * Applies `item.notice.fileOp` under the destination root. Every path (the file, a rename's old name, a link's
+ * target) is reached through confined-fs: a symlink on the way (follow_symlinks off) or an escape throws
+ * PathEscapeError (422). A symlink's target is resolved on disk and must stay under the root, and must not be
+ * the link's own directory or one above it. Removing something already gone succeeds (deletes are idempotent
+ * across retries).
  */
 export async function applyFileOp(o: Options, item: WorkItem): Promise<void> {
   const op = item.notice.fileOp ?? {};
   const root = destRootOf(o, item);
-  const here = finalPath(o, item, root);
+  const here = finalPath(item, root);
+  const mode = o.permDirDefault || 0o775;
   if (op.directory !== undefined) {
     if (op.remove !== undefined) {
-      await rmdir(here).catch((e: unknown) => { if (code(e) !== 'ENOENT') throw wrap(e, 'rmdir', here); });
+      await existingParent(o, root, here, (dir, name) =>
+        rmdir(dir.at(name)).catch((e: unknown) => { if (code(e) !== 'ENOENT') throw wrap(e, 'rmdir', here); }));
     } else {
-      await mkdir(here, { recursive: true, mode: o.permDirDefault || 0o775 });
+      await (await openDirUnder(root, here, { create: true, mode, follow: o.follow_symlinks })).close();
     }
     return;
   }
   if (op.remove !== undefined) {
-    await rm(here, { force: true }).catch((e: unknown) => { throw wrap(e, 'remove', here); });
+    await existingParent(o, root, here, (dir, name) => rm(dir.at(name), { force: true }).catch((e: unknown) => { throw wrap(e, 'remove', here); }));
     return;
   }
-  await mkdir(dirname(here), { recursive: true, mode: o.permDirDefault || 0o775 });
   if (op.rename !== undefined) {
     const from = oldPath(o, item, root, op.rename);
-    if (await exists(from)) await rename(from, here);
+    await existingParent(o, root, from, async (fromDir, fromName) => {
+      if (!(await lstat(fromDir.at(fromName)).catch(() => undefined))) return;
+      await inParent(o, root, here, true, (toDir, toName) => rename(fromDir.at(fromName), toDir.at(toName)));
+    });
     return;
   }
   if (op.link !== undefined) {
-    let target = op.link;
-    if (isAbsolute(target)) target = confine(root, target.replace(/^\/+/, ''));
-    const checked = confineLink(root, here, target);
-    await unlink(here).catch(() => {});
-    await symlink(checked.target, here);
+    // an absolute target is mapped under the root (the tree is mirrored, not the source host's layout)
+    const target = op.link.startsWith('/') ? confine(root, op.link.replace(/^\/+/, '')) : op.link;
+    await inParent(o, root, here, true, async (dir, name) => {
+      await checkLinkTarget(dir, name, target);
+      await unlink(dir.at(name)).catch(() => {});
+      await symlink(target, dir.at(name));
+    });
     return;
   }
   if (op.hlink !== undefined) {
     const target = confine(root, op.hlink.replace(/^\/+/, ''));
-    await unlink(here).catch(() => {});
-    await hardlink(target, here).catch((e: unknown) => { throw wrap(e, 'hlink', here); });
+    await inParent(o, root, target, false, (tDir, tName) =>
+      inParent(o, root, here, true, async (dir, name) => {
+        await unlink(dir.at(name)).catch(() => {});
+        // link(2) does not follow a symlink at the source: a link to a symlink stays a link to the symlink
+        await hardlink(tDir.at(tName), dir.at(name)).catch((e: unknown) => { throw wrap(e, 'hlink', here); });
+      }));
   }
 }
 

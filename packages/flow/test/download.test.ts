@@ -23,7 +23,7 @@ const data = Buffer.from('hello sarra\n'.repeat(100));
 const sha = (b: Buffer): string => createHash('sha512').update(b).digest('base64');
 
 function opts(over: Partial<Options> = {}): Options {
-  return { directory: join(dir, 'out'), mirror: true, permDirDefault: 0o775, permCopy: true, permDefault: 0, timeCopy: true, identity: 'sha512', ...over } as unknown as Options;
+  return { directory: dir, baseDir: dir, mirror: true, permDirDefault: 0o775, permCopy: true, permDefault: 0, timeCopy: true, identity: 'sha512', ...over } as unknown as Options;
 }
 
 function item(over: Partial<WorkItem['notice']> = {}, extra: Partial<WorkItem> = {}): WorkItem {

@@ -9,3 +9,5 @@ export { confine, confineLink } from './confine.js';
 export { classifyError, unsupported } from './classify.js';
 export { parseIndexPage } from './httpIndex.js';
 export { copyInto } from './target.js';
+export { checkLinkTarget, ConfinedDir, openDirUnder, openFileUnder, openParentUnder, realPathsIn } from './confined-fs.js';
+export type { WalkOptions } from './confined-fs.js';

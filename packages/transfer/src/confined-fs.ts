@@ -1,0 +1,243 @@
+// Confinement by what is on disk: directories under a root are opened one component at a time, each relative
+// to the descriptor of its parent (Linux /proc/self/fd/N/name, an openat() without native bindings), so a
+// symlink anywhere on the way, or one swapped in between a check and a write, cannot lead outside the root.
+import { constants as C, promises as fsp, readlinkSync } from 'node:fs';
+import { posix } from 'node:path';
+import { PathEscapeError } from '@sarra/common';
+
+/** How a walk may treat symlinks and missing directories. */
+export interface WalkOptions {
+  /** Make missing directories on the way (mode `mode`). @default false */
+  create?: boolean;
+  /** Mode of directories made. @default 0o775 */
+  mode?: number;
+  /**
+   * sr3's `follow_symlinks`: a symlink on the way is followed, and what was opened must still be under the
+   * root (checked on the opened descriptor, so a swap cannot win). Off: any symlink on the way is refused.
+   * @default false
+   */
+  follow?: boolean;
+}
+
+const DIR_FLAGS = C.O_RDONLY | C.O_DIRECTORY;
+
+/** The path that reaches `name` inside the directory open as `fd`, whatever happens to the names above it. */
+function at(fd: number, name: string): string {
+  return `/proc/self/fd/${fd}/${name}`;
+}
+
+/** The real path of what descriptor `fd` is open on now. */
+async function realOf(fd: number): Promise<string> {
+  return fsp.readlink(`/proc/self/fd/${fd}`);
+}
+
+function isUnder(root: string, p: string): boolean {
+  return p === root || p.startsWith(root === '/' ? '/' : `${root}/`);
+}
+
+function errCode(e: unknown): string | undefined {
+  return (e as { code?: string } | undefined)?.code;
+}
+
+/** One path component a notice names: never empty, `.`, `..`, or with a separator or NUL. */
+function checkName(name: string, whole: string): void {
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
+    throw new PathEscapeError(`path ${whole}: bad component ${JSON.stringify(name)}`);
+  }
+}
+
+/**
+ * A directory opened under a root. `at(name)` names an entry of it for any fs call (the call does not follow
+ * a symlink at `name` where the call itself does not: rename, unlink, rmdir, symlink, lstat, mkdir, open with
+ * O_NOFOLLOW). Close it when done.
+ */
+export class ConfinedDir {
+  private closed = false;
+  constructor(
+    private readonly handle: fsp.FileHandle,
+    /** The directory's real path when it was opened. */
+    readonly real: string,
+    /** The real path of the root it was opened under. */
+    readonly root: string,
+  ) {}
+
+  /** The descriptor; valid until close(). */
+  get fd(): number {
+    return this.handle.fd;
+  }
+
+  /** A path for `name` inside this directory (one component). */
+  at(name: string): string {
+    checkName(name, `${this.real}/${name}`);
+    return at(this.handle.fd, name);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handle.close().catch(() => undefined);
+  }
+}
+
+/** Opens (and with `create`, makes) the root itself: the operator's directory, trusted, symlinks allowed. */
+async function openRoot(root: string, opts: WalkOptions): Promise<{ handle: fsp.FileHandle; real: string }> {
+  if (!posix.isAbsolute(root)) root = posix.resolve(root);
+  if (opts.create) await fsp.mkdir(root, { recursive: true, mode: opts.mode || 0o775 });
+  const handle = await fsp.open(root, DIR_FLAGS);
+  try {
+    return { handle, real: await realOf(handle.fd) };
+  } catch (e: unknown) {
+    await handle.close();
+    throw e;
+  }
+}
+
+/** Opens `name` inside the directory `dir` (a descriptor), refusing or checking a symlink there. */
+async function openStep(dir: fsp.FileHandle, name: string, rootReal: string, whole: string, opts: WalkOptions): Promise<fsp.FileHandle> {
+  const p = at(dir.fd, name);
+  const flags = opts.follow ? DIR_FLAGS : DIR_FLAGS | C.O_NOFOLLOW;
+  for (let tries = 0; ; tries++) {
+    try {
+      const h = await fsp.open(p, flags);
+      if (opts.follow) {
+        const real = await realOf(h.fd).catch(() => '');
+        if (!isUnder(rootReal, real)) {
+          await h.close();
+          throw new PathEscapeError(`path ${whole}: ${name} leads outside ${rootReal} (to ${real})`);
+        }
+      }
+      return h;
+    } catch (e: unknown) {
+      const c = errCode(e);
+      if (c === 'ENOENT' && opts.create && tries < 3) {
+        // mkdir never follows a symlink at its last component; EEXIST: somebody made it meanwhile, open it
+        await fsp.mkdir(p, { mode: opts.mode || 0o775 }).catch((m: unknown) => { if (errCode(m) !== 'EEXIST') throw m; });
+        continue;
+      }
+      if (c === 'ELOOP' || c === 'ENOTDIR') {
+        const st = await fsp.lstat(p).catch(() => undefined);
+        if (st?.isSymbolicLink()) throw new PathEscapeError(`path ${whole}: ${name} is a symlink (follow_symlinks is off)`);
+        if (st && !st.isDirectory()) throw new PathEscapeError(`path ${whole}: ${name} is not a directory`);
+      }
+      throw e;
+    }
+  }
+}
+
+/**
+ * Opens the directory `abs` (absolute, under `root`) by walking from the root one component at a time.
+ * @throws PathEscapeError (422) when `abs` is not under `root` by text, or a component is a symlink (follow
+ * off) or leads outside the root (follow on), or is not a directory; fs errors (ENOENT without create,
+ * EACCES, EROFS) as they are.
+ */
+export async function openDirUnder(root: string, abs: string, opts: WalkOptions = {}): Promise<ConfinedDir> {
+  const r = posix.resolve(root);
+  const a = posix.resolve(r, abs);
+  if (!isUnder(r, a)) throw new PathEscapeError(`path ${abs} is outside ${r}`);
+  const rel = a === r ? [] : a.slice(r === '/' ? 1 : r.length + 1).split('/');
+  const { handle: rootH, real: rootReal } = await openRoot(r, opts);
+  let cur = rootH;
+  try {
+    for (const name of rel) {
+      checkName(name, abs);
+      const next = await openStep(cur, name, rootReal, abs, opts);
+      await cur.close();
+      cur = next;
+    }
+    return new ConfinedDir(cur, rel.length ? await realOf(cur.fd) : rootReal, rootReal);
+  } catch (e: unknown) {
+    readable(e);
+    await cur.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** The directory holding `abs` and the last component's name, opened as {@link openDirUnder} does. */
+export async function openParentUnder(root: string, abs: string, opts: WalkOptions = {}): Promise<{ dir: ConfinedDir; name: string }> {
+  const a = posix.resolve(root, abs);
+  const name = posix.basename(a);
+  if (a === posix.resolve(root)) throw new PathEscapeError(`path ${abs}: the root itself is not a file`);
+  const dir = await openDirUnder(root, posix.dirname(a), opts);
+  return { dir, name };
+}
+
+/**
+ * Opens the existing regular file `abs` under `root` for reading. A symlink at the last component is refused
+ * (follow off) or must lead under the root (follow on, checked on the opened descriptor).
+ * @throws PathEscapeError (422) for an escape; fs errors (ENOENT, EACCES) as they are.
+ */
+export async function openFileUnder(root: string, abs: string, opts: { follow?: boolean } = {}): Promise<fsp.FileHandle> {
+  const { dir, name } = await openParentUnder(root, abs, { follow: opts.follow });
+  try {
+    let h: fsp.FileHandle;
+    try {
+      h = await fsp.open(dir.at(name), opts.follow ? C.O_RDONLY : C.O_RDONLY | C.O_NOFOLLOW);
+    } catch (e: unknown) {
+      if (errCode(e) === 'ELOOP') throw new PathEscapeError(`path ${abs}: ${name} is a symlink (follow_symlinks is off)`);
+      readable(e);
+      throw e;
+    }
+    if (opts.follow) {
+      const real = await realOf(h.fd).catch(() => '');
+      if (!isUnder(dir.root, real)) {
+        await h.close();
+        throw new PathEscapeError(`path ${abs} leads outside ${dir.root} (to ${real})`);
+      }
+    }
+    return h;
+  } finally {
+    await dir.close();
+  }
+}
+
+/** How deep symlink resolution goes before giving up, as the kernel's ELOOP (40). */
+const LINK_DEPTH_MAX = 40;
+
+/**
+ * Where a symlink target would lead on disk, seen from the real directory `fromReal`: each component is
+ * looked up (an existing symlink is followed, at most 40 in all), missing ones are taken as they are.
+ */
+async function resolveOnDisk(fromReal: string, target: string, depth = { n: 0 }): Promise<string> {
+  let cur = posix.isAbsolute(target) ? '/' : fromReal;
+  for (const name of target.split('/')) {
+    if (name === '' || name === '.') continue;
+    if (name === '..') { cur = posix.dirname(cur); continue; }
+    const next = posix.join(cur, name);
+    const st = await fsp.lstat(next).catch(() => undefined);
+    if (st?.isSymbolicLink()) {
+      if (++depth.n > LINK_DEPTH_MAX) throw new PathEscapeError(`symlink target ${target}: too many levels of links`);
+      cur = await resolveOnDisk(cur, await fsp.readlink(next), depth);
+    } else cur = next;
+  }
+  return cur;
+}
+
+/**
+ * Checks a symlink about to be made as `name` in `dir` with `target`: the target, resolved on disk (symlinks
+ * already there followed, so `up -> dot/..` with `dot -> .` is seen for what it is), must be under the root,
+ * and must not be the link's own directory or one above it (a link that loops back over the tree).
+ * @throws PathEscapeError (422) naming the link and target.
+ */
+export async function checkLinkTarget(dir: ConfinedDir, name: string, target: string): Promise<void> {
+  const shown = `${dir.real}/${name} -> ${target}`;
+  if (target === '' || target.includes('\0')) throw new PathEscapeError(`symlink ${shown}: empty target or NUL`);
+  if (/(^|[/\\])\.\.\\|\\\.\.($|[/\\])/.test(target)) throw new PathEscapeError(`symlink ${shown}: backslash dot-dot`);
+  const real = await resolveOnDisk(dir.real, target);
+  if (!isUnder(dir.root, real)) throw new PathEscapeError(`symlink ${shown} points outside ${dir.root}`);
+  if (isUnder(real, dir.real)) throw new PathEscapeError(`symlink ${shown} points at its own directory or one above it`);
+}
+
+/** Rewrites an fs error's message and path to name real paths (while the descriptors are still open). */
+function readable(e: unknown): void {
+  const err = e as NodeJS.ErrnoException | undefined;
+  if (!(err instanceof Error)) return;
+  err.message = realPathsIn(err.message);
+  if (typeof err.path === 'string') err.path = realPathsIn(err.path);
+}
+
+/** An error message with each `/proc/self/fd/N` replaced by the real path of N (call before closing N). */
+export function realPathsIn(message: string): string {
+  return message.replace(/\/proc\/self\/fd\/(\d+)/g, (m, fd: string) => {
+    try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return m; }
+  });
+}
