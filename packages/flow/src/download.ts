@@ -10,7 +10,7 @@ import type { Options } from '@sarra/config';
 import type { Identity, IdentityMethod, Notice } from '@sarra/message';
 import { createHasher, msFromTimestamp } from '@sarra/message';
 import type { ConfinedDir, TransferPool } from '@sarra/transfer';
-import { openDirUnder, openFileUnder, realPathsIn } from '@sarra/transfer';
+import { confine, openDirUnder, openFileUnder, realPathsIn } from '@sarra/transfer';
 import type { FlowMetrics } from './types.js';
 import { BlockFill, collectBody, streamToFile } from './download-sink.js';
 import { writeSmallFile } from './download-writer.js';
@@ -111,14 +111,24 @@ function inlineBody(n: Notice): Buffer {
   return Buffer.from(c.value, enc);
 }
 
+function isFileUrl(n: Notice): boolean {
+  return /^file:/i.test(n.baseUrl);
+}
+
+/** Refuses a file: source early (before anything is made) unless baseDir allows it and the path is below it by text. */
+function checkFileSource(o: Options, n: Notice): void {
+  if (!o.baseDir) throw new PathEscapeError(`file: baseUrl refused (set baseDir to allow local copies from below it): ${n.baseUrl} ${n.relPath}`);
+  confine(resolve(o.baseDir), remotePath(n));
+}
+
 /**
  * The source of a download. A `file:` baseUrl is read only when the configuration names a local `baseDir`, and
  * then only below it (resolved on disk, symlinks checked on the opened file): a remote publisher must not pull
  * the pump's own files out through it. Other schemes go through the pool's driver.
  */
 async function openSource(o: Options, ctx: DownloadContext, n: Notice, opts: { signal: AbortSignal; offset?: number; sizeHint?: number; into?: BlockFill }): Promise<Readable> {
-  if (/^file:/i.test(n.baseUrl)) {
-    if (!o.baseDir) throw new PathEscapeError(`file: baseUrl refused (set baseDir to allow local copies from below it): ${n.baseUrl} ${n.relPath}`);
+  if (isFileUrl(n)) {
+    checkFileSource(o, n);
     const fh = await openFileUnder(resolve(o.baseDir), remotePath(n), { follow: true });
     const st = await fh.stat();
     if (!st.isFile()) { await fh.close(); throw new PermanentError(`not a regular file: ${remotePath(n)}`, { reportCode: 404 }); }
@@ -168,6 +178,7 @@ export function makeDownloader(o: Options, ctx: DownloadContext): WorkFn {
       return;
     }
     if (n.fileOp?.rename !== undefined && (await renameInPlace(o, item))) return;
+    if (isFileUrl(n) && !n.content) checkFileSource(o, n);
     const root = destRootOf(o, item);
     const final = finalPath(item, root);
     const tmp = inflightPath(final, o.inflight);
