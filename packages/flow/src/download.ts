@@ -115,10 +115,15 @@ function isFileUrl(n: Notice): boolean {
   return /^file:/i.test(n.baseUrl);
 }
 
-/** Refuses a file: source early (before anything is made) unless baseDir allows it and the path is below it by text. */
-function checkFileSource(o: Options, n: Notice): void {
+/**
+ * Refuses a file: source early (before anything is made) unless baseDir allows it and the path is below it by
+ * text; returns the local root it must be read under.
+ */
+function checkFileSource(o: Options, n: Notice): string {
   if (!o.baseDir) throw new PathEscapeError(`file: baseUrl refused (set baseDir to allow local copies from below it): ${n.baseUrl} ${n.relPath}`);
-  confine(resolve(o.baseDir), remotePath(n));
+  const root = resolve(o.baseDir);
+  confine(root, remotePath(n));
+  return root;
 }
 
 /**
@@ -128,8 +133,7 @@ function checkFileSource(o: Options, n: Notice): void {
  */
 async function openSource(o: Options, ctx: DownloadContext, n: Notice, opts: { signal: AbortSignal; offset?: number; sizeHint?: number; into?: BlockFill }): Promise<Readable> {
   if (isFileUrl(n)) {
-    checkFileSource(o, n);
-    const fh = await openFileUnder(resolve(o.baseDir), remotePath(n), { follow: true });
+    const fh = await openFileUnder(checkFileSource(o, n), remotePath(n), { follow: true });
     const st = await fh.stat();
     if (!st.isFile()) { await fh.close(); throw new PermanentError(`not a regular file: ${remotePath(n)}`, { reportCode: 404 }); }
     return fh.createReadStream({ start: opts.offset ?? 0, autoClose: true, highWaterMark: 256 * 1024, signal: opts.signal });
