@@ -46,6 +46,61 @@ function checkName(name: string, whole: string): void {
   }
 }
 
+/** One open directory, shared by the walks that reach it (kept open in a small cache while valid). */
+interface OpenDir {
+  handle: fsp.FileHandle;
+  /** Its real path when opened: the cache entry is valid while the descriptor still reads as this path. */
+  real: string;
+  /** The real path of the root it was reached from. */
+  root: string;
+  /** Walks and ConfinedDirs holding it; an evicted one is closed when the last lets go. */
+  refs: number;
+  evicted: boolean;
+}
+
+/** Directories kept open, most recently used last: a flow writes many files into few directories. */
+const CACHE_MAX = 256;
+const cache = new Map<string, OpenDir>();
+
+function cacheKey(root: string, names: string[], follow: boolean | undefined): string {
+  return `${follow ? 'f' : 'n'}\0${root}\0${names.join('/')}`;
+}
+
+function release(d: OpenDir): void {
+  if (--d.refs === 0 && d.evicted) void d.handle.close().catch(() => undefined);
+}
+
+function evict(key: string, d: OpenDir): void {
+  if (cache.get(key) === d) cache.delete(key);
+  d.evicted = true;
+  if (d.refs === 0) void d.handle.close().catch(() => undefined);
+}
+
+function remember(key: string, d: OpenDir): void {
+  const old = cache.get(key);
+  if (old && old !== d) evict(key, old);
+  cache.set(key, d);
+  while (cache.size > CACHE_MAX) {
+    const [k, v] = cache.entries().next().value as [string, OpenDir];
+    evict(k, v);
+  }
+}
+
+/**
+ * A cached directory that is still where it was: its descriptor reads as the same real path (a directory moved,
+ * removed or swapped for a link since reads otherwise). A /proc readlink touches no disk, hence sync.
+ */
+function cached(key: string): OpenDir | undefined {
+  const d = cache.get(key);
+  if (!d) return undefined;
+  let now: string | undefined;
+  try { now = readlinkSync(`/proc/self/fd/${d.handle.fd}`); } catch { now = undefined; }
+  if (now !== d.real) { evict(key, d); return undefined; }
+  cache.delete(key);
+  cache.set(key, d);
+  return d;
+}
+
 /**
  * A directory opened under a root. `at(name)` names an entry of it for any fs call (the call does not follow
  * a symlink at `name` where the call itself does not: rename, unlink, rmdir, symlink, lstat, mkdir, open with
@@ -53,39 +108,43 @@ function checkName(name: string, whole: string): void {
  */
 export class ConfinedDir {
   private closed = false;
-  constructor(
-    private readonly handle: fsp.FileHandle,
-    /** The directory's real path when it was opened. */
-    readonly real: string,
-    /** The real path of the root it was opened under. */
-    readonly root: string,
-  ) {}
+  constructor(private readonly d: OpenDir) {}
+
+  /** The directory's real path when it was opened. */
+  get real(): string {
+    return this.d.real;
+  }
+
+  /** The real path of the root it was opened under. */
+  get root(): string {
+    return this.d.root;
+  }
 
   /** The descriptor; valid until close(). */
   get fd(): number {
-    return this.handle.fd;
+    return this.d.handle.fd;
   }
 
   /** A path for `name` inside this directory (one component). */
   at(name: string): string {
-    checkName(name, `${this.real}/${name}`);
-    return at(this.handle.fd, name);
+    checkName(name, `${this.d.real}/${name}`);
+    return at(this.d.handle.fd, name);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.handle.close().catch(() => undefined);
+    release(this.d);
   }
 }
 
 /** Opens (and with `create`, makes) the root itself: the operator's directory, trusted, symlinks allowed. */
-async function openRoot(root: string, opts: WalkOptions): Promise<{ handle: fsp.FileHandle; real: string }> {
-  if (!posix.isAbsolute(root)) root = posix.resolve(root);
+async function openRoot(root: string, opts: WalkOptions): Promise<OpenDir> {
   if (opts.create) await fsp.mkdir(root, { recursive: true, mode: opts.mode || 0o775 });
   const handle = await fsp.open(root, DIR_FLAGS);
   try {
-    return { handle, real: await realOf(handle.fd) };
+    const real = await realOf(handle.fd);
+    return { handle, real, root: real, refs: 0, evicted: false };
   } catch (e: unknown) {
     await handle.close();
     throw e;
@@ -134,20 +193,31 @@ export async function openDirUnder(root: string, abs: string, opts: WalkOptions 
   const r = posix.resolve(root);
   const a = posix.resolve(r, abs);
   if (!isUnder(r, a)) throw new PathEscapeError(`path ${abs} is outside ${r}`);
-  const rel = a === r ? [] : a.slice(r === '/' ? 1 : r.length + 1).split('/');
-  const { handle: rootH, real: rootReal } = await openRoot(r, opts);
-  let cur = rootH;
+  const names = a === r ? [] : a.slice(r === '/' ? 1 : r.length + 1).split('/');
+  for (const name of names) checkName(name, abs);
+  // start from the deepest directory on the way that is open already and still in place
+  let depth = names.length;
+  let cur: OpenDir | undefined;
+  for (; depth >= 0 && !cur; depth--) cur = cached(cacheKey(r, names.slice(0, depth), opts.follow));
+  depth++;
+  if (!cur) {
+    cur = await openRoot(r, opts);
+    remember(cacheKey(r, [], opts.follow), cur);
+    depth = 0;
+  }
+  cur.refs++;
   try {
-    for (const name of rel) {
-      checkName(name, abs);
-      const next = await openStep(cur, name, rootReal, abs, opts);
-      await cur.close();
+    for (let i = depth; i < names.length; i++) {
+      const h = await openStep(cur.handle, names[i]!, cur.root, abs, opts);
+      const next: OpenDir = { handle: h, real: await realOf(h.fd).catch(() => ''), root: cur.root, refs: 1, evicted: false };
+      remember(cacheKey(r, names.slice(0, i + 1), opts.follow), next);
+      release(cur);
       cur = next;
     }
-    return new ConfinedDir(cur, rel.length ? await realOf(cur.fd) : rootReal, rootReal);
+    return new ConfinedDir(cur);
   } catch (e: unknown) {
     readable(e);
-    await cur.close().catch(() => undefined);
+    release(cur);
     throw e;
   }
 }
