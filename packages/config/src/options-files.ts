@@ -65,6 +65,7 @@ export const FILE_OPTIONS: OptionSpec[] = [
   opt('scheduled_minute', 'list', [], 'Minutes (comma-separated) at which to run a pass.'),
   opt('scheduled_time', 'list', [], 'Times HH:MM (comma-separated) at which to run a pass.'),
   opt('timeout', 'duration', 300, 'Per-operation network timeout, seconds.'),
+  opt('transferRateMin', 'size', 1024, 'Floor rate of one transfer, bytes/s: a file of known size is given up and retried after timeout + size / this; 0 = no deadline.'),
   opt('messageRateMax', 'float', 0, 'Maximum messages per second (throttle); 0 = off.', { synonyms: ['post_rate_limit'] }),
   opt('messageRateMin', 'float', 0, 'Alarm when fewer messages per second arrive; 0 = off.'),
   opt('byteRateMax', 'size', 0, 'Maximum transfer bytes per second; 0 = off.'),

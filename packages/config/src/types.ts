@@ -141,6 +141,7 @@ export interface Options {
   scheduled_minute: string[];
   scheduled_time: string[];
   timeout: number;
+  transferRateMin: number;
   messageRateMax: number;
   messageRateMin: number;
   byteRateMax: number;

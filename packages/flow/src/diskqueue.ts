@@ -36,6 +36,9 @@ function storable(item: WorkItem): Omit<WorkItem, 'ack' | 'raw'> {
   return rest;
 }
 
+/** The queue entry an item handed out by `get` came from (non-enumerable: never stored, never copied by a spread). */
+const ENTRY_ID = Symbol('diskqueue entry');
+
 /**
  * A FIFO of work items on disk. The file holds one JSON object per line: `{"id","t","item"}` for a put and
  * `{"done":[ids]}` for removals; reading it back replays both. Appends are serialized and `put` resolves
@@ -44,7 +47,8 @@ function storable(item: WorkItem): Omit<WorkItem, 'ack' | 'raw'> {
  * Nothing handed out is lost: `get(max)` takes the oldest waiting items out of memory, but their removal is
  * written only when the caller is done with them, i.e. at the next `get`, `commit`, `housekeeping` or `close`
  * (the engine re-`put`s the ones that failed before its next pass, and calls housekeeping between passes).
- * A crash in between redelivers them.
+ * A crash in between redelivers them. An item still being worked past that point (a transfer carried over to a
+ * later pass) is `hold`-ed: its removal waits for `release`, and housekeeping keeps it in the rewritten file.
  * A torn last line (kill during a write) is cut off at `open`; other unreadable lines are skipped and logged.
  * `housekeeping` rewrites the file (tmp + rename) with the live items only, dropping duplicates (same
  * nodupe key and relPath) and items older than the TTL (counted from `retrySince`, else from the put).
@@ -53,6 +57,8 @@ function storable(item: WorkItem): Omit<WorkItem, 'ack' | 'raw'> {
 export class DiskQueue {
   private readonly waiting = new Map<number, Entry>();
   private readonly handedOut = new Map<number, Entry>();
+  /** Handed out and still being worked: not committed until released. */
+  private readonly held = new Map<number, Entry>();
   private nextId = 1;
   private chain: Promise<void> = Promise.resolve();
   private opened = false;
@@ -195,10 +201,33 @@ export class DiskQueue {
           this.dropped++;
           continue;
         }
-        out.push((JSON.parse(e.line) as { item: WorkItem }).item);
+        const item = (JSON.parse(e.line) as { item: WorkItem }).item;
+        Object.defineProperty(item, ENTRY_ID, { value: id });
+        out.push(item);
       }
       return out;
     });
+  }
+
+  /**
+   * Items handed out by `get` that are still being worked after the caller's next `get` (carried-over
+   * transfers): their removal is not committed (a crash redelivers them) until {@link release}.
+   */
+  hold(items: WorkItem[]): void {
+    for (const it of items) {
+      const id = (it as { [ENTRY_ID]?: number })[ENTRY_ID];
+      const e = id === undefined ? undefined : this.handedOut.get(id);
+      if (e) { this.handedOut.delete(id!); this.held.set(id!, e); }
+    }
+  }
+
+  /** Held items now finished or re-put: their removal is committed with the next `get`, `commit` or `close`. */
+  release(items: WorkItem[]): void {
+    for (const it of items) {
+      const id = (it as { [ENTRY_ID]?: number })[ENTRY_ID];
+      const e = id === undefined ? undefined : this.held.get(id);
+      if (e) { this.held.delete(id!); this.handedOut.set(id!, e); }
+    }
   }
 
   /** Items waiting (not handed out). */
@@ -206,9 +235,9 @@ export class DiskQueue {
     return this.waiting.size;
   }
 
-  /** Items handed out by `get` whose removal is not yet written. */
+  /** Items handed out by `get` whose removal is not yet written (held ones included). */
   inFlight(): number {
-    return this.handedOut.size;
+    return this.handedOut.size + this.held.size;
   }
 
   /** Items dropped for age since the queue was created. */
@@ -238,7 +267,8 @@ export class DiskQueue {
         }
         seen.add(e.key);
       }
-      const lines = [...this.waiting.values()].map((e) => e.line).join('');
+      // held items are still being worked: they stay in the file until released (never deduplicated away)
+      const lines = [...this.waiting.values(), ...this.held.values()].map((e) => e.line).join('');
       const tmp = `${this.file}.tmp`;
       await writeFile(tmp, lines);
       if (this.opts.fsync) {

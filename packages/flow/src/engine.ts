@@ -1,108 +1,64 @@
 // The one flow loop every component runs: gather -> filter -> work -> post -> ack, with retries and housekeeping.
-import { setMaxListeners } from 'node:events';
 import type { Options } from '@sarra/config';
 import type { Logger } from '@sarra/common';
-import { describeError, PermanentError } from '@sarra/common';
+import { describeError } from '@sarra/common';
 import { newWorklist } from './types.js';
-import type { FlowHook, FlowMetrics, Gatherer, PostSink, ReportSink, RetryQueue, WorkItem, Worklist } from './types.js';
+import type { WorkItem, Worklist } from './types.js';
 import { defaultAccept, type AcceptFn } from './accept.js';
 import { runHook } from './run-hook.js';
-import { checkFileAge } from './nodupe.js';
-import { abortableSleep, runBounded } from './retry.js';
+import { intake } from './intake.js';
+import { abortableSleep } from './retry.js';
+import { attempt, fetches, type AttemptResult, type WorkFn } from './attempt.js';
+import { TransferSlots, pathKey, type Outcome } from './slots.js';
+import { OriginBackoff, originOf } from './origin-backoff.js';
+import { transferFn, type FlowParts, type PacedGatherer } from './flow-parts.js';
+import { MetricsPacer } from './metrics-pacer.js';
 
-/** What a transfer function does with one item: resolve when done, throw TransientError (retry) or PermanentError. */
-export type WorkFn = (item: WorkItem, signal: AbortSignal) => Promise<void>;
-
-/** Duplicate suppression as the engine uses it (implemented by NoDupe). */
-export interface DupeCheck {
-  isDuplicate(item: WorkItem, now?: number): boolean;
-  record(item: WorkItem, now?: number): void;
-  /** Forgets the claim of an item that failed for good, so another copy may pass. */
-  release?(item: WorkItem): void;
-  /** True when the work of the same file was recorded as done (a retry of it is not needed). */
-  isRecorded?(item: WorkItem, now?: number): boolean;
-  load?(): Promise<void>;
-  save?(): Promise<void>;
-  onHousekeeping?(): Promise<void> | void;
-}
-
-/** Everything a Flow is built from. Only gatherer, work, hooks, logger and instance are required. */
-export interface FlowParts {
-  gatherer: Gatherer;
-  /** 'download' (subscribe, sarra), 'send' (sender) or 'none' (shovel, winnow, post, watch, poll). */
-  work: 'download' | 'send' | 'none';
-  poster?: PostSink;
-  reporter?: ReportSink;
-  hooks: FlowHook[];
-  logger: Logger;
-  instance: number;
-  /** The transfer for work 'send'. */
-  sender?: WorkFn;
-  /** The transfer for work 'download' (built by the component from download.ts). */
-  downloader?: WorkFn;
-  metrics?: FlowMetrics;
-  /** Failed transfers; without one, a failure is acked and counted (lost). */
-  workRetry?: RetryQueue;
-  nodupe?: DupeCheck;
-  /** Replaces the default masks/destination filter (tests, custom flows). */
-  accept?: AcceptFn;
-  /** Compute newDir/newFile/newRelPath at filter time. @default true unless work is 'none' */
-  placeItems?: boolean;
-  /** Transfers in flight at once within this instance. @default min(batch, 16) */
-  concurrency?: number;
-  /** How long a stop waits for in-flight transfers before handing them back, in ms. @default 10000 */
-  stopGraceMs?: number;
-  /** Minimum ms between two metrics writes (besides forced ones). @default 5000 */
-  metricsEveryMs?: number;
-  /** Metrics are rewritten at least this often (ms) even while the flow is idle or a gather waits. @default 10000 */
-  metricsIdleMs?: number;
-}
+export type { WorkFn } from './attempt.js';
+export type { DupeCheck, FlowParts, PacedGatherer } from './flow-parts.js';
 
 /** Marks an item acked (a symbol: never serialised, cheaper for the GC than a WeakSet of every item). */
 const ACKED = Symbol('acked');
 const IDLE_MAX_S = 5;
-const METRICS_EVERY_MS = 5000;
-/** An idle instance still rewrites its metrics this often (ms), so `sr status` stays current. */
-const METRICS_IDLE_MS = 10_000;
-/** How often (ms) the gatherer's connection is looked at: a loss or a reconnect is written at once. */
-const CONNECTION_CHECK_MS = 1000;
 /** Passes whose post step (confirms, acks) may be in flight at once while the next passes are gathered. */
 const POST_PIPELINE = 4;
+/** How long a pass waits for its transfers before carrying the unfinished ones over (ms). */
+const PASS_WAIT_MS = 2000;
 
 /**
- * A Gatherer that knows its own pace (a poll's next listing, a watch's next scan): when the engine's
- * pass found nothing it sleeps `nextWakeMs()` (capped at 5 s so retries and housekeeping stay on
- * time) instead of its doubling idle back-off from `sleep`. undefined = no opinion.
- */
-export interface PacedGatherer extends Gatherer {
-  nextWakeMs?(): number | undefined;
-}
-
-/**
- * The flow engine. Acks each item exactly once: rejected items right after filtering; transferred items
- * after their work and post; failed items once they are safely in the retry queue. Items still in flight
- * at stop are handed back (not acked: the broker redelivers them).
+ * The flow engine. Acks each item exactly once: rejected (and superseded) items right after filtering;
+ * transferred items after their work and post; failed and deferred items once they are safely in the retry
+ * queue. Transfers run in slots that outlive a pass (slots.ts): a slow one holds its slot, never the pass,
+ * and its outcome joins the post+ack step of a later pass. Items still in flight at stop are handed back
+ * (not acked: the broker redelivers them).
  */
 export class Flow {
   private readonly accept: AcceptFn;
   private readonly fromRetry = new WeakSet<WorkItem>();
   private nextHousekeeping = 0;
-  private lastMetrics = 0;
   private received = 0;
   /** Back-off of retry re-injection: a pass whose retries failed again delays the next pull (ms). */
   private retryDelayMs = 0;
   private nextRetryAt = 0;
   /** Post steps of earlier passes still waiting for their confirms (at most POST_PIPELINE). */
   private readonly posting = new Set<Promise<void>>();
-  /** The gatherer's connection state at the last look (undefined: it has none). */
-  private wasConnected: boolean | undefined;
-  private metricsTimer: NodeJS.Timeout | undefined;
-  private metricsWrite: Promise<void> | undefined;
+  private readonly slots: TransferSlots;
+  /** Origins that stalled rest: their notices go to the retry queue without a slot (only with a retry queue). */
+  private readonly origins?: OriginBackoff;
+  private readonly fn?: WorkFn;
+  /** Retried items carried over past their pass: held in the retry queue until their outcome is taken. */
+  private readonly held = new Set<WorkItem>();
+  private readonly metrics: MetricsPacer;
   private readonly log: Logger;
 
   constructor(private readonly o: Options, private readonly parts: FlowParts) {
     this.accept = parts.accept ?? defaultAccept(o, { destination: parts.placeItems ?? parts.work !== 'none' });
     this.log = parts.logger;
+    this.fn = transferFn(parts);
+    this.metrics = new MetricsPacer(parts, this.log);
+    if (parts.workRetry) this.origins = new OriginBackoff(this.log);
+    const limit = parts.concurrency ?? Math.min(Math.max(1, o.batch), 16);
+    this.slots = new TransferSlots({ limit, key: pathKey, run: (it, stop) => this.transfer(it, stop) });
   }
 
   /** Runs until `signal` aborts or a one-shot gatherer is done; always stops cleanly. */
@@ -123,19 +79,7 @@ export class Flow {
         if (signal.aborted) return;
         throw err;
       }
-      // the first snapshot already shows the connection; later ones keep coming while idle, and at once
-      // when the connection is lost or back
-      this.wasConnected = p.gatherer.isConnected?.();
-      await this.maybeWriteMetrics(true);
-      const idleMs = p.metricsIdleMs ?? METRICS_IDLE_MS;
-      this.metricsTimer = setInterval(() => {
-        const up = p.gatherer.isConnected?.();
-        if (up !== this.wasConnected) {
-          this.wasConnected = up;
-          void this.maybeWriteMetrics(true);
-        } else if (Date.now() - this.lastMetrics >= idleMs) void this.maybeWriteMetrics();
-      }, Math.min(idleMs, CONNECTION_CHECK_MS));
-      this.metricsTimer.unref();
+      await this.metrics.start();
       this.nextHousekeeping = Date.now() + this.o.housekeeping * 1000;
       while (!signal.aborted) {
         if (Date.now() >= this.nextHousekeeping) await this.housekeeping();
@@ -143,16 +87,18 @@ export class Flow {
         const n = await this.pass(signal);
         // messageRateMax: a pass of n items takes at least n / rate seconds
         if (rate && n > 0) await abortableSleep((n / rate) * 1000 - (Date.now() - t0), signal);
-        if (p.gatherer.done?.() && (p.workRetry?.size() ?? 0) === 0) break;
-        if (this.o.messageCountMax > 0 && this.received >= this.o.messageCountMax) break;
+        const drained = this.slots.size === 0 && !this.slots.hasSettled();
+        if (drained && p.gatherer.done?.() && (p.workRetry?.size() ?? 0) === 0) break;
+        if (drained && this.countReached()) break;
         if (n > 0) { idle = base; continue; }
-        await this.maybeWriteMetrics();
+        await this.metrics.write();
         const hint = (p.gatherer as PacedGatherer).nextWakeMs?.();
+        // a carried-over transfer that finishes ends the sleep: its post and ack are not delayed
         if (hint !== undefined && Number.isFinite(hint)) {
-          await abortableSleep(Math.min(Math.max(0, hint), IDLE_MAX_S * 1000), signal);
+          await this.slots.waitAny(Math.min(Math.max(0, hint), IDLE_MAX_S * 1000), signal);
           continue;
         }
-        await abortableSleep(idle * 1000, signal);
+        await this.slots.waitAny(idle * 1000, signal);
         if (idle < IDLE_MAX_S) idle = Math.min(idle * 2, IDLE_MAX_S);
       }
     } finally {
@@ -163,32 +109,32 @@ export class Flow {
   /** One pass; returns the number of items that made progress (0 = idle: the loop sleeps). */
   private async pass(signal: AbortSignal): Promise<number> {
     const p = this.parts;
-    const batch = Math.max(1, this.o.batch);
+    // items admitted but still waiting for a slot count against the batch: stalled slots never pile up notices
+    const room = Math.max(1, this.o.batch) - this.slots.waiting();
     let fresh: WorkItem[] = [];
-    try {
-      fresh = await p.gatherer.gather(batch, signal);
-    } catch (err: unknown) {
-      this.log.error(`gather failed: ${describeError(err)}`);
+    if (room > 0 && !this.countReached()) {
+      try {
+        fresh = await p.gatherer.gather(room, signal);
+      } catch (err: unknown) {
+        this.log.error(`gather failed: ${describeError(err)}`);
+      }
     }
     this.received += fresh.length;
     this.inc('totals.received', fresh.length);
     let retried: WorkItem[] = [];
-    if (fresh.length < batch / 2 && !signal.aborted) {
+    if (fresh.length < room / 2 && !signal.aborted) {
       if (p.workRetry && p.workRetry.size() > 0 && Date.now() >= this.nextRetryAt) {
-        retried = await p.workRetry.get(batch - fresh.length);
+        retried = await p.workRetry.get(room - fresh.length);
         for (const it of retried) this.fromRetry.add(it);
       }
-      if (p.poster && p.poster.pending() > 0) await p.poster.retry(batch);
+      if (p.poster && p.poster.pending() > 0) await p.poster.retry(room);
     }
-    if (fresh.length + retried.length === 0) return 0;
+    if (fresh.length + retried.length === 0 && !this.slots.hasSettled()) return 0;
     const wl = newWorklist();
-    this.filter(wl, fresh);
-    this.filterRetried(wl, retried);
+    intake(this.o, this.accept, p, wl, fresh, retried);
     await this.hooks('afterAccept', wl);
     await this.finishRejected(wl.rejected);
-    await this.work(wl, signal);
-    const retryFailed = retried.some((it) => wl.failed.includes(it));
-    if (retried.length) this.retryBackoff(retryFailed);
+    const r = await this.work(wl, signal);
     await this.hooks('afterWork', wl);
     // post + ack of this pass overlap the gather/filter/work of the next ones (up to POST_PIPELINE passes
     // awaiting confirms): the confirm round trip no longer idles the loop. Publishes keep pass order
@@ -196,9 +142,13 @@ export class Flow {
     while (this.posting.size >= POST_PIPELINE) await Promise.race(this.posting);
     const step = this.finish(wl).then(() => { this.posting.delete(step); });
     this.posting.add(step);
-    await this.maybeWriteMetrics();
-    // retries that worked keep the loop busy (drain the queue); failing ones wait for their back-off
-    return fresh.length + (retryFailed ? 0 : retried.length);
+    await this.metrics.write();
+    // retries that worked and carried-over outcomes keep the loop busy; failing retries wait for their back-off
+    return fresh.length + (r.retryFailed ? 0 : retried.length + r.taken);
+  }
+
+  private countReached(): boolean {
+    return this.o.messageCountMax > 0 && this.received >= this.o.messageCountMax;
   }
 
   /** Doubles the delay before the next retry pull (1 s .. 16 s) while retries keep failing; resets on success. */
@@ -223,58 +173,6 @@ export class Flow {
     }
   }
 
-  /** Moves each fresh item to incoming (accepted) or rejected (with its report code). */
-  private filter(wl: Worklist, items: WorkItem[]): void {
-    const now = Date.now();
-    const nd = this.parts.nodupe;
-    const m = this.parts.metrics;
-    let accepted = 0;
-    for (const it of items) {
-      const v = this.accept(it, now);
-      if (!v.accepted) {
-        it.reportCode = v.code;
-        it.reportMessage = v.reason;
-        wl.rejected.push(it);
-        continue;
-      }
-      const age = nd ? checkFileAge(this.o, it, now) : undefined;
-      if (age) {
-        it.reportCode = age.code;
-        it.reportMessage = age.reason;
-        wl.rejected.push(it);
-        continue;
-      }
-      if (nd && nd.isDuplicate(it, now)) {
-        it.reportCode = 304;
-        it.reportMessage = 'duplicate';
-        this.inc('totals.duplicates');
-        wl.rejected.push(it);
-        continue;
-      }
-      if (it.pubMs && m) m.lag(Math.max(0, now - it.pubMs));
-      accepted++;
-      wl.incoming.push(it);
-    }
-    this.inc('totals.accepted', accepted);
-  }
-
-  /**
-   * Items back from the retry queue skip the filter, but one whose file was done meanwhile by another copy
-   * (the other source's notice, accepted after a restart forgot this one's claim) is a duplicate: not done twice.
-   */
-  private filterRetried(wl: Worklist, items: WorkItem[]): void {
-    const nd = this.parts.nodupe;
-    const now = Date.now();
-    for (const it of items) {
-      if (nd?.isRecorded?.(it, now)) {
-        it.reportCode = 304;
-        it.reportMessage = 'duplicate (done by another copy while queued for retry)';
-        this.inc('totals.duplicates');
-        wl.rejected.push(it);
-      } else wl.incoming.push(it);
-    }
-  }
-
   private async finishRejected(items: WorkItem[]): Promise<void> {
     for (const it of items) {
       if (it.reportCode === undefined) { it.reportCode = 404; it.reportMessage = 'rejected by plugin'; }
@@ -286,104 +184,122 @@ export class Flow {
     await this.report(items);
   }
 
-  /** Runs the transfers with bounded concurrency; sorts items into ok / failed; hands back what a stop interrupts. */
-  private async work(wl: Worklist, signal: AbortSignal): Promise<void> {
+  /**
+   * Admits this pass's items to the transfer slots (superseded ones acked as duplicates; those of a resting
+   * origin deferred to the retry queue), waits for them up to passWaitMs, then sorts every outcome settled
+   * since the last pass. Retried items still running are held in the retry queue until their outcome is taken.
+   */
+  private async work(wl: Worklist, signal: AbortSignal): Promise<{ taken: number; retryFailed: boolean }> {
     const items = wl.incoming.splice(0);
-    const p = this.parts;
-    const fn = this.workFn();
-    if (!fn) { wl.ok.push(...items); return; }
-    const ctl = new AbortController();
-    // one abort listener per transfer in flight (stream pipelines)
-    setMaxListeners(Math.max(64, (p.concurrency ?? 16) * 4), ctl.signal);
-    const grace = p.stopGraceMs ?? 10_000;
-    let timer: NodeJS.Timeout | undefined;
-    const onStop = (): void => { timer = setTimeout(() => ctl.abort(), grace); };
-    signal.addEventListener('abort', onStop, { once: true });
-    if (signal.aborted) onStop();
-    const handedBack: WorkItem[] = [];
-    const retriable: WorkItem[] = [];
-    const limit = p.concurrency ?? Math.min(Math.max(1, this.o.batch), 16);
+    if (!this.fn) { wl.ok.push(...items); return { taken: 0, retryFailed: false }; }
+    if (signal.aborted) { await this.handBack(items); return { taken: 0, retryFailed: false }; }
+    const deferred = this.origins ? items.filter((it) => fetches(it) && this.origins!.admit(this.remoteOf(it), false) === 'defer') : [];
+    const later = new Set(deferred);
+    const admitted = deferred.length ? items.filter((it) => !later.has(it)) : items;
+    await this.supersede(wl, this.slots.admit(admitted));
+    await this.slots.waitFor(admitted, this.parts.passWaitMs ?? PASS_WAIT_MS, signal);
+    const r = await this.collect(wl, deferred);
+    const carried = admitted.filter((it) => this.fromRetry.has(it) && this.slots.isLive(it) && !this.held.has(it));
+    if (carried.length) {
+      for (const it of carried) this.held.add(it);
+      this.parts.workRetry?.hold?.(carried);
+    }
+    return r;
+  }
+
+  /** The remote a transfer talks to: the notice's origin, or a sender's destination. */
+  private remoteOf(it: WorkItem): string {
+    return originOf(this.parts.work === 'send' && this.o.sendTo ? this.o.sendTo : it.notice.baseUrl);
+  }
+
+  /** One slot's work: deferred while its origin rests, else the tries (attempt.ts); the origin learns how it went. */
+  private async transfer(it: WorkItem, stop: AbortSignal): Promise<Outcome> {
+    const origin = this.remoteOf(it);
+    const remote = fetches(it);
+    const adm = remote && this.origins ? this.origins.admit(origin, true) : 'run';
+    if (adm === 'defer') return 'deferred';
+    let r: AttemptResult;
     try {
-      await runBounded(items, limit, async (it) => {
-        if (signal.aborted) { handedBack.push(it); return; }
-        const res = await this.attempt(it, fn, ctl.signal);
-        if (res === 'ok') wl.ok.push(it);
-        else if (res === 'aborted') handedBack.push(it);
-        else if (res === 'permanent') { wl.failed.push(it); p.nodupe?.release?.(it); }
-        else { wl.failed.push(it); retriable.push(it); }
-      });
-    } finally {
-      if (timer) clearTimeout(timer);
-      signal.removeEventListener('abort', onStop);
+      r = await attempt(this.o, it, this.fn!, stop, this.log);
+    } catch (err: unknown) {
+      it.reportCode = 499;
+      it.reportMessage = describeError(err);
+      r = { outcome: 'retry' };
     }
-    await this.queueFailures(wl.failed, retriable);
-    await this.handBack(handedBack);
+    if (remote) this.origins?.settle(origin, adm, r.stall !== undefined ? 'stalled' : r.outcome === 'ok' ? 'ok' : 'other', r.stall);
+    return r.outcome;
   }
 
-  private workFn(): WorkFn | undefined {
+  /**
+   * Sorts the outcomes settled since the last call (plus `deferred`, never run) into ok / failed; queues
+   * retriable failures and deferred items for retry; hands back what a stop interrupted. A failed item whose
+   * path has a newer notice waiting is superseded instead. Counts totals.failed, moves the retry back-off.
+   */
+  private async collect(wl: Worklist, deferred: WorkItem[] = []): Promise<{ taken: number; retryFailed: boolean }> {
     const p = this.parts;
-    const kind = p.work === 'download' ? 'download' : p.work === 'send' ? 'send' : undefined;
-    if (!kind) return undefined;
-    const builtin = kind === 'download' ? p.downloader : p.sender;
-    const overrides = p.hooks.filter((h) => typeof h[kind] === 'function');
-    if (overrides.length === 0) return builtin;
-    return async (item) => {
-      for (const h of overrides) {
-        if (await h[kind]!(item)) return;
-      }
-      throw new PermanentError(`${kind} plugin refused ${item.notice.relPath}`, { reportCode: 499 });
-    };
-  }
-
-  /** Up to `attempts` immediate tries. */
-  private async attempt(it: WorkItem, fn: WorkFn, signal: AbortSignal): Promise<'ok' | 'retry' | 'permanent' | 'aborted'> {
-    const tries = Math.max(1, this.o.attempts);
-    let last: unknown;
-    for (let i = 0; i < tries; i++) {
-      if (signal.aborted) return 'aborted';
-      try {
-        await fn(it, signal);
-        it.reportCode = it.reportCode && it.reportCode >= 200 && it.reportCode < 300 ? it.reportCode : 201;
-        it.reportMessage ??= 'ok';
-        return 'ok';
-      } catch (err: unknown) {
-        if (signal.aborted) return 'aborted';
-        last = err;
-        if (err instanceof PermanentError) {
-          it.reportCode = err.reportCode;
-          it.reportMessage = describeError(err);
-          this.inc('totals.failed');
-          return 'permanent';
-        }
+    const retriable: WorkItem[] = [];
+    const handedBack: WorkItem[] = [];
+    const superseded: WorkItem[] = [];
+    const done = this.slots.take();
+    let retryFailed = deferred.some((it) => this.fromRetry.has(it));
+    let retryDone = false;
+    for (const { item: it, outcome, successor } of done) {
+      const failed = outcome === 'retry' || outcome === 'permanent' || outcome === 'deferred';
+      if (this.fromRetry.has(it) && outcome !== 'aborted') { if (failed) retryFailed = true; else retryDone = true; }
+      if (failed && successor) superseded.push(it);
+      else if (outcome === 'ok') wl.ok.push(it);
+      else if (outcome === 'aborted') handedBack.push(it);
+      else if (outcome === 'deferred') deferred.push(it);
+      else {
+        wl.failed.push(it);
+        if (outcome === 'retry') retriable.push(it);
+        else p.nodupe?.release?.(it);
       }
     }
-    it.attempts = (it.attempts ?? 0) + tries;
-    it.reportCode = 499;
-    it.reportMessage = describeError(last);
-    this.log.warning(`transfer failed ${tries} times, queued for retry: ${it.notice.relPath}: ${it.reportMessage}`);
-    return 'retry';
+    this.inc('totals.failed', wl.failed.length);
+    await this.queueFailures(wl.failed, retriable, deferred);
+    await this.handBack(handedBack);
+    await this.supersede(wl, superseded);
+    const held = done.map((d) => d.item).filter((it) => this.held.delete(it));
+    if (held.length) p.workRetry?.release?.(held);
+    if (retryFailed || retryDone) this.retryBackoff(retryFailed);
+    return { taken: done.length, retryFailed };
   }
 
-  /** Puts retriable failures in the retry queue, then acks every failure (not when the put failed). */
-  private async queueFailures(failed: WorkItem[], retriable: WorkItem[]): Promise<void> {
+  /** Items a newer notice for the same path made pointless: acked as duplicates (304), never queued for retry. */
+  private async supersede(wl: Worklist, items: WorkItem[]): Promise<void> {
+    if (!items.length) return;
+    for (const it of items) {
+      it.reportCode = 304;
+      it.reportMessage = 'superseded by a newer notice for the same path';
+      this.parts.nodupe?.release?.(it);
+      wl.rejected.push(it);
+    }
+    this.inc('totals.duplicates', items.length);
+    await this.finishRejected(items);
+  }
+
+  /**
+   * Puts retriable failures and deferred items in the retry queue, then acks them and every other failure
+   * (not when the put failed: the broker keeps them). Without a retry queue a failure is acked and lost.
+   */
+  private async queueFailures(failed: WorkItem[], retriable: WorkItem[], deferred: WorkItem[]): Promise<void> {
     const q = this.parts.workRetry;
-    let queued = false;
-    if (retriable.length && q) {
+    const put = [...retriable, ...deferred];
+    let queued = true;
+    if (put.length && q) {
       const now = Date.now();
-      for (const it of retriable) it.retrySince ??= now;
+      for (const it of put) it.retrySince ??= now;
       try {
-        await q.put(retriable);
-        queued = true;
+        await q.put(put);
       } catch (err: unknown) {
-        this.log.error(`retry queue write failed, handing back ${retriable.length}: ${describeError(err)}`);
+        queued = false;
+        this.log.error(`retry queue write failed, handing back ${put.length}: ${describeError(err)}`);
       }
-    } else if (retriable.length) {
-      this.inc('totals.failed', retriable.length);
-      queued = true;
     }
-    for (const it of failed) {
-      if (retriable.includes(it) && !queued) continue;
-      this.ackOnce(it);
+    const waiting = new Set(put);
+    for (const it of [...failed, ...deferred]) {
+      if (queued || !waiting.has(it)) this.ackOnce(it);
     }
   }
 
@@ -427,40 +343,24 @@ export class Flow {
     this.parts.metrics?.resetInterval?.();
     this.parts.metrics?.set('flow.last_housekeeping', now / 1000);
     this.parts.metrics?.set('flow.next_housekeeping', this.nextHousekeeping / 1000);
-    await this.maybeWriteMetrics(true);
+    await this.metrics.write(true);
   }
 
-  private async maybeWriteMetrics(force = false): Promise<void> {
-    const m = this.parts.metrics;
-    if (!m) return;
-    const now = Date.now();
-    if (!force && (now - this.lastMetrics < (this.parts.metricsEveryMs ?? METRICS_EVERY_MS) || this.metricsWrite)) return;
-    // one write at a time (the file is replaced through a temporary name)
-    while (this.metricsWrite) await this.metricsWrite;
-    this.lastMetrics = now;
-    const w = this.writeMetrics(m);
-    this.metricsWrite = w;
-    try {
-      await w;
-    } finally {
-      this.metricsWrite = undefined;
-    }
+  /** At stop: running transfers get stopGraceMs, then are aborted; their outcomes are posted, acked, queued or handed back. */
+  private async drain(): Promise<void> {
+    if (this.slots.size === 0 && !this.slots.hasSettled()) return;
+    await this.slots.stop(this.parts.stopGraceMs ?? 10_000);
+    const wl = newWorklist();
+    await this.collect(wl);
+    await this.hooks('afterWork', wl);
+    await this.finish(wl);
   }
 
-  private async writeMetrics(m: FlowMetrics): Promise<void> {
-    const cpu = process.cpuUsage();
-    m.set('flow.cpuTime', (cpu.user + cpu.system) / 1e6);
-    m.set('retry.msgs_in_download_retry', this.parts.workRetry?.size() ?? 0);
-    m.set('retry.msgs_in_post_retry', this.parts.poster?.pending() ?? 0);
-    const g = this.parts.gatherer.metrics?.();
-    if (g) for (const [k, v] of Object.entries(g)) m.set(`${this.parts.gatherer.name}.${k}`, v);
-    await m.write().catch((err: unknown) => this.log.warning(`metrics write: ${describeError(err)}`));
-  }
-
-  /** Stop gathering, close the sinks, save state, write metrics. */
+  /** Finish or hand back the transfers, stop gathering, close the sinks, save state, write metrics. */
   private async stop(): Promise<void> {
     const p = this.parts;
-    if (this.metricsTimer) clearInterval(this.metricsTimer);
+    this.metrics.stop();
+    await this.drain();
     while (this.posting.size) await Promise.race(this.posting);
     p.metrics?.set('flow.stop_requested', true);
     await p.gatherer.stop().catch((err: unknown) => this.log.warning(`gatherer stop: ${describeError(err)}`));
@@ -469,7 +369,7 @@ export class Flow {
     await p.reporter?.close().catch((err: unknown) => this.log.warning(`reporter close: ${describeError(err)}`));
     await p.nodupe?.save?.().catch((err: unknown) => this.log.warning(`nodupe save: ${describeError(err)}`));
     await p.workRetry?.close().catch((err: unknown) => this.log.warning(`retry close: ${describeError(err)}`));
-    await this.maybeWriteMetrics(true);
+    await this.metrics.write(true);
   }
 
   private inc(name: string, by = 1): void {

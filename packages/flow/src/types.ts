@@ -113,6 +113,10 @@ export interface RetryQueue {
   size(): number;
   housekeeping(): Promise<void>;
   close(): Promise<void>;
+  /** Items from `get` still being worked after the next `get` (carried-over transfers): not committed as removed. */
+  hold?(items: WorkItem[]): void;
+  /** Held items finished or re-put: their removal may be committed. */
+  release?(items: WorkItem[]): void;
 }
 
 /** Publishes the notices of finished items downstream (implemented by Poster). */

@@ -207,6 +207,27 @@ test('housekeeping (between passes) commits the last batch of a drained queue', 
     assert.equal(q2.size(), 0, 'a crash now does not redeliver finished work');
   }));
 
+test('a held item (a transfer carried over) survives the next get and housekeeping until released', () =>
+  withDir(async (dir) => {
+    const file = join(dir, 'q');
+    const q = new DiskQueue(file, 0);
+    await q.put([item(1), item(2), item(3)]);
+    const out = await q.get(2);
+    q.hold([out[0]!]);
+    assert.equal(JSON.stringify(out[0]).includes('entry'), false, 'the entry id is never serialised');
+    await q.get(10); // commits f_2, not the held f_1
+    await q.housekeeping();
+    assert.equal(q.inFlight(), 1);
+    const crashed = new DiskQueue(file, 0);
+    await crashed.open();
+    assert.deepEqual(names(await crashed.get(10)), ['wire/f_1.dat'], 'a crash now redelivers the held item only');
+    q.release([out[0]!]);
+    await q.commit();
+    const after = new DiskQueue(file, 0);
+    await after.open();
+    assert.equal(after.size(), 0, 'released and committed: done');
+  }));
+
 test('a put that cannot be written rejects and queues nothing', async () => {
   const q = new DiskQueue('/dev/null/q', 0);
   await assert.rejects(q.put([item(1)]));

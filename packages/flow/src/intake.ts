@@ -1,0 +1,41 @@
+// The intake of a pass: fresh notices accepted or rejected (filter, file age, duplicates); retried ones checked against work done meanwhile.
+import type { Options } from '@sarra/config';
+import type { AcceptFn } from './accept.js';
+import type { FlowParts } from './flow-parts.js';
+import { checkFileAge } from './nodupe.js';
+import type { WorkItem, Worklist } from './types.js';
+
+/**
+ * Moves each fresh item to `wl.incoming` (accepted) or `wl.rejected` with its report code: the filter's verdict
+ * (`accept`), then, with duplicate suppression on, the file age and nodupe (304 "duplicate"). Items back from the
+ * retry queue skip the filter, but one whose file was done meanwhile by another copy (the other source's notice,
+ * accepted after a restart forgot this one's claim) is a duplicate too: not done twice. Counts totals.accepted,
+ * totals.duplicates and the lag of each accepted notice.
+ */
+export function intake(o: Options, accept: AcceptFn, p: FlowParts, wl: Worklist, fresh: WorkItem[], retried: WorkItem[]): void {
+  const now = Date.now();
+  const nd = p.nodupe;
+  const m = p.metrics;
+  let accepted = 0, duplicates = 0;
+  const reject = (it: WorkItem, code: number, reason: string): void => {
+    it.reportCode = code;
+    it.reportMessage = reason;
+    wl.rejected.push(it);
+  };
+  for (const it of fresh) {
+    const v = accept(it, now);
+    if (!v.accepted) { reject(it, v.code, v.reason); continue; }
+    const age = nd ? checkFileAge(o, it, now) : undefined;
+    if (age) { reject(it, age.code, age.reason); continue; }
+    if (nd && nd.isDuplicate(it, now)) { reject(it, 304, 'duplicate'); duplicates++; continue; }
+    if (it.pubMs && m) m.lag(Math.max(0, now - it.pubMs));
+    accepted++;
+    wl.incoming.push(it);
+  }
+  for (const it of retried) {
+    if (nd?.isRecorded?.(it, now)) { reject(it, 304, 'duplicate (done by another copy while queued for retry)'); duplicates++; }
+    else wl.incoming.push(it);
+  }
+  if (accepted) m?.inc('totals.accepted', accepted);
+  if (duplicates) m?.inc('totals.duplicates', duplicates);
+}

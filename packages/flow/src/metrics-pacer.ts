@@ -1,0 +1,77 @@
+// When the engine writes the metrics file: at most every few seconds while busy, regularly while idle, at once on a connection change.
+import type { Logger } from '@sarra/common';
+import { describeError } from '@sarra/common';
+import type { FlowParts } from './flow-parts.js';
+
+/** Minimum ms between two writes (besides forced ones). */
+const METRICS_EVERY_MS = 5000;
+/** An idle instance still rewrites its metrics this often (ms), so `sr status` stays current. */
+const METRICS_IDLE_MS = 10_000;
+/** How often (ms) the gatherer's connection is looked at: a loss or a reconnect is written at once. */
+const CONNECTION_CHECK_MS = 1000;
+
+/**
+ * Writes a flow's metrics (`parts.metrics`): the engine's gauges (cpu time, retry queue sizes, the gatherer's
+ * own metrics) set just before each write, one write at a time. Without `parts.metrics` it does nothing.
+ */
+export class MetricsPacer {
+  private last = 0;
+  private writing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** The gatherer's connection state at the last look (undefined: it has none). */
+  private wasConnected: boolean | undefined;
+
+  constructor(private readonly parts: FlowParts, private readonly log: Logger) {}
+
+  /** Writes the first snapshot (it already shows the connection), then keeps writing while idle and on connection changes. */
+  async start(): Promise<void> {
+    const p = this.parts;
+    this.wasConnected = p.gatherer.isConnected?.();
+    await this.write(true);
+    const idleMs = p.metricsIdleMs ?? METRICS_IDLE_MS;
+    this.timer = setInterval(() => {
+      const up = p.gatherer.isConnected?.();
+      if (up !== this.wasConnected) {
+        this.wasConnected = up;
+        void this.write(true);
+      } else if (Date.now() - this.last >= idleMs) void this.write();
+    }, Math.min(idleMs, CONNECTION_CHECK_MS));
+    this.timer.unref();
+  }
+
+  /** Stops the timer (writes asked for afterwards still happen). */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Writes now when `force`, else only when the last write is older than metricsEveryMs and none is running. */
+  async write(force = false): Promise<void> {
+    const m = this.parts.metrics;
+    if (!m) return;
+    const now = Date.now();
+    if (!force && (now - this.last < (this.parts.metricsEveryMs ?? METRICS_EVERY_MS) || this.writing)) return;
+    // one write at a time (the file is replaced through a temporary name)
+    while (this.writing) await this.writing;
+    this.last = now;
+    const w = this.writeNow();
+    this.writing = w;
+    try {
+      await w;
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  private async writeNow(): Promise<void> {
+    const p = this.parts;
+    const m = p.metrics!;
+    const cpu = process.cpuUsage();
+    m.set('flow.cpuTime', (cpu.user + cpu.system) / 1e6);
+    m.set('retry.msgs_in_download_retry', p.workRetry?.size() ?? 0);
+    m.set('retry.msgs_in_post_retry', p.poster?.pending() ?? 0);
+    const g = p.gatherer.metrics?.();
+    if (g) for (const [k, v] of Object.entries(g)) m.set(`${p.gatherer.name}.${k}`, v);
+    await m.write().catch((err: unknown) => this.log.warning(`metrics write: ${describeError(err)}`));
+  }
+}
