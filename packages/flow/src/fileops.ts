@@ -120,10 +120,11 @@ export async function applyFileOp(o: Options, item: WorkItem): Promise<void> {
   }
   if (op.rename !== undefined) {
     const from = oldPath(o, item, root, op.rename);
-    await existingParent(o, root, from, async (fromDir, fromName) => {
-      if (!(await lstat(fromDir.at(fromName)).catch(() => undefined))) return;
-      await inParent(o, root, here, true, (toDir, toName) => rename(fromDir.at(fromName), toDir.at(toName)));
-    });
+    // the new name's directory first: a symlink there is refused whether or not the old name is present
+    await inParent(o, root, here, true, (toDir, toName) =>
+      existingParent(o, root, from, async (fromDir, fromName) => {
+        if (await lstat(fromDir.at(fromName)).catch(() => undefined)) await rename(fromDir.at(fromName), toDir.at(toName));
+      }));
     return;
   }
   if (op.link !== undefined) {
