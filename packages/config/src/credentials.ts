@@ -60,15 +60,21 @@ function parseDetails(text: string): Record<string, string> {
 /** Secrets from credentials.conf, matched to config URLs by scheme, user, host and port. */
 export class Credentials {
   private readonly entries: Entry[];
-  /** The file is readable by group or others (lint warns; sr3 does not refuse). */
+  /**
+   * The file is readable (or writable) by group or others: the loader refuses it unless `insecureCredentials`
+   * is on (sr3 never checks).
+   */
   readonly insecure: boolean;
+  /** Permission bits of the file read (e.g. 0o644), when it was read from disk. */
+  readonly mode?: number;
   /** Path read, if any. */
   readonly file?: string;
 
-  private constructor(entries: Entry[], file?: string, insecure = false) {
+  private constructor(entries: Entry[], file?: string, insecure = false, mode?: number) {
     this.entries = entries;
     this.file = file;
     this.insecure = insecure;
+    this.mode = mode;
   }
 
   /** No credentials at all. */
@@ -77,7 +83,7 @@ export class Credentials {
   }
 
   /** Parse credentials text. Throws ConfigError (file:line) for a line that is not a URL. */
-  static parse(text: string, file = 'credentials.conf', insecure = false): Credentials {
+  static parse(text: string, file = 'credentials.conf', insecure = false, mode?: number): Credentials {
     const entries: Entry[] = [];
     text.split(/\r?\n/).forEach((raw, i) => {
       const t = raw.trim();
@@ -88,21 +94,24 @@ export class Credentials {
       if (!p || p.host === '') throw new ConfigError(`not a URL (scheme://user:password@host): '${urlText.replace(/:[^:@/]*@/, ':***@')}'`, { file, line: i + 1 });
       entries.push({ ...p, details: sp < 0 ? {} : parseDetails(t.slice(sp)), line: i + 1 });
     });
-    return new Credentials(entries, file, insecure);
+    return new Credentials(entries, file, insecure, mode);
   }
 
-  /** Read a credentials file; a missing file gives empty credentials. Other read errors throw ConfigError. */
+  /**
+   * Read a credentials file; a missing file gives empty credentials. Other read errors throw ConfigError.
+   * `insecure` is set when any group or other permission bit is (on Windows never).
+   */
   static async load(file: string): Promise<Credentials> {
     let text: string;
-    let insecure = false;
+    let mode: number;
     try {
       text = await readFile(file, 'utf8');
-      insecure = process.platform !== 'win32' && ((await stat(file)).mode & 0o077) !== 0;
+      mode = (await stat(file)).mode & 0o7777;
     } catch (e: unknown) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Credentials([], undefined);
       throw new ConfigError(`cannot read credentials: ${describeError(e)}`, { file, cause: e });
     }
-    return Credentials.parse(text, file, insecure);
+    return Credentials.parse(text, file, process.platform !== 'win32' && (mode & 0o077) !== 0, mode);
   }
 
   /** Number of entries (for diagnostics). */

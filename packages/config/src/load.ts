@@ -84,19 +84,27 @@ export async function readConfig(
   const credFile = join(dir, 'credentials.conf');
   try {
     credentials = await Credentials.load(credFile);
-    if (credentials.insecure) {
-      diagnostics.push({
-        file: credFile, line: 0, severity: 'warning', code: 'credentials-mode',
-        message: 'credentials.conf is readable by group or others: chmod 600 it',
-      });
-    }
   } catch (e: unknown) {
     const ce = e instanceof ConfigError ? e : undefined;
     diagnostics.push({ file: ce?.file ?? credFile, line: ce?.line ?? 0, severity: 'error', code: 'credentials', message: describeError(e) });
   }
   const options = resolveOptions(st, credentials, main);
+  if (credentials.insecure && !options.insecureCredentials) diagnostics.push(exposedCredentials(credentials, credFile));
   diagnostics.push(...checkOptions(options, main));
   return { options, diagnostics };
+}
+
+/**
+ * The error for a credentials.conf that group or others can open (DESIGN: secrets readable by the owner only).
+ * The same text for every configuration, so `sr lint` and `sr start` can say it once.
+ */
+function exposedCredentials(c: Credentials, file: string): Diagnostic {
+  const mode = c.mode ?? 0;
+  const how = mode & 0o044 ? 'readable' : mode & 0o022 ? 'writable' : 'accessible';
+  return {
+    file, line: 0, severity: 'error', code: 'credentials-mode',
+    message: `credentials.conf is ${how} by group or others (mode ${mode.toString(8).padStart(4, '0')}): run chmod 600 ${file}`,
+  };
 }
 
 /**
@@ -115,7 +123,8 @@ export async function loadConfig(component: string, name: string, opts: LoadOpti
 /**
  * Every problem of a configuration, in file order: unknown options, bad values (durations, sizes, flags,
  * octal, choices), bad regexes, missing includes and include cycles, missing mandatory broker/post_broker/
- * sendTo/pollUrl, URLs without credentials (warning), credentials.conf readable by others (warning).
+ * sendTo/pollUrl, URLs without credentials (warning), credentials.conf readable by group or others (error unless
+ * `insecureCredentials`).
  * Each is `file:line: message` naming the option. A missing configuration is one error at line 0.
  */
 export async function lintConfig(component: string, name: string, opts: { env?: Env } = {}): Promise<Diagnostic[]> {

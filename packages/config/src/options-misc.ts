@@ -67,6 +67,8 @@ export const MISC_OPTIONS: OptionSpec[] = [
   opt('reset', 'flag', false, 'Delete and re-create the queue (and nodupe cache) at start.'),
   opt('outlet', 'str', 'post', 'cpump output: post, json or url.', { choices: ['post', 'json', 'url'] }),
 
+  opt('insecureCredentials', 'flag', false,
+    'sarra-ts: load a credentials.conf that group or others can read; off = start, foreground, restart and lint refuse it (chmod 600 it instead).'),
   opt('admin', 'url', undefined, 'Administrator broker URL (admin.conf).'),
   opt('feeder', 'url', undefined, 'Feeder broker URL (admin.conf).'),
   opt('users', 'flag', false, 'declare: also declare users and permissions.'),

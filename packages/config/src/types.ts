@@ -229,6 +229,8 @@ export interface Options {
   remote_config_url: boolean;
 
   // ---- administration (admin.conf)
+  /** Accept a credentials.conf readable by group or others (otherwise a configuration error). */
+  insecureCredentials: boolean;
   admin?: string;
   feeder?: string;
   users: boolean;

@@ -123,17 +123,33 @@ describe('lintConfig', () => {
     assert.match(d[2]!.message, /cannot find 'nowhere\.inc'/);
   });
 
-  it('warns about credentials.conf readable by others and URLs without a password; errors on a missing broker', async () => {
-    await h.write('credentials.conf', 'amqp://guest:guest@localhost/\n', 0o644);
+  it('refuses credentials.conf readable by others, warns about URLs without a password; errors on a missing broker', async () => {
+    const cred = await h.write('credentials.conf', 'amqp://guest:guest@localhost/\n', 0o644);
     await h.write('sarra/nob.conf', 'post_broker amqp://nobody@localhost/\naccept .*\n');
     const d = await lintConfig('sarra', 'nob', { env: h.env });
     const codes = d.map((x) => `${x.severity}:${x.option ?? x.code}`);
-    assert.ok(codes.includes('warning:credentials-mode'), codes.join());
+    assert.ok(codes.includes('error:credentials-mode'), codes.join());
+    const mode = d.find((x) => x.code === 'credentials-mode')!;
+    assert.deepEqual([mode.file, mode.line], [cred, 0]);
+    assert.equal(mode.message, `credentials.conf is readable by group or others (mode 0644): run chmod 600 ${cred}`);
     assert.ok(codes.includes('error:broker'), codes.join());
     assert.ok(codes.includes('warning:post_broker'), codes.join());
     const pb = d.find((x) => x.option === 'post_broker')!;
     assert.equal(pb.line, 1);
     assert.match(pb.message, /no password for amqp:\/\/nobody@localhost\//);
+  });
+
+  it('loadConfig refuses an exposed credentials.conf unless insecureCredentials is on', async () => {
+    const cred = await h.write('credentials.conf', 'amqp://guest:guest@localhost/\n', 0o640);
+    await h.write('subscribe/exposed.conf', 'broker amqp://guest@localhost/\naccept .*\n');
+    await assert.rejects(loadConfig('subscribe', 'exposed', { env: h.env }),
+      (e: unknown) => e instanceof ConfigError && e.file === cred && /mode 0640\): run chmod 600 /.test(e.message));
+    await h.write('subscribe/exposed.conf', 'broker amqp://guest@localhost/\ninsecureCredentials on\naccept .*\n');
+    const o = await loadConfig('subscribe', 'exposed', { env: h.env });
+    assert.equal(o.insecureCredentials, true);
+    assert.equal(o.credentials.lookup('amqp://guest@localhost/')?.url, 'amqp://guest:guest@localhost/');
+    assert.ok(!(await lintConfig('subscribe', 'exposed', { env: h.env })).some((x) => x.code === 'credentials-mode'));
+    await h.write('credentials.conf', 'amqp://guest:guest@localhost/\n', 0o600);
   });
 
   it('a missing configuration is one error', async () => {

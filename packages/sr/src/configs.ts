@@ -1,6 +1,8 @@
 // The CLI's view of the configuration tree: which configurations exist and what each says (via @sarra/config).
-import { describeError, type Env } from '@sarra/common';
-import { COMPONENTS, listConfigs, loadConfig, type Options } from '@sarra/config';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { configDir, describeError, type Env } from '@sarra/common';
+import { COMPONENTS, listConfigs, loadConfig, readConfig, type Options } from '@sarra/config';
 import { selectConfigs, type ConfigRef } from './select.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './state.js';
 
@@ -15,12 +17,12 @@ export async function resolveSelection(patterns: string[], env: Env = process.en
   return selectConfigs(await knownConfigs(env), patterns, COMPONENTS);
 }
 
-/** Loaded options, or the error text when the configuration does not load. */
 /** One-shot posts (`post` with sleep <= 0) run in the foreground through `sr post` (instance 0), never as daemons. */
 export function oneShot(o: Options): boolean {
   return o.component === 'post' && o.sleep <= 0;
 }
 
+/** Loaded options, or the error text when the configuration does not load. */
 export async function tryLoad(ref: ConfigRef, env: Env = process.env): Promise<{ options?: Options; error?: string }> {
   try {
     return { options: await loadConfig(ref.component, ref.file ?? ref.config, { env }) };
@@ -39,4 +41,25 @@ export function thresholdsOf(o: Options | undefined): Thresholds {
   };
   return { hung: pick('hung', DEFAULT_THRESHOLDS.hung), idle: pick('idle', DEFAULT_THRESHOLDS.idle), lag: pick('lag', DEFAULT_THRESHOLDS.lag),
     reject: pick('reject', DEFAULT_THRESHOLDS.reject), retry: pick('retry', DEFAULT_THRESHOLDS.retry) };
+}
+
+/**
+ * Why the selected configurations must not run: credentials.conf can be read by group or others and one of
+ * them does not set `insecureCredentials` (the loader's own `credentials-mode` error, naming the file and the
+ * chmod to run). Checked once for the whole selection, before anything is stopped or spawned, so `sr start`,
+ * `restart` and `foreground` say it in one line and start nothing. undefined when they may run.
+ */
+export async function exposedCredentials(refs: ConfigRef[], env: Env = process.env): Promise<string | undefined> {
+  const mode = await stat(join(configDir(env), 'credentials.conf')).then((s) => s.mode, () => 0);
+  if (process.platform === 'win32' || (mode & 0o077) === 0) return undefined;
+  for (const ref of refs) {
+    try {
+      const { diagnostics } = await readConfig(ref.component, ref.file ?? ref.config, { env });
+      const d = diagnostics.find((x) => x.code === 'credentials-mode');
+      if (d) return d.message;
+    } catch {
+      // a configuration that does not load at all is refused, with its own reason, by the action itself
+    }
+  }
+  return undefined;
 }

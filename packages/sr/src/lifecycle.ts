@@ -1,7 +1,7 @@
 // CLI actions that run or inspect instances: start, stop, restart, status, sanity, foreground, post.
 import { COMPONENTS, showOptions, type Options } from '@sarra/config';
 import { configDir, describeError } from '@sarra/common';
-import { knownConfigs, resolveSelection, tryLoad } from './configs.js';
+import { exposedCredentials, knownConfigs, resolveSelection, tryLoad } from './configs.js';
 import type { Ctx } from './context.js';
 import { removePid, writePid } from './pidfiles.js';
 import type { ConfigRef } from './select.js';
@@ -18,9 +18,17 @@ export async function selection(ctx: Ctx): Promise<ConfigRef[] | undefined> {
   return selected;
 }
 
+/** One line and true when credentials.conf is exposed (see exposedCredentials): the action must do nothing. */
+async function refusedForCredentials(ctx: Ctx, refs: ConfigRef[], what: string): Promise<boolean> {
+  const why = await exposedCredentials(refs, ctx.env);
+  if (why) ctx.err(`${what}: ${why}`);
+  return !!why;
+}
+
 export async function doStart(ctx: Ctx): Promise<number> {
   const refs = await selection(ctx);
   if (!refs) return 1;
+  if (await refusedForCredentials(ctx, refs, 'refused to start, nothing started')) return 1;
   const res = await start(refs, ctx.env, ctx.out);
   for (const r of res.refused) {
     ctx.err(`${r.ref.component}/${r.ref.config}: refused to start, configuration has errors:`);
@@ -46,6 +54,9 @@ export async function doStop(ctx: Ctx): Promise<number> {
 }
 
 export async function doRestart(ctx: Ctx): Promise<number> {
+  // checked before the stop: a restart that cannot start again must not stop what runs
+  const { selected } = await resolveSelection(ctx.args.configs, ctx.env);
+  if (await refusedForCredentials(ctx, selected, 'refused to restart, nothing stopped or started')) return 1;
   const rc = await doStop(ctx);
   return rc || doStart(ctx);
 }
@@ -118,6 +129,7 @@ export async function doForeground(ctx: Ctx): Promise<number> {
     ctx.err(`foreground runs exactly one configuration; ${refs.length} selected`);
     return 1;
   }
+  if (await refusedForCredentials(ctx, refs, 'refused to run, nothing started')) return 1;
   return runForeground(ctx, refs[0]!);
 }
 

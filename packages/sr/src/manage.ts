@@ -128,16 +128,23 @@ export async function doShow(ctx: Ctx): Promise<number> {
   return failed ? 1 : 0;
 }
 
-/** `sr lint`: every problem of every (or each named) configuration as `file:line: message`; exit 1 on any error. */
+/**
+ * `sr lint`: every problem of every (or each named) configuration as `file:line: message`; exit 1 on any error.
+ * A problem of a file several configurations read (credentials.conf, default.conf) is printed once.
+ */
 export async function doLint(ctx: Ctx): Promise<number> {
   const refs = await selection(ctx);
   if (!refs) return 1;
   let errors = 0;
+  const said = new Set<string>();
   for (const r of refs) {
     const diags = await lintConfig(r.component, r.file ?? r.config, { env: ctx.env });
     for (const d of diags) {
+      const line = `${d.file}:${d.line}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`;
+      if (said.has(line)) continue;
+      said.add(line);
       if (d.severity === 'error') errors++;
-      ctx.out(`${d.file}:${d.line}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`);
+      ctx.out(line);
     }
   }
   if (!errors) ctx.err(`${refs.length} configuration(s) checked, no errors`);
