@@ -86,6 +86,11 @@ function remember(key: string, d: OpenDir): void {
   }
 }
 
+/** Lets go of every cached directory (those in use close when released): before an unmount, at stop. */
+export function closeCachedDirs(): void {
+  for (const [k, d] of [...cache]) evict(k, d);
+}
+
 /**
  * A cached directory that is still where it was: its descriptor reads as the same real path (a directory moved,
  * removed or swapped for a link since reads otherwise). A /proc readlink touches no disk, hence sync.

@@ -9,5 +9,7 @@ export { confine, confineLink } from './confine.js';
 export { classifyError, unsupported } from './classify.js';
 export { parseIndexPage } from './httpIndex.js';
 export { copyInto } from './target.js';
-export { checkLinkTarget, ConfinedDir, openDirUnder, openFileUnder, openParentUnder, realPathsIn } from './confined-fs.js';
+export { checkLinkTarget, closeCachedDirs, ConfinedDir, openDirUnder, openFileUnder, openParentUnder, realPathsIn } from './confined-fs.js';
 export type { WalkOptions } from './confined-fs.js';
+export { confinedTransfer } from './remote-confine.js';
+export type { WriteScope } from './remote-confine.js';

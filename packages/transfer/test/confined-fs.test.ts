@@ -6,7 +6,7 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PathEscapeError } from '@sarra/common';
-import { checkLinkTarget, openDirUnder, openFileUnder, openParentUnder, realPathsIn } from '../src/confined-fs.js';
+import { checkLinkTarget, closeCachedDirs, openDirUnder, openFileUnder, openParentUnder, realPathsIn } from '../src/confined-fs.js';
 
 let dir: string, root: string, outside: string;
 
@@ -108,4 +108,23 @@ test('error messages name real paths, not descriptors', async () => {
     const e = await readFile(d.at('missing')).catch((x: unknown) => x as Error);
     assert.match(realPathsIn((e as Error).message), new RegExp(`${join(root, 'a', 'missing')}`));
   } finally { await d.close(); }
+});
+
+test('a read-only file system is reported as EROFS naming the directory (not ENOENT)', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const ro = join(dir, 'ro');
+  await mkdir(ro);
+  // CI runs as root (tools/services.sh installs as root): a read-only tmpfs is the honest way to get EROFS
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', ro]);
+  try {
+    await assert.rejects(openDirUnder(ro, join(ro, 'a', 'b'), { create: true }), (e: NodeJS.ErrnoException) => {
+      assert.equal(e.code, 'EROFS');
+      assert.match(e.message, new RegExp(`EROFS.*mkdir '${join(ro, 'a')}'`));
+      return true;
+    });
+  } finally {
+    closeCachedDirs();
+    await new Promise((r) => setTimeout(r, 50)); // the descriptors close asynchronously
+    execFileSync('umount', [ro]);
+  }
 });
