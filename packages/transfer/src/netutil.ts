@@ -1,17 +1,21 @@
-// TCP helpers for the stream drivers: a connect with timeout, per-tick write coalescing, and a
-// lightweight pipe for the many-small-files path (stream.pipeline costs an AbortController each).
+// TCP helpers for the stream drivers: a connect with timeout, per-tick write coalescing, a lightweight pipe for
+// the many-small-files path (stream.pipeline costs an AbortController each), a pending request cut by an abort.
 import net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { ConnectionLostError, TransientError } from '@sarra/common';
 import { classifyError } from './classify.js';
 
-/** Connects to host:port with TCP_NODELAY. @throws ConnectionLostError (refused, timeout after `timeoutMs`). */
+/**
+ * Connects to host:port with TCP_NODELAY. @throws ConnectionLostError (refused; timeout after `timeoutMs`, its
+ * cause then a TransientError code ERR_TIMEOUT, so that the engine tells a silent remote from a refusing one).
+ */
 export function connectTcp(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host, port, noDelay: true });
     const timer = setTimeout(() => {
       sock.destroy();
-      reject(new ConnectionLostError(`connect ${host}:${port}: no answer within ${timeoutMs / 1000} s`));
+      const why = `connect ${host}:${port}: no answer within ${timeoutMs / 1000} s`;
+      reject(new ConnectionLostError(why, { cause: new TransientError(why, { code: 'ERR_TIMEOUT' }) }));
     }, timeoutMs);
     sock.once('connect', () => {
       clearTimeout(timer);
@@ -56,7 +60,7 @@ function noop(): void { /* errors after settling were already reported */ }
 export function pump(src: Readable, dst: Writable, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let settled = false;
-    const onAbort = (): void => fail(new TransientError('aborted', { code: 'ERR_ABORTED' }));
+    const onAbort = (): void => fail(abortReason(signal!));
     const done = (): void => {
       settled = true;
       signal?.removeEventListener('abort', onAbort);
@@ -84,5 +88,32 @@ export function pump(src: Readable, dst: Writable, signal?: AbortSignal): Promis
       resolve();
     });
     src.pipe(dst);
+  });
+}
+
+/** The reason an aborted signal carries, as an Error (a TransientError code ERR_ABORTED when it has none). */
+export function abortReason(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r : new TransientError('aborted', { code: 'ERR_ABORTED' });
+}
+
+/**
+ * Waits for `pending` (a request on a shared connection that cannot itself be cancelled), or rejects with the
+ * abort reason as soon as `signal` aborts. A value that arrives after the abort is handed to `discard` (close
+ * the handle it opened).
+ */
+export function untilAborted<T>(pending: Promise<T>, signal: AbortSignal, discard: (value: T) => void): Promise<T> {
+  if (signal.aborted) {
+    pending.then(discard, noop);
+    return Promise.reject(abortReason(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    let aborted = false;
+    const onAbort = (): void => { aborted = true; reject(abortReason(signal)); };
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (v) => { signal.removeEventListener('abort', onAbort); if (aborted) discard(v); else resolve(v); },
+      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
+    );
   });
 }

@@ -12,7 +12,7 @@ import { ConnectionLostError, PermanentError, TransientError, describeError } fr
 import type { SarraError } from '@sarra/common';
 import { SFTP_STATUS, classifyError } from './classify.js';
 import { SftpSink } from './sftpSink.js';
-import { autoCork, connectTcp, pump } from './netutil.js';
+import { abortReason, autoCork, connectTcp, pump, untilAborted } from './netutil.js';
 import { checkHostKey, knownHostName, knownKeyTypes, loadKnownHosts } from './knownHosts.js';
 import type { HostKeyVerdict } from './knownHosts.js';
 import type { Driver } from './registry.js';
@@ -56,8 +56,8 @@ export class SftpTransfer implements Transfer {
   }
 
   /** Called when the connection or channel goes away. */
-  markLost(why: string): void {
-    this.lost ??= new ConnectionLostError(`sftp ${this.where}: connection lost: ${why}`);
+  markLost(why: string, cause?: unknown): void {
+    this.lost ??= new ConnectionLostError(`sftp ${this.where}: connection lost: ${why}`, { cause });
   }
 
   /** True until the connection is lost or closed. */
@@ -67,7 +67,9 @@ export class SftpTransfer implements Transfer {
 
   /** The server left `what` unanswered for timeoutMs: take the connection as lost and drop it. */
   private hung(what: string): SarraError {
-    this.markLost(`no reply to ${what} within ${this.timeoutMs / 1000} s`);
+    const why = `no reply to ${what} within ${this.timeoutMs / 1000} s`;
+    // ERR_TIMEOUT: the engine backs off a silent server, not one that hung up
+    this.markLost(why, new TransientError(why, { code: 'ERR_TIMEOUT' }));
     void this.endClient();
     return this.lost!;
   }
@@ -91,7 +93,9 @@ export class SftpTransfer implements Transfer {
   }
 
   async getStream(path: string, opts: GetOptions = {}): Promise<Readable> {
-    const handle = await this.call<Buffer>(`get ${path}`, (cb) => this.sftp.open(path, 'r', cb));
+    const opening = this.call<Buffer>(`get ${path}`, (cb) => this.sftp.open(path, 'r', cb));
+    const handle = opts.signal ? await untilAborted(opening, opts.signal, (h) => this.sftp.close(h, () => undefined)) : await opening;
+  /** `signal` aborts the open too (a handle that arrives later is closed) and destroys the stream afterwards. */
     const rs = this.sftp.createReadStream(path, { handle, start: opts.offset ?? 0, autoClose: true, highWaterMark: 256 * 1024 });
     // ssh2's ReadStream can emit 'error' again after it is destroyed (a read in flight fails on the
     // closed handle); unheard, that would surface as an error of the whole ssh connection
@@ -99,7 +103,7 @@ export class SftpTransfer implements Transfer {
     this.watchReads(rs as unknown as Readable & { bytesRead?: number }, path);
     if (opts.signal) {
       const sig = opts.signal;
-      const onAbort = (): void => { rs.destroy(sig.reason instanceof Error ? sig.reason : new TransientError('aborted', { code: 'ERR_ABORTED' })); };
+      const onAbort = (): void => { rs.destroy(abortReason(sig)); };
       sig.addEventListener('abort', onAbort, { once: true });
       rs.once('close', () => sig.removeEventListener('abort', onAbort));
     }

@@ -20,6 +20,8 @@ describe('http driver protocol faults', () => {
   let server: http.Server;
   let base = '';
   const seen: { url: string; auth?: string; range?: string }[] = [];
+  /** When the server saw the connection of a /drip request close (ms since epoch). */
+  let dripClosed = 0;
 
   before(async () => {
     server = http.createServer((req, res) => {
@@ -45,6 +47,13 @@ describe('http driver protocol faults', () => {
         res.writeHead(403).end();
       } else if (url === '/busy') {
         res.writeHead(503).end();
+      } else if (url === '/drip') {
+        // Content-Length 1000, then one byte every 100 ms: no read ever times out
+        res.writeHead(200, { 'content-length': 1000 });
+        const t = setInterval(() => res.write('x'), 100);
+        req.socket.once('close', () => { clearInterval(t); dripClosed = Date.now(); });
+      } else if (url === '/silent') {
+        // accepts the request and never answers
       } else if (url === '/reset') {
         res.writeHead(200, { 'content-length': 1000 });
         res.write('partial');
@@ -122,6 +131,38 @@ describe('http driver protocol faults', () => {
   it('reports a refused connection as ConnectionLostError', async () => {
     const t = await openTransfer('http://127.0.0.1:1/');
     await assert.rejects(t.getStream('/x'), ConnectionLostError);
+    await t.close();
+  });
+
+  it('an abort mid-body (a drip-feeding server) ends the read and closes the socket at once', async () => {
+    for (const sizeHint of [undefined, 64 << 20]) {
+      // small bodies on the pooled client, big ones on the raw socket: both close the connection
+      const t = await openTransfer(base);
+      const ac = new AbortController();
+      dripClosed = 0;
+      const s = await t.getStream('/drip', { signal: ac.signal, sizeHint });
+      setTimeout(() => ac.abort(new TransientError('deadline exceeded', { code: 'ERR_DEADLINE' })), 300);
+      const t0 = Date.now();
+      await assert.rejects(readAll(s));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(dripClosed > 0 && dripClosed - t0 < 1000, `the server saw the socket close (sizeHint ${sizeHint})`);
+      await t.close();
+    }
+  });
+
+  it('an abort while a silent server keeps the request waiting rejects at once, with the reason', async () => {
+    const t = await openTransfer(base, { timeout: 30 });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new TransientError('deadline exceeded', { code: 'ERR_DEADLINE' })), 200);
+    const t0 = Date.now();
+    await assert.rejects(t.getStream('/silent', { signal: ac.signal }), TransientError);
+    assert.ok(Date.now() - t0 < 2000);
+    await t.close();
+  });
+
+  it('a silent server fails after `timeout` with ERR_TIMEOUT (what the engine backs off)', async () => {
+    const t = await openTransfer(base, { timeout: 0.3 });
+    await assert.rejects(t.getStream('/silent'), (e: unknown) => e instanceof TransientError && e.code === 'ERR_TIMEOUT');
     await t.close();
   });
 

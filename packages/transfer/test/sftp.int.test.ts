@@ -133,6 +133,18 @@ describe('sftp driver against sshd', () => {
     assert.ok((await t.list('ab')).length === 1, 'connection still usable after abort');
   });
 
+  it('a get whose signal is already aborted (the deadline hit while it waited) returns no stream', async () => {
+    await t.mkdirp('ab');
+    await writeFile(join(sshd.root, 'ab/small'), 'x');
+    const reason = new TransientError('deadline exceeded', { code: 'ERR_DEADLINE' });
+    await assert.rejects(t.getStream('ab/small', { signal: AbortSignal.abort(reason) }), (e: unknown) => e === reason);
+    const ac = new AbortController();
+    const pending = t.getStream('ab/small', { signal: ac.signal });
+    ac.abort(reason);
+    await assert.rejects(pending, (e: unknown) => e === reason);
+    assert.equal((await readAll(await t.getStream('ab/small'))).toString(), 'x', 'connection still usable');
+  });
+
   it('refuses a host whose key does not match known_hosts, naming host and file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sarra-kh-'));
     try {
