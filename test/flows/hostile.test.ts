@@ -1,8 +1,9 @@
 // ACCEPTANCE check 14: hostile paths ('..', encoded '..', absolute, renames/links pointing outside, removes
-// outside) sent to sarra/download and to sender/s: nothing outside the configured directory is read, written or
-// removed; each is rejected with a reason and counted; the flow goes on.
+// outside, link chains that build a way out, a symlink already in the tree, file: baseUrls naming local files)
+// sent to sarra/download and to sender/s: nothing outside the configured directory is read, written or removed,
+// judged on disk; each is rejected with a reason and counted; the flow goes on.
 import assert from 'node:assert/strict';
-import { cp, lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { nowTimestamp, type Notice } from '@sarra/message';
@@ -26,6 +27,11 @@ describe('check 14: hostile paths', { timeout: 180_000 }, () => {
     p = await pump({ name: 'hostile', configs: ['sarra/download', 'sender/s'] });
     await writeFile(join(p.work, 'victim.txt'), VICTIM);
     await writeFile(join(p.work, 'secret.txt'), 'local secret\n');
+    // a symlink already inside the sarra's tree, leading out of it
+    await mkdir(join(p.work, 'elsewhere'), { recursive: true });
+    await writeFile(join(p.work, 'elsewhere', 'victim'), VICTIM);
+    await mkdir(p.docroot, { recursive: true });
+    await symlink(join(p.work, 'elsewhere'), join(p.docroot, 'esc'));
     await writeFile(join(p.sftpRoot, 'victim-remote.txt'), VICTIM);
     await mkdir(p.sent, { recursive: true });
     const rels = (await listTree(p.src)).filter((r) => !inRejectDir(r)).slice(0, 16);
@@ -43,6 +49,18 @@ describe('check 14: hostile paths', { timeout: 180_000 }, () => {
       { pubTime: t, baseUrl: p.p1.url, relPath: 'x/evil-link', fileOp: { link: '../../../../../etc/passwd' } },
       { pubTime: t, baseUrl: p.p1.url, relPath: 'x/evil-rename', fileOp: { rename: '../victim.txt' } },
       { pubTime: t, baseUrl: p.p1.url, relPath: '../evil-renamed.txt', fileOp: { rename: goodSarra[1]!.relPath } },
+      // a chain of links that would build a way up (dot -> ., up -> dot/..), and a loop over the tree
+      { pubTime: t, baseUrl: p.p1.url, relPath: 'dot', fileOp: { link: '.' } },
+      { pubTime: t, baseUrl: p.p1.url, relPath: 'up', fileOp: { link: 'dot/..' } },
+      { pubTime: t, baseUrl: p.p1.url, relPath: 'x/loop', fileOp: { link: '..' } },
+      // through the symlink already in the tree: write, remove, rename out from behind it, rename into it
+      { ...g, relPath: `esc/${g.relPath.split('/').pop()}` },
+      { pubTime: t, baseUrl: p.p1.url, relPath: 'esc/victim', fileOp: { remove: '' } },
+      { pubTime: t, baseUrl: p.p1.url, relPath: 'x/stolen', fileOp: { rename: 'esc/victim' } },
+      { pubTime: t, baseUrl: p.p1.url, relPath: 'esc/planted', fileOp: { rename: goodSarra[2]!.relPath } },
+      // file: baseUrls naming the pump's own files (the sarra has no baseDir: refused outright)
+      { ...g, baseUrl: 'file:/', relPath: `${p.work.slice(1)}/secret.txt`, identity: undefined, size: undefined },
+      { ...g, baseUrl: `file://localhost${p.work}/`, relPath: 'secret.txt', identity: undefined, size: undefined },
     ];
     const s = goodSender[0]!;
     hostileSender = [
@@ -66,12 +84,19 @@ describe('check 14: hostile paths', { timeout: 180_000 }, () => {
   test('nothing outside the configured directories was read, written or removed', async () => {
     assert.equal(await readFile(join(p.work, 'victim.txt'), 'utf8'), VICTIM);
     assert.equal(await readFile(join(p.sftpRoot, 'victim-remote.txt'), 'utf8'), VICTIM);
+    assert.equal(await readFile(join(p.work, 'elsewhere', 'victim'), 'utf8'), VICTIM, 'nothing removed behind the link');
+    for (const f of await listTree(p.docroot)) {
+      assert.notEqual(await readFile(join(p.docroot, f), 'utf8').catch(() => ''), 'local secret\n', `secret copied in as ${f}`);
+    }
     assert.deepEqual(await outside(), outsideBefore, 'no file appeared or vanished outside');
     for (const f of await listTree(p.sent)) {
       assert.notEqual(await readFile(join(p.sent, f), 'utf8').catch(() => ''), 'local secret\n', `secret sent as ${f}`);
       assert.ok(!(await lstat(join(p.sent, f))).isSymbolicLink(), `no link created remotely: ${f}`);
     }
-    for (const f of await listTree(p.docroot)) assert.ok(!(await lstat(join(p.docroot, f))).isSymbolicLink(), `no link in DOCROOT: ${f}`);
+    for (const f of await listTree(p.docroot)) {
+      if (f === 'esc') continue; // the test's own link
+      assert.ok(!(await lstat(join(p.docroot, f))).isSymbolicLink(), `no link in DOCROOT: ${f}`);
+    }
   });
 
   test('each hostile notice is rejected with a reason and counted; the flow goes on', async () => {
