@@ -46,7 +46,7 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
     });
     return publisher;
   };
-  const builtins = [...(spec.hooks ?? []), new LogHook(o, logger)];
+  const builtins = [...(spec.hooks ?? []), new LogHook(o, logger, { posts: !!postBroker })];
   const hooks = await loadHooks(o, builtins, { logger, env: ctx.env });
   const poster = postBroker
     ? new Poster(o, {

@@ -11,11 +11,20 @@ import type { FlowHook, WorkItem, Worklist } from './types.js';
  * - `after_accept`: `accepted: (lag: 0.53) <baseUrl><relPath>` per accepted notice, and
  *   `rejected: <code> <reason> <url>` per rejection (also when `logReject` or logEvents `reject` is set);
  * - `after_work`: `downloaded to: <path>` (or `sent to: <sendTo> <path>`), `failed: <code> <reason> <url>`;
- * - `after_post`: `published: <exchange> <topic> <relPath>`;
+ * - `after_post`: `published: <exchange> <topic> <relPath>`, only when the flow has a poster (a subscribe
+ *   without post_broker publishes nothing, so it says nothing);
  * - `on_housekeeping`: lag average/maximum, counts since the last housekeeping.
  * Each rejection is logged once even if it stays in `rejected` across entry points. Duplicates (304) are
  * logged only with `logDuplicates`.
  */
+/** What the log hook needs to know about the flow it logs. */
+export interface LogHookOptions {
+  /** The flow publishes what it worked on (it has a poster); default: `post_broker` is set. */
+  posts?: boolean;
+  /** Clock in ms (tests). */
+  now?: () => number;
+}
+
 export class LogHook implements FlowHook {
   readonly name = 'log';
   private readonly events: Set<string>;
@@ -27,10 +36,13 @@ export class LogHook implements FlowHook {
   private worked = 0;
   private failed = 0;
   private posted = 0;
+  private readonly posts: boolean;
+  private readonly now: () => number;
 
-  /** @param now clock in ms (tests) */
-  constructor(private readonly o: Options, private readonly log: Logger, private readonly now: () => number = Date.now) {
+  constructor(private readonly o: Options, private readonly log: Logger, opts: LogHookOptions = {}) {
     this.events = o.logEvents ?? new Set(['after_accept', 'after_work', 'after_post', 'on_housekeeping']);
+    this.posts = opts.posts ?? !!o.post_broker;
+    this.now = opts.now ?? Date.now;
   }
 
   /** The event is selected by logEvents and its lines would be written (nothing is formatted for a disabled level). */
@@ -88,6 +100,7 @@ export class LogHook implements FlowHook {
   }
 
   afterPost(wl: Worklist): void {
+    if (!this.posts) return;
     this.posted += wl.ok.length;
     if (!this.has('after_post')) return;
     for (const it of wl.ok) {

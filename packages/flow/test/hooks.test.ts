@@ -137,7 +137,7 @@ test('log hook: accepted with lag, rejected once with code and reason, downloade
     const { log, lines } = await fileLogger(dir);
     const o = conf('download on\npost_broker amqp://tsource@localhost\npost_exchange xflow_public\npost_topicPrefix v03', 'sarra');
     const pub = Date.UTC(2024, 0, 29, 17, 43, 56);
-    const hook = new LogHook(o, log, () => pub + 530);
+    const hook = new LogHook(o, log, { now: () => pub + 530 });
     const ok = item('/20240129/WXO-DD/a.txt', { newDir: '/data/20240129/WXO-DD', newFile: 'a.txt', newRelPath: '20240129/WXO-DD/a.txt' });
     const rej = item('/20240129/WXO-DD/reject/b.txt', { reportCode: 404, reportMessage: 'no match' });
     const dup = item('/c.txt', { reportCode: 304, reportMessage: 'duplicate' });
@@ -158,6 +158,24 @@ test('log hook: accepted with lag, rejected once with code and reason, downloade
     ]);
     assert.match(msgs[4]!, /^housekeeping: accepted 1, rejected 1, .*lag average 0\.53 s, maximum 0\.53 s$/);
     assert.equal(msgs.length, 5, 'the rejection is logged once, the duplicate not at all');
+  }));
+
+test('log hook of a flow that posts nothing (subscribe without post_broker): no "published:", posted 0', () =>
+  withDir(async (dir) => {
+    const { log, lines } = await fileLogger(dir);
+    for (const hook of [new LogHook(conf('download on'), log), new LogHook(conf('download on', 'shovel'), log, { posts: false })]) {
+      const wl = newWorklist([item('/a.txt', { newDir: '/data', newFile: 'a.txt' })]);
+      hook.afterAccept(wl);
+      wl.ok.push(...wl.incoming.splice(0));
+      hook.afterWork(wl);
+      hook.afterPost(wl);
+      hook.onHousekeeping();
+    }
+    const text = await lines();
+    assert.deepEqual(text.filter((l) => l.includes('published:')), [], text.join('\n'));
+    const hk = text.filter((l) => l.includes('housekeeping:'));
+    assert.equal(hk.length, 2);
+    for (const l of hk) assert.match(l, /worked 1, failed 0, posted 0;/);
   }));
 
 test('log hook follows logEvents: nothing per message when they are removed', () =>

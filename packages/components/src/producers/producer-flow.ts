@@ -40,7 +40,7 @@ export async function buildProducerFlow(ctx: InstanceContext, gatherer: Gatherer
     : undefined;
   if (!poster) logger.warning('no post_broker: notices are gathered and filtered but not published');
   const nodupe = o.nodupe_ttl > 0 ? new NoDupe(o, join(stateDir, `recent_files_${tag}.cache`)) : undefined;
-  const hooks = await loadHooks(o, [new LogHook(o, logger)], { logger, env: ctx.env });
+  const hooks = await loadHooks(o, [new LogHook(o, logger, { posts: !!poster })], { logger, env: ctx.env });
   return {
     gatherer, work: 'none', poster, hooks, logger, instance: ctx.instance, metrics, nodupe,
     exitCode: () => {
