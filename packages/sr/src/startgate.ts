@@ -1,18 +1,18 @@
 // A gate that holds freshly spawned instances while `sr start` is still spawning, so 50 children loading
 // their modules do not starve the supervisor of CPU (sr start of 50 configurations must return in seconds).
 import { readFileSync, statSync } from 'node:fs';
-import { rm, writeFile, mkdir } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cacheDir, type Env } from '@sarra/common';
+import { cacheDir, mkdirp, type Env } from '@sarra/common';
 
 /** `~/.cache/sarra/.starting`: holds the pid of the `sr start` spawning a batch. */
 export function gateFile(env: Env = process.env): string {
   return join(cacheDir(env), '.starting');
 }
 
-/** Closes the gate before a batch of spawns. */
+/** Closes the gate before a batch of spawns (a read-only cache directory fails with EROFS, as it is). */
 export async function closeGate(env: Env = process.env): Promise<void> {
-  await mkdir(cacheDir(env), { recursive: true });
+  await mkdirp(cacheDir(env));
   await writeFile(gateFile(env), `${process.pid}\n`);
 }
 
