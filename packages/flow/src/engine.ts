@@ -151,10 +151,15 @@ export class Flow {
     return this.o.messageCountMax > 0 && this.received >= this.o.messageCountMax;
   }
 
-  /** Doubles the delay before the next retry pull (1 s .. 16 s) while retries keep failing; resets on success. */
-  private retryBackoff(failedAgain: boolean): void {
+  /**
+   * Doubles the delay before the next retry pull (1 s .. 16 s) while retries keep failing; resets on success.
+   * Retries that were only deferred (their origin rests) are pulled again no later than the first rest ends.
+   */
+  private retryBackoff(failedAgain: boolean, onlyDeferred: boolean): void {
     this.retryDelayMs = failedAgain ? Math.min(Math.max(1000, this.retryDelayMs * 2), 16_000) : 0;
     this.nextRetryAt = Date.now() + this.retryDelayMs;
+    const end = onlyDeferred ? this.origins?.nextEnd() : undefined;
+    if (end !== undefined && end < this.nextRetryAt) this.nextRetryAt = end;
   }
 
   /** Post (with confirms), ack, afterPost and reports of one pass. Never rejects. */
@@ -242,10 +247,13 @@ export class Flow {
     const superseded: WorkItem[] = [];
     const done = this.slots.take();
     let retryFailed = deferred.some((it) => this.fromRetry.has(it));
-    let retryDone = false;
+    let retryDone = false, retryTried = false;
     for (const { item: it, outcome, successor } of done) {
       const failed = outcome === 'retry' || outcome === 'permanent' || outcome === 'deferred';
-      if (this.fromRetry.has(it) && outcome !== 'aborted') { if (failed) retryFailed = true; else retryDone = true; }
+      if (this.fromRetry.has(it) && outcome !== 'aborted') {
+        if (failed) retryFailed = true; else retryDone = true;
+        if (outcome !== 'deferred') retryTried = true;
+      }
       if (failed && successor) superseded.push(it);
       else if (outcome === 'ok') wl.ok.push(it);
       else if (outcome === 'aborted') handedBack.push(it);
@@ -262,8 +270,10 @@ export class Flow {
     await this.supersede(wl, superseded);
     const held = done.map((d) => d.item).filter((it) => this.held.delete(it));
     if (held.length) p.workRetry?.release?.(held);
-    if (retryFailed || retryDone) this.retryBackoff(retryFailed);
-    return { taken: done.length, retryFailed };
+    // one retry that worked is enough to keep pulling (the origin answers again)
+    const failedAgain = retryFailed && !retryDone;
+    if (retryFailed || retryDone) this.retryBackoff(failedAgain, !retryTried);
+    return { taken: done.length, retryFailed: failedAgain };
   }
 
   /** Items a newer notice for the same path made pointless: acked as duplicates (304), never queued for retry. */

@@ -56,17 +56,18 @@ export class OriginBackoff {
   constructor(private readonly log: Logger, private readonly now: () => number = Date.now) {}
 
   /**
-   * Whether a transfer from `origin` may run. `start` false (scheduling): 'defer' while the origin rests or
-   * its probe runs, else 'run'. `start` true (a slot is about to run it): a rest that is over hands out its
-   * single probe.
+   * Whether a transfer from `origin` may run: 'defer' while the origin rests or its probe runs. Once the rest
+   * is over, `start` false (scheduling) says 'run' without taking the probe; `start` true (a slot is about to
+   * run it) hands out the single probe (the others are deferred until it ends).
    */
   admit(origin: string, start: boolean): Admission {
     const r = this.rests.get(origin);
     if (!r) return 'run';
-    if (r.probing || this.now() < r.until || !start) {
+    if (r.probing || this.now() < r.until) {
       r.deferred++;
       return 'defer';
     }
+    if (!start) return 'run';
     r.probing = true;
     return 'probe';
   }
@@ -87,6 +88,13 @@ export class OriginBackoff {
       this.rests.delete(origin);
       this.log.info(`origin ${origin} answers again: back-off over (${r.deferred} notice(s) were deferred)`);
     }
+  }
+
+  /** When the first rest still running (probe not out yet) ends, ms since epoch; undefined when none. */
+  nextEnd(): number | undefined {
+    let end: number | undefined;
+    for (const r of this.rests.values()) if (!r.probing && (end === undefined || r.until < end)) end = r.until;
+    return end;
   }
 
   /** Origins resting now (a metrics gauge). */

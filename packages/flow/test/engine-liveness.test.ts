@@ -282,3 +282,29 @@ test('a stop hands a carried-over transfer back: a broker item unacked, a retrie
   assert.deepEqual(q.items.map((it) => it.notice.relPath), ['/c/retried']);
   assert.equal(q.held, 0);
 });
+
+test('when a resting origin is back, one probe goes first, then its deferred notices are retried and done', { timeout: 30_000 }, async () => {
+  const g = new FeedGatherer();
+  const first = g.item('/b/0', { baseUrl: 'http://flaky/', size: 0 });
+  g.push(first);
+  const q = new MemQueue();
+  const poster = new MemPoster();
+  let down = true;
+  const downloader: WorkFn = async (it, signal) => {
+    if (it.notice.baseUrl === 'http://flaky/' && down) await hang(signal);
+  };
+  const ctl = new AbortController();
+  const run = new Flow(opts(), parts(g, { downloader, poster, workRetry: q })).run(ctl.signal);
+  const more = Array.from({ length: 5 }, (_, i) => g.item(`/b/${i + 1}`, { baseUrl: 'http://flaky/', size: 0 }));
+  try {
+    await until('the first stall queued', () => q.size() === 1, 3000);
+    g.push(...more);
+    await until('deferred', () => q.size() === 6, 3000);
+    down = false;
+    await until('all done after the rest', () => poster.posted.length === 6 && q.size() === 0, 25_000);
+  } finally {
+    ctl.abort();
+    await run;
+  }
+  assert.deepEqual([...poster.posted].sort(), ['/b/0', '/b/1', '/b/2', '/b/3', '/b/4', '/b/5']);
+});

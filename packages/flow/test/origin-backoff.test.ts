@@ -40,11 +40,15 @@ test('a stall rests the origin; then one probe; a stalling probe doubles the res
   assert.equal(lines.length, 1);
   assert.match(lines[0]!, /^W origin http:\/\/slow:80 backed off 5 s: deadline exceeded after 4 s: \/a/);
   for (let i = 0; i < 100; i++) assert.equal(b.admit(o, i % 2 === 0), 'defer');
+  now += 4_999;
+  assert.equal(b.admit(o, false), 'defer', 'still resting');
+  now -= 4_999;
   assert.equal(b.admit('http://other:80', true), 'run', 'other origins are not affected');
   now += 5_000;
-  assert.equal(b.admit(o, false), 'defer', 'scheduling never takes the probe');
+  assert.equal(b.admit(o, false), 'run', 'scheduling lets it through without taking the probe');
   assert.equal(b.admit(o, true), 'probe');
   assert.equal(b.admit(o, true), 'defer', 'one probe at a time');
+  assert.equal(b.admit(o, false), 'defer');
   b.settle(o, 'probe', 'stalled', 'again');
   assert.match(lines.at(-1)!, /backed off 10 s/);
   let delay = 10;
