@@ -124,6 +124,7 @@ export class Credentials {
    * scheme's default; a URL without user matches the first entry for that host).
    * Returns the URL with the password filled in (still URL-encoded) and the entry's details;
    * a URL that already has a password is returned as is (with the matching entry's details, if any).
+   * An amqp(s) URL of user `anonymous` with no entry gets sr3's public password `anonymous`.
    * undefined when nothing matches and the URL carries no password.
    */
   lookup(url: string): { url: string; details: Record<string, string> } | undefined {
@@ -134,8 +135,10 @@ export class Credentials {
         (p.password === '' || c.password === p.password),
     );
     if (p.password !== '') return { url, details: { ...(e?.details ?? {}) } };
-    if (!e) return undefined;
+    const anonymous = !e && p.user === 'anonymous' && (p.scheme === 'amqp' || p.scheme === 'amqps');
+    if (!e && !anonymous) return undefined;
     const m = /^([a-z][a-z0-9+.-]*:\/\/)(?:[^@/]*@)?(.*)$/i.exec(url.trim())!;
+    if (!e) return { url: `${m[1]}anonymous:anonymous@${m[2]}`, details: {} };
     const auth = `${e.user}${e.password !== '' ? `:${e.password}` : ''}@`;
     return { url: `${m[1]}${auth}${m[2]}`, details: { ...e.details } };
   }

@@ -13,6 +13,17 @@ export function opt(
   return { name, kind, default: dflt, doc, synonyms: [], ...extra };
 }
 
+/**
+ * sr3 (credentials.get): an amqp(s) URL without a user means user `anonymous`, so `amqps://dd.weather.gc.ca/`
+ * is `amqps://anonymous@dd.weather.gc.ca/`, and the exchange (xpublic), queue (q_anonymous.…) and
+ * `${BROKER_USER}` follow from it. Other schemes are left as written.
+ */
+export function withAnonymousUser(url: string): string {
+  const m = /^(amqps?:\/\/)([^/?#]*)(.*)$/is.exec(url);
+  if (!m || m[2] === '' || m[2]!.includes('@')) return url;
+  return `${m[1]}anonymous@${m[2]}${m[3]}`;
+}
+
 /** `None` (any case) resets a value in sr3. */
 export function isNone(v: string): boolean {
   return v.trim().toLowerCase() === 'none';
@@ -52,7 +63,7 @@ export function parseScalar(spec: OptionSpec, value: string, ctx: ValueContext):
           throw new Error(`not a URL: '${value}'`);
         }
       }
-      return v;
+      return withAnonymousUser(v);
     }
     case 'str': {
       if (isNone(value)) return undefined;

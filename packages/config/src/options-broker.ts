@@ -3,7 +3,8 @@ import { opt, parseNodupeTtl } from './option-kinds.js';
 import type { OptionSpec } from './types.js';
 
 export const BROKER_OPTIONS: OptionSpec[] = [
-  opt('broker', 'url', undefined, 'Broker URL to consume from (amqp[s]://user@host[:port]/vhost); mandatory for consumers.'),
+  opt('broker', 'url', undefined,
+    'Broker URL to consume from (amqp[s]://user@host[:port]/vhost; no user = anonymous, password anonymous unless credentials.conf has one); mandatory for consumers.'),
   opt('exchange', 'str', undefined, 'Exchange to bind to; default xpublic for anonymous, else xs_<brokerUser>.'),
   opt('exchangeSuffix', 'str', undefined, 'Suffix appended to the default exchange: xs_<user>_<suffix>.', {
     synonyms: ['exchange_suffix'],

@@ -128,7 +128,10 @@ export function parseLine(st: ParseState, raw: string, file: string, line: numbe
   if (trimmed === '' || trimmed.startsWith('#')) return;
   const m = /^(\S+)\s*(.*)$/.exec(trimmed)!;
   const name = m[1]!;
-  const keepRand8 = name === 'queueShare' || name === 'queueName' || name === 'queue_name';
+  // v2 sr_poll read `broker` as the posting broker (COMPAT §1 "Poll specifics").
+  const r = resolveOption(st.component === 'poll' && name === 'broker' ? 'post_broker' : name, st.component);
+  // by the option, not the name written: every synonym (queue, queue_name) keeps ${RAND8} for defaultQueueName
+  const keepRand8 = r?.spec.name === 'queueShare' || r?.spec.name === 'queueName';
   const value = substitute(m[2]!.trim(), (n) => lookupVar(st, n, keepRand8), (n) =>
     report(st, file, line, `${name}: unknown variable \${${n}} left as is`, { severity: 'warning', code: 'unknown-variable', option: name }),
   );
@@ -159,9 +162,6 @@ export function parseLine(st: ParseState, raw: string, file: string, line: numbe
       case 'subtopic':
         return subtopic(st, value, where);
     }
-    // v2 sr_poll read `broker` as the posting broker (COMPAT §1 "Poll specifics").
-    const lookupName = st.component === 'poll' && name === 'broker' ? 'post_broker' : name;
-    const r = resolveOption(lookupName, st.component);
     if (!r) {
       st.unknownOptions[name] = { value, file, line };
       report(st, file, line, `unknown option '${name}'`, { code: 'unknown-option', option: name });

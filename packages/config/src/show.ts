@@ -1,6 +1,7 @@
 // `sr show`: Options as a plain object with sr3 names (sets as arrays, masks and bindings readable, no secrets).
 import { redact } from '@sarra/common';
-import { OPTIONS } from './options.js';
+import { defaultQueueName } from './derive.js';
+import { CONSUMERS, OPTIONS } from './options.js';
 import type { Options } from './types.js';
 
 function plain(v: unknown): unknown {
@@ -17,6 +18,9 @@ export function showOptions(o: Options): Record<string, unknown> {
     if (spec.name === 'subtopic') continue;
     out[spec.name] = plain(rec[spec.name]);
   }
+  // a consumer's queue as sr3 shows it: the derived q_<brokerUser>.<component>.<config>.<queueShare>, with the
+  // ${RAND8} part left as written (drawn at the first start and kept in the state directory)
+  if (out.queueName === undefined && CONSUMERS.includes(o.component) && o.broker) out.queueName = defaultQueueName(o, '${RAND8}');
   out.subtopic = o.subtopicNone ? 'None' : o.subtopic;
   out.bindings = o.bindings.map((b) => ({ ...b }));
   out.masks = o.masks.map((m) => ({

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   Credentials, bindingKeys, brokerUser, defaultQueueName, newParseState, parseText, postExchanges, resolveOptions,
-  splitIndex, subscribeBindings, subscribeExchange, type Options,
+  showOptions, splitIndex, subscribeBindings, subscribeExchange, type Options,
 } from '@sarra/config';
 
 function options(component: string, text: string): Options {
@@ -48,6 +48,38 @@ describe('derivations', () => {
     assert.equal(defaultQueueName(shared, '1', { USER: 'peter' }), 'q_bunny.subscribe.cfg.peter_x');
     const named = options('sarra', 'broker amqp://bunny@h/\nqueue_name q_bunny.mine');
     assert.equal(defaultQueueName(named, '1'), 'q_bunny.mine');
+  });
+
+  it('${RAND8} in queueName is kept for defaultQueueName whichever synonym sets it (queue, queue_name, queueName)', () => {
+    for (const name of ['queueName', 'queue_name', 'queue']) {
+      const text = `broker amqp://bunny@h/\n${name} q_bunny.mine.\${RAND8}`;
+      const [a, b] = [options('subscribe', text), options('subscribe', text)];
+      assert.equal(a.queueName, 'q_bunny.mine.${RAND8}', name);
+      assert.equal(b.queueName, a.queueName, `${name}: the same queue on every load`);
+      assert.equal(defaultQueueName(a, '01234567'), 'q_bunny.mine.01234567', name);
+    }
+  });
+
+  it('a broker URL without a user is user anonymous (sr3): xpublic, q_anonymous.…, ${BROKER_USER}, password anonymous', () => {
+    const o = options('subscribe', 'broker amqps://dd.weather.gc.ca/\nsubtopic *.WXO-DD.#\nheader by=${BROKER_USER}');
+    assert.equal(o.broker, 'amqps://anonymous@dd.weather.gc.ca/');
+    assert.equal(brokerUser(o.broker), 'anonymous');
+    assert.equal(o.exchange, 'xpublic');
+    assert.deepEqual(subscribeBindings(o), [{ exchange: 'xpublic', key: 'v03.*.WXO-DD.#' }]);
+    assert.equal(defaultQueueName(o, '01234567', { USER: 'peter', HOSTNAME: 'node1' }), 'q_anonymous.subscribe.cfg.peter_node1_01234567');
+    assert.equal(o.headers.by, 'anonymous');
+    // sr show: the derived name (USER and HOSTNAME of the process, as the instances derive it); ${RAND8} is drawn at the first start
+    assert.match(String(showOptions(o).queueName), /^q_anonymous\.subscribe\.cfg\.[^.]+_\$\{RAND8\}$/);
+    // a port, a vhost, and a post_broker alike; other schemes (mqtt, sftp) as written
+    assert.equal(options('shovel', 'broker amqp://h:5673/v\npost_broker amqp://h/').post_broker, 'amqp://anonymous@h/');
+    assert.equal(options('shovel', 'broker amqp://h:5673/v').broker, 'amqp://anonymous@h:5673/v');
+    assert.equal(options('shovel', 'broker mqtt://h/').broker, 'mqtt://h/');
+    assert.equal(options('sender', 'broker amqp://bunny@h/\nsendTo sftp://h/x').sendTo, 'sftp://h/x');
+    // no entry in credentials.conf: sr3's public password; an entry for anonymous wins
+    assert.equal(Credentials.empty().lookup(o.broker!)?.url, 'amqps://anonymous:anonymous@dd.weather.gc.ca/');
+    const c = Credentials.parse('amqps://anonymous:s3cret@dd.weather.gc.ca/\n');
+    assert.equal(c.lookup(o.broker!)?.url, 'amqps://anonymous:s3cret@dd.weather.gc.ca/');
+    assert.equal(Credentials.empty().lookup('amqp://bunny@h/'), undefined, 'only anonymous has a default password');
   });
 
   it('bindings: topicPrefix.subtopic, # by default, none after subtopic None, topic override', () => {
