@@ -16,6 +16,8 @@ import { abortReason, autoCork, connectTcp, pump, untilAborted } from './netutil
 import { checkHostKey, knownHostName, knownKeyTypes, loadKnownHosts } from './knownHosts.js';
 import type { HostKeyVerdict } from './knownHosts.js';
 import type { Driver } from './registry.js';
+import { GuardedTransfer } from './remote-confine.js';
+import type { ConfinableTransfer, GuardableTransfer, WriteScope } from './remote-confine.js';
 import type { GetOptions, RemoteEntry, Transfer, TransferOptions } from './types.js';
 
 /** Seconds between ssh keepalives; 3 unanswered ones drop the connection. */
@@ -39,7 +41,7 @@ function entryOf(name: string, st: Stats): RemoteEntry {
  * rename() overwrites (posix-rename@openssh.com when offered); symlink() replaces an existing entry.
  * After the connection drops every call throws ConnectionLostError: drop it from the pool.
  */
-export class SftpTransfer implements Transfer {
+export class SftpTransfer implements ConfinableTransfer, GuardableTransfer {
   readonly scheme = 'sftp';
   private lost?: SarraError;
   /** Directories known to exist: mkdirp() of a known one costs no round trip. */
@@ -92,10 +94,10 @@ export class SftpTransfer implements Transfer {
     });
   }
 
+  /** `signal` aborts the open too (a handle that arrives later is closed) and destroys the stream afterwards. */
   async getStream(path: string, opts: GetOptions = {}): Promise<Readable> {
     const opening = this.call<Buffer>(`get ${path}`, (cb) => this.sftp.open(path, 'r', cb));
     const handle = opts.signal ? await untilAborted(opening, opts.signal, (h) => this.sftp.close(h, () => undefined)) : await opening;
-  /** `signal` aborts the open too (a handle that arrives later is closed) and destroys the stream afterwards. */
     const rs = this.sftp.createReadStream(path, { handle, start: opts.offset ?? 0, autoClose: true, highWaterMark: 256 * 1024 });
     // ssh2's ReadStream can emit 'error' again after it is destroyed (a read in flight fails on the
     // closed handle); unheard, that would surface as an error of the whole ssh connection
@@ -136,11 +138,18 @@ export class SftpTransfer implements Transfer {
     r.once('close', () => clearInterval(timer));
   }
 
-  async putStream(path: string, data: Readable, opts: { signal?: AbortSignal } = {}): Promise<void> {
+  /**
+   * `exclusive`: create the file with O_EXCL (a symlink at `path` is not followed); the name existing fails
+   * with TransientError code ERR_EXISTS (SFTP reports EEXIST as a bare FAILURE status).
+   */
+  async putStream(path: string, data: Readable, opts: { signal?: AbortSignal; exclusive?: boolean } = {}): Promise<void> {
     let handle: Buffer;
     try {
-      handle = await this.call<Buffer>(`put ${path}`, (cb) => this.sftp.open(path, 'w', cb));
+      handle = await this.call<Buffer>(`put ${path}`, (cb) => this.sftp.open(path, opts.exclusive ? 'wx' : 'w', cb));
     } catch (e: unknown) {
+      if (opts.exclusive && !this.lost && statusOf((e as { cause?: unknown }).cause) === SFTP_STATUS.FAILURE) {
+        throw new TransientError(`sftp put ${path}: exists`, { code: 'ERR_EXISTS', cause: e });
+      }
       if (e instanceof PermanentError && e.reportCode === 404) {
         // the directory is missing (maybe removed behind our back): forget it and retry later
         this.dirs.delete(posix.dirname(path));
@@ -162,6 +171,21 @@ export class SftpTransfer implements Transfer {
       if (e instanceof PermanentError && e.reportCode === 404) return undefined;
       throw e;
     }
+  }
+
+  /** The server's canonical absolute path of `path` (symlinks resolved). */
+  realpath(path: string): Promise<string> {
+    return this.call<string>(`realpath ${path}`, (cb) => this.sftp.realpath(path, cb));
+  }
+
+  /** The target of the symlink `path`. */
+  readlink(path: string): Promise<string> {
+    return this.call<string>(`readlink ${path}`, (cb) => this.sftp.readlink(path, cb));
+  }
+
+  /** A view whose writes are confined to `scope` (see GuardedTransfer: checked per request, not race-free). */
+  confined(scope: WriteScope): Transfer {
+    return new GuardedTransfer(this, scope);
   }
 
   async list(dir: string): Promise<RemoteEntry[]> {

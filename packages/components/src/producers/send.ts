@@ -1,8 +1,6 @@
 // The sender's transfer: push one local file (or file operation) to sendTo under an inflight name, then rename.
-import { createReadStream, readFile as readFileCb } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import { posix } from 'node:path';
 import { ConnectionLostError, PathEscapeError, PermanentError, TransientError, describeError } from '@sarra/common';
 import type { Logger } from '@sarra/common';
@@ -10,9 +8,7 @@ import type { Options } from '@sarra/config';
 import type { FlowMetrics, WorkFn, WorkItem } from '@sarra/flow';
 import { countTransfer, inflightPath } from '@sarra/flow';
 import type { Transfer, TransferPool } from '@sarra/transfer';
-import { confine, confineLink } from '@sarra/transfer';
-
-const readFile = promisify(readFileCb);
+import { confine, confineLink, confinedTransfer, openFileUnder } from '@sarra/transfer';
 
 /** Files up to this size are read in one call rather than streamed (cheaper for the many small files of a pump). */
 const ONE_READ_MAX = 1024 * 1024;
@@ -50,11 +46,22 @@ export function remoteFinalPath(sendTo: string, item: WorkItem): string {
   return confine('/', posix.join(dir, file)).slice(1);
 }
 
-/** confineLink for a remote link that may be login-relative. */
-function checkLink(sendRoot: string, final: string, target: string): string {
-  if (posix.isAbsolute(final)) return confineLink(sendRoot, final, target).target;
-  if (posix.isAbsolute(target)) return target; // absolute targets are the operator's business on the remote
-  return confineLink('/', `/${final}`, target).target;
+/**
+ * The target a remote link is made with. An absolute target is mapped under the send root, as the local side
+ * maps it under its root (sr3 mirrors the tree, not the source host's layout): `/a/f` becomes `<root>/a/f`, or,
+ * below the login directory (whose absolute path we do not know), the same place as a relative target. Then
+ * the target is confined by text under the root; the driver checks it again on the remote (existing symlinks
+ * followed). @throws PathEscapeError (422).
+ */
+export function remoteLinkTarget(sendRoot: string, final: string, target: string): string {
+  if (posix.isAbsolute(final)) {
+    const r = posix.resolve(sendRoot);
+    const root = r === '/' || final.startsWith(`${r}/`) ? r : '/';
+    const t = posix.isAbsolute(target) ? confine(root, target.replace(/^\/+/, '')) : target;
+    return confineLink(root, final, t).target;
+  }
+  const t = posix.isAbsolute(target) ? posix.relative(posix.dirname(`/${final}`), confine('/', target)) || '.' : target;
+  return confineLink('/', `/${final}`, t).target;
 }
 
 /** Where a rename's old name lives remotely: the same mapping as the new name (mirror), else beside it. */
@@ -65,30 +72,50 @@ function oldRemotePath(item: WorkItem, finalPath: string, oldRel: string): strin
   return posix.join(posix.dirname(finalPath), posix.basename(old));
 }
 
+/**
+ * Opens the local file of a notice under `localRoot` by what is on disk: symlinks inside the tree are followed
+ * (a watch with follow_symlinks posts through them), but what is opened must be under localRoot.
+ * @throws PathEscapeError (422) naming the relPath; PermanentError 404 when it is missing.
+ */
+async function openSource(localRoot: string, relPath: string): Promise<FileHandle> {
+  const local = confine(localRoot, relPath.replace(/^\/+/, ''));
+  try {
+    return await openFileUnder(localRoot, local, { follow: true });
+  } catch (e: unknown) {
+    if (e instanceof PathEscapeError) throw new PathEscapeError(`sender: source ${relPath} refused: ${e.message}`);
+    throw new PermanentError(`sender: local file missing: ${local}: ${describeError(e)}`, { reportCode: 404 });
+  }
+}
+
 function isLost(e: unknown): boolean {
   return e instanceof ConnectionLostError || (e as { code?: string } | undefined)?.code === 'ERR_CONNECTION_LOST';
 }
 
 /**
  * Builds the sender WorkFn the engine calls per item (several at once share one pooled connection,
- * so their SFTP requests are pipelined on one channel). Files: read from localRoot + relPath
- * (confined), written to `<final>` + inflight (`.tmp` default) and renamed, remote directories made
- * first. File operations (remove, mkdir, rmdir, link, rename) are carried out remotely.
+ * so their SFTP requests are pipelined on one channel). Files: opened under localRoot by what is on disk
+ * (a symlink in the source tree may be followed, but what is opened must be under localRoot), written to
+ * `<final>` + inflight (`.tmp` default) and renamed, remote directories made first. File operations
+ * (remove, mkdir, rmdir, link, rename) are carried out remotely. Every remote path goes through the
+ * driver's confined view ({@link confinedTransfer}): a symlink on the way below the sendTo root is
+ * refused unless `follow_symlinks`, and then must lead under the root; with inflight None a symlink at
+ * the final name is refused (an inflight name renamed over it replaces it).
  * Errors: TransientError (connection, remote I/O: retried, connection dropped from the pool);
- * PermanentError 404 when the local file is gone, 422 for a path escape.
+ * PermanentError 404 when the local file is gone, 422 (PathEscapeError) for a path escape on either side.
  */
 export function makeSender(o: Options, ctx: SendContext): WorkFn {
   const sendTo = o.sendTo;
   if (!sendTo) throw new PermanentError('sender: no sendTo configured', { reportCode: 503 });
   const localRoot = localRootOf(o);
   const sendRoot = sendRootOf(sendTo);
+  const scope = { root: sendRoot, follow: o.follow_symlinks === true };
 
   return async (item, signal) => {
     const n = item.notice;
     const final = remoteFinalPath(sendTo, item);
     let t: Transfer;
     try {
-      t = await ctx.pool.get(sendTo);
+      t = confinedTransfer(await ctx.pool.get(sendTo), scope);
     } catch (e: unknown) {
       if (e instanceof PermanentError) throw e;
       throw new TransientError(`sender: cannot connect to ${sendTo}: ${describeError(e)}`, { cause: e });
@@ -105,7 +132,7 @@ export function makeSender(o: Options, ctx: SendContext): WorkFn {
         return;
       }
       if (op && op.link !== undefined) {
-        const target = checkLink(sendRoot, final, op.link);
+        const target = remoteLinkTarget(sendRoot, final, op.link);
         await t.mkdirp(posix.dirname(final));
         await t.symlink(target, final);
         return;
@@ -121,30 +148,32 @@ export function makeSender(o: Options, ctx: SendContext): WorkFn {
         }
         // the old name never reached the remote: send the file under its new name
       }
-      const local = confine(localRoot, n.relPath.replace(/^\/+/, ''));
+      const fh = await openSource(localRoot, n.relPath);
       let size: number;
+      let data: Readable | undefined;
       try {
-        const st = await lstat(local);
-        if (!st.isFile()) throw new PermanentError(`sender: not a regular file: ${local}`, { reportCode: 404 });
+        const st = await fh.stat();
+        if (!st.isFile()) throw new PermanentError(`sender: not a regular file: ${n.relPath}`, { reportCode: 404 });
         size = st.size;
-      } catch (e: unknown) {
-        if (e instanceof PermanentError) throw e;
-        throw new PermanentError(`sender: local file missing: ${local}: ${describeError(e)}`, { reportCode: 404 });
-      }
-      const tmp = inflightPath(final, o.inflight);
-      await t.mkdirp(posix.dirname(final));
-      if (tmp !== final) await t.mkdirp(posix.dirname(tmp));
-      try {
-        const data = size === 0 ? Readable.from([]) : size <= ONE_READ_MAX ? Readable.from([await readFile(local)]) : createReadStream(local);
-        await t.putStream(tmp, data, { signal });
-        if (tmp !== final) await t.rename(tmp, final);
-      } catch (e: unknown) {
-        if (!isLost(e) && tmp !== final) await t.remove(tmp).catch(() => undefined);
-        throw e;
+        const tmp = inflightPath(final, o.inflight);
+        await t.mkdirp(posix.dirname(final));
+        if (tmp !== final) await t.mkdirp(posix.dirname(tmp));
+        try {
+          data = size === 0 ? Readable.from([]) : size <= ONE_READ_MAX ? Readable.from([await fh.readFile()])
+            : fh.createReadStream({ autoClose: false, highWaterMark: 256 * 1024 });
+          await t.putStream(tmp, data, { signal });
+          if (tmp !== final) await t.rename(tmp, final);
+        } catch (e: unknown) {
+          if (!isLost(e) && tmp !== final) await t.remove(tmp).catch(() => undefined);
+          throw e;
+        }
+      } finally {
+        data?.destroy();
+        await fh.close().catch(() => undefined);
       }
       item.bytes = size;
       countTransfer(ctx.metrics, 'Tx', size);
-      if (ctx.logger.enabled('debug')) ctx.logger.debug(`sent ${local} -> ${final} (${size} bytes)`);
+      if (ctx.logger.enabled('debug')) ctx.logger.debug(`sent ${n.relPath} -> ${final} (${size} bytes)`);
     } catch (e: unknown) {
       if (isLost(e)) {
         await ctx.pool.drop(sendTo);
