@@ -60,8 +60,11 @@ export function remoteLinkTarget(sendRoot: string, final: string, target: string
     const t = posix.isAbsolute(target) ? confine(root, target.replace(/^\/+/, '')) : target;
     return confineLink(root, final, t).target;
   }
-  const t = posix.isAbsolute(target) ? posix.relative(posix.dirname(`/${final}`), confine('/', target)) || '.' : target;
-  return confineLink('/', `/${final}`, t).target;
+  // a stand-in for the login directory, so that a target climbing above it is seen (`/` has no parent)
+  const login = '/login';
+  const link = `${login}/${final}`;
+  const t = posix.isAbsolute(target) ? posix.relative(posix.dirname(link), confine(login, target.replace(/^\/+/, ''))) || '.' : target;
+  return confineLink(login, link, t).target;
 }
 
 /** Where a rename's old name lives remotely: the same mapping as the new name (mirror), else beside it. */
