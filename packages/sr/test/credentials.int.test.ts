@@ -2,7 +2,8 @@
 // with one line naming the file and the chmod to run; `insecureCredentials on` or `chmod 600` lets it start;
 // lint says it once however many configurations read the file. Through the real CLI, on a real broker.
 import assert from 'node:assert/strict';
-import { chmod, rm } from 'node:fs/promises';
+import { chmod, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { withVhost, type TestVhost } from '@sarra/testkit/rabbit';
 import { tempHome, type TempHome } from '@sarra/testkit/home';
@@ -96,6 +97,13 @@ test('chmod 600 makes it start; exposed again, restart refuses and leaves the ru
   assert.equal(start.code, 0, start.stderr);
   const [pid] = await waitFor(async () => { const p = await instancePids(h.home, 'subscribe', 'a'); return p.length === 1 ? p : undefined; },
     { what: 'subscribe/a running', timeoutMs: 20_000 });
+  // past its own load of the configuration (an instance still starting would refuse the exposed file itself)
+  const log = join(h.cacheDir, 'log', 'subscribe_a_01.log');
+  await waitFor(async () => {
+    const text = await readFile(log, 'utf8').catch(() => '');
+    const mine = text.indexOf(`pid ${pid}`);
+    return mine >= 0 && text.indexOf('consuming queue', mine) > mine;
+  }, { what: `subscribe/a (pid ${pid}) consuming`, timeoutMs: 20_000 });
 
   await chmod(cred, 0o640);
   const restart = await runCli(['restart', 'subscribe/a'], h.env);
