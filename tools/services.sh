@@ -7,6 +7,9 @@ need=()
 command -v rabbitmq-server >/dev/null 2>&1 || [ -x /usr/sbin/rabbitmq-server ] || need+=(rabbitmq-server)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 [ -x /usr/sbin/nginx ] || need+=(nginx)
+# ssm: the openssl CLI and python3-dirq (Debian's python-dirq) for the SSM interop tests and bench
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+/usr/bin/python3 -c 'import dirq' >/dev/null 2>&1 || need+=(python3-dirq)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -24,6 +27,11 @@ rabbitmq-diagnostics -q ping >/dev/null || { echo "RabbitMQ did not start" >&2; 
 if ! rabbitmq-plugins list -e -m 2>/dev/null | grep -qx rabbitmq_management; then
   echo "enabling rabbitmq_management"
   rabbitmq-plugins enable rabbitmq_management >/dev/null
+fi
+# ssm: RabbitMQ's STOMP plugin on 127.0.0.1:61613 (SSM's wire protocol)
+if ! rabbitmq-plugins list -e -m 2>/dev/null | grep -qx rabbitmq_stomp; then
+  echo "enabling rabbitmq_stomp"
+  rabbitmq-plugins enable rabbitmq_stomp >/dev/null
 fi
 for _ in $(seq 1 60); do
   curl -fsS -u guest:guest http://127.0.0.1:15672/api/overview >/dev/null 2>&1 && break; sleep 1

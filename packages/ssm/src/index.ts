@@ -1,0 +1,3 @@
+// Public entry of @sarra/ssm: a drop-in for APEL's Secure STOMP Messenger (ssmsend / ssmreceive).
+export * from './options.js';
+export * from './dns.js';
