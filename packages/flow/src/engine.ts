@@ -24,6 +24,8 @@ const IDLE_MAX_S = 5;
 const POST_PIPELINE = 4;
 /** How long a pass waits for its transfers before carrying the unfinished ones over (ms). */
 const PASS_WAIT_MS = 2000;
+/** A pass stops waiting sooner once no transfer has finished for this long (ms): only slow ones are left. */
+const PASS_QUIET_MS = 250;
 
 /**
  * The flow engine. Acks each item exactly once: rejected (and superseded) items right after filtering;
@@ -132,9 +134,11 @@ export class Flow {
     if (fresh.length + retried.length === 0 && !this.slots.hasSettled()) return 0;
     const wl = newWorklist();
     intake(this.o, this.accept, p, wl, fresh, retried);
+    // retries for a resting origin go back at once: not "accepted" again on every pull
+    const resting = this.takeResting(wl.incoming, (it) => this.fromRetry.has(it));
     await this.hooks('afterAccept', wl);
     await this.finishRejected(wl.rejected);
-    const r = await this.work(wl, signal);
+    const r = await this.work(wl, signal, resting);
     await this.hooks('afterWork', wl);
     // post + ack of this pass overlap the gather/filter/work of the next ones (up to POST_PIPELINE passes
     // awaiting confirms): the confirm round trip no longer idles the loop. Publishes keep pass order
@@ -191,18 +195,16 @@ export class Flow {
 
   /**
    * Admits this pass's items to the transfer slots (superseded ones acked as duplicates; those of a resting
-   * origin deferred to the retry queue), waits for them up to passWaitMs, then sorts every outcome settled
-   * since the last pass. Retried items still running are held in the retry queue until their outcome is taken.
+   * origin deferred to the retry queue), waits for them up to passWaitMs (less once none has finished for
+   * PASS_QUIET_MS), then sorts every outcome settled since the last pass. Retried items still running are held in the retry queue until their outcome is taken.
    */
-  private async work(wl: Worklist, signal: AbortSignal): Promise<{ taken: number; retryFailed: boolean }> {
-    const items = wl.incoming.splice(0);
-    if (!this.fn) { wl.ok.push(...items); return { taken: 0, retryFailed: false }; }
-    if (signal.aborted) { await this.handBack(items); return { taken: 0, retryFailed: false }; }
-    const deferred = this.origins ? items.filter((it) => fetches(it) && this.origins!.admit(this.remoteOf(it), false) === 'defer') : [];
-    const later = new Set(deferred);
-    const admitted = deferred.length ? items.filter((it) => !later.has(it)) : items;
+  private async work(wl: Worklist, signal: AbortSignal, deferred: WorkItem[]): Promise<{ taken: number; retryFailed: boolean }> {
+    const admitted = wl.incoming.splice(0);
+    if (!this.fn) { wl.ok.push(...admitted); return { taken: 0, retryFailed: false }; }
+    if (signal.aborted) { await this.handBack([...admitted, ...deferred]); return { taken: 0, retryFailed: false }; }
+    deferred.push(...this.takeResting(admitted));
     await this.supersede(wl, this.slots.admit(admitted));
-    await this.slots.waitFor(admitted, this.parts.passWaitMs ?? PASS_WAIT_MS, signal);
+    await this.slots.waitFor(admitted, { maxMs: this.parts.passWaitMs ?? PASS_WAIT_MS, quietMs: PASS_QUIET_MS }, signal);
     const r = await this.collect(wl, deferred);
     const carried = admitted.filter((it) => this.fromRetry.has(it) && this.slots.isLive(it) && !this.held.has(it));
     if (carried.length) {
@@ -210,6 +212,19 @@ export class Flow {
       this.parts.workRetry?.hold?.(carried);
     }
     return r;
+  }
+
+  /** Takes out of `list` the items (those `pick` selects) whose origin rests: they are deferred to the retry queue. */
+  private takeResting(list: WorkItem[], pick: (it: WorkItem) => boolean = () => true): WorkItem[] {
+    const out: WorkItem[] = [];
+    if (!this.origins) return out;
+    let kept = 0;
+    for (const it of list) {
+      if (pick(it) && fetches(it) && this.origins.admit(this.remoteOf(it), false) === 'defer') out.push(it);
+      else list[kept++] = it;
+    }
+    list.length = kept;
+    return out;
   }
 
   /** The remote a transfer talks to: the notice's origin, or a sender's destination. */

@@ -138,11 +138,14 @@ export class TransferSlots {
     return this.settled.length > 0;
   }
 
-  /** Resolves once every one of `items` has settled, after `ms`, or when `signal` aborts; never rejects. */
-  waitFor(items: WorkItem[], ms: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves once every one of `items` has settled, after `maxMs`, once no item at all has settled for `quietMs`
+   * (what is left is slow: carried over), or when `signal` aborts; never rejects.
+   */
+  waitFor(items: WorkItem[], t: { maxMs: number; quietMs?: number }, signal?: AbortSignal): Promise<void> {
     const left = new Set(items.filter((it) => this.keys.has(it)));
     if (left.size === 0) return Promise.resolve();
-    return this.wait(ms, signal, (it) => { left.delete(it); return left.size === 0; });
+    return this.wait(t.maxMs, signal, (it) => { left.delete(it); return left.size === 0; }, t.quietMs);
   }
 
   /** Resolves at the next settle, after `ms`, or when `signal` aborts; never rejects. */
@@ -219,17 +222,26 @@ export class TransferSlots {
     for (const w of [...this.waiters]) w(it);
   }
 
-  private wait(ms: number, signal: AbortSignal | undefined, enough: (it: WorkItem) => boolean): Promise<void> {
+  /** Resolves when `enough` says so at a settle, after `ms`, after `quietMs` without a settle, or on abort. */
+  private wait(ms: number, signal: AbortSignal | undefined, enough: (it: WorkItem) => boolean, quietMs?: number): Promise<void> {
     if (signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
+      let quiet: NodeJS.Timeout | undefined;
       const done = (): void => {
         clearTimeout(timer);
+        clearTimeout(quiet);
         signal?.removeEventListener('abort', done);
         this.waiters.delete(waiter);
         resolve();
       };
-      const waiter = (it: WorkItem): void => { if (enough(it)) done(); };
+      const rearm = (): void => {
+        if (quietMs === undefined) return;
+        clearTimeout(quiet);
+        quiet = setTimeout(done, quietMs);
+      };
+      const waiter = (it: WorkItem): void => { if (enough(it)) done(); else rearm(); };
       const timer = setTimeout(done, ms);
+      rearm();
       signal?.addEventListener('abort', done, { once: true });
       this.waiters.add(waiter);
     });

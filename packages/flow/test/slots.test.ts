@@ -47,7 +47,7 @@ test('at most `limit` run; a running one carried past a wait still counts, and i
   await tick();
   assert.equal(m.started.length, 4);
   m.finish(others[2]!);
-  await s.waitFor([slow, ...others], 50);
+  await s.waitFor([slow, ...others], { maxMs: 50 });
   assert.deepEqual(s.take().map((d) => d.item.notice.relPath), ['/a', '/b', '/c'], 'the slow one is carried over');
   assert.equal(s.size, 1);
   assert.ok(s.isLive(slow));
@@ -84,7 +84,7 @@ test('same path: within a batch the newest wins; against a running one, older no
   assert.equal(done[0]!.successor, newer2, 'the finished one says who followed it');
   assert.deepEqual(m.started.at(-1), newer2);
   m.finish(newer2);
-  await s.waitFor([newer2], 100);
+  await s.waitFor([newer2], { maxMs: 100 });
   assert.equal(s.size, 0);
 });
 
@@ -138,4 +138,18 @@ test('waitAny wakes at the next settle', async () => {
   await s.waitAny(5000);
   assert.ok(Date.now() - t0 < 1000);
   assert.ok(s.hasSettled());
+});
+
+test('waitFor ends early once nothing has settled for quietMs: only slow ones are left', async () => {
+  const m = manual();
+  const s = new TransferSlots({ limit: 4, key: pathKey, run: m.run });
+  const slow = item('/slow'), fast = item('/fast');
+  s.admit([slow, fast]);
+  setTimeout(() => m.finish(fast), 30);
+  const t0 = Date.now();
+  await s.waitFor([slow, fast], { maxMs: 5000, quietMs: 100 });
+  const took = Date.now() - t0;
+  assert.ok(took >= 120 && took < 1000, `quiet 100 ms after the last settle (${took} ms)`);
+  assert.deepEqual(s.take().map((d) => d.item), [fast]);
+  assert.ok(s.isLive(slow));
 });
