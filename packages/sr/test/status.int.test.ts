@@ -31,7 +31,8 @@ test('received, accepted and transferred counts of a running subscriber reach sr
   await h.writeConfig('credentials.conf', `${vh.url}\n`);
   await h.writeConfig('post/p.conf', [`post_broker ${broker}`, 'post_exchange xstat', 'post_topicPrefix v03', 'post_baseUrl file:/',
     `post_baseDir /`, 'identity sha512', ''].join('\n'));
-  await h.writeConfig('subscribe/s.conf', [`broker ${broker}`, 'exchange xstat', 'topicPrefix v03', `directory ${h.home}/dst`,
+  // file: notices are read only below baseDir
+  await h.writeConfig('subscribe/s.conf', [`broker ${broker}`, 'exchange xstat', 'topicPrefix v03', `directory ${h.home}/dst`, `baseDir ${src}`,
     'mirror off', 'accept .*', ''].join('\n'));
   assert.equal((await runCli(['declare'], h.env)).code, 0);
   assert.equal((await runCli(['start', 'subscribe/s'], h.env)).code, 0);

@@ -3,7 +3,7 @@
 // symlink anywhere on the way, or one swapped in between a check and a write, cannot lead outside the root.
 import { constants as C, promises as fsp, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
-import { PathEscapeError } from '@sarra/common';
+import { mkdirp, PathEscapeError } from '@sarra/common';
 
 /** How a walk may treat symlinks and missing directories. */
 export interface WalkOptions {
@@ -145,7 +145,7 @@ export class ConfinedDir {
 
 /** Opens (and with `create`, makes) the root itself: the operator's directory, trusted, symlinks allowed. */
 async function openRoot(root: string, opts: WalkOptions): Promise<OpenDir> {
-  if (opts.create) await fsp.mkdir(root, { recursive: true, mode: opts.mode || 0o775 });
+  if (opts.create) await mkdirp(root, opts.mode || 0o775);
   const handle = await fsp.open(root, DIR_FLAGS);
   try {
     const real = await realOf(handle.fd);
