@@ -145,17 +145,17 @@ export class RemoteGuard {
 
   /**
    * Checks every existing directory of `dir` (itself included) below its root, top-down, stopping at the first
-   * missing one (made later by mkdirp, or the operation fails on it).
+   * missing one (made later by mkdirp, or the operation fails on it). `whole` is the path named in a refusal.
    * @throws PathEscapeError (422) for a symlink on the way (follow off) or one leading outside the root.
    */
-  async checkDir(dir: string): Promise<void> {
+  async checkDir(dir: string, whole = dir): Promise<void> {
     const { root, list } = this.prefixes(dir);
     this.roomFor(list.length);
     const gen = this.gen;
     for (const d of list) {
       let p = this.verified.get(d);
       if (!p) {
-        const mine = this.step(d, root, dir);
+        const mine = this.step(d, root, whole);
         p = mine;
         if (this.gen === gen) {
           this.verified.set(d, mine);
@@ -170,7 +170,7 @@ export class RemoteGuard {
 
   /** Checks the directory that holds `path`. */
   checkParent(path: string): Promise<void> {
-    return this.checkDir(posix.dirname(posix.normalize(path)));
+    return this.checkDir(posix.dirname(posix.normalize(path)), path);
   }
 
   /** `dir` and everything above it (below the root) exist now as directories we checked or made. */
