@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Logger, PathEscapeError } from '@sarra/common';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Logger, PathEscapeError, PermanentError } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import type { WorkItem } from '@sarra/flow';
 import { TransferPool } from '@sarra/transfer';
@@ -15,6 +17,7 @@ function item(relPath: string, newDir: string, newFile: string, fileOp?: Record<
   return { notice: { pubTime: '20261122T000000', baseUrl: 'file:/', relPath, ...(fileOp ? { fileOp } : {}) }, newDir, newFile };
 }
 
+const execFileP = promisify(execFile);
 const escape = (re?: RegExp) => (e: unknown): boolean => e instanceof PathEscapeError && e.reportCode === 422 && (!re || re.test(e.message));
 
 test('remote link targets: absolute ones mapped under the send root (or the login directory), relative ones confined', () => {
@@ -62,6 +65,10 @@ test('send over file: a source symlink leading out of baseDir is refused; one in
     await assert.rejects(send(item('l', dst, 'l', { link: '../outside/victim' }), sig), escape());
     await send(item('a/l', join(dst, 'a'), 'l', { link: '/a/f.txt' }), sig);
     assert.equal(await readlink(join(dst, 'a/l')), join(dst, 'a/f.txt'), 'an absolute target is mapped under the send root');
+
+    // a FIFO (or device) named by a notice is refused at once, not opened (an open would wait for a writer)
+    await execFileP('mkfifo', [join(src, 'fifo')]);
+    await assert.rejects(send(item('fifo', dst, 'fifo'), sig), (e: unknown) => e instanceof PermanentError && e.reportCode === 404);
 
     // inflight None: a symlink at the final name is refused, never followed
     const direct = makeSender({ ...o, inflight: 'None' } as Options, { pool, logger: Logger.silent() });
