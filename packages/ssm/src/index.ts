@@ -1,3 +1,6 @@
 // Public entry of @sarra/ssm: a drop-in for APEL's Secure STOMP Messenger (ssmsend / ssmreceive).
 export * from './options.js';
 export * from './dns.js';
+export * from './dirq/simple.js';
+export * from './dirq/queue.js';
+export * from './dirq/directory.js';
