@@ -134,8 +134,6 @@ function checkFileSource(o: Options, n: Notice): string {
 async function openSource(o: Options, ctx: DownloadContext, n: Notice, opts: { signal: AbortSignal; offset?: number; sizeHint?: number; into?: BlockFill }): Promise<Readable> {
   if (isFileUrl(n)) {
     const fh = await openFileUnder(checkFileSource(o, n), remotePath(n), { follow: true });
-    const st = await fh.stat();
-    if (!st.isFile()) { await fh.close(); throw new PermanentError(`not a regular file: ${remotePath(n)}`, { reportCode: 404 }); }
     return fh.createReadStream({ start: opts.offset ?? 0, autoClose: true, highWaterMark: 256 * 1024, signal: opts.signal });
   }
   const t = await ctx.pool.get(n.baseUrl);

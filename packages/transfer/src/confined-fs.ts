@@ -3,7 +3,7 @@
 // symlink anywhere on the way, or one swapped in between a check and a write, cannot lead outside the root.
 import { constants as C, promises as fsp, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
-import { mkdirp, PathEscapeError } from '@sarra/common';
+import { mkdirp, PathEscapeError, PermanentError } from '@sarra/common';
 
 /** How a walk may treat symlinks and missing directories. */
 export interface WalkOptions {
@@ -238,15 +238,19 @@ export async function openParentUnder(root: string, abs: string, opts: WalkOptio
 
 /**
  * Opens the existing regular file `abs` under `root` for reading. A symlink at the last component is refused
- * (follow off) or must lead under the root (follow on, checked on the opened descriptor).
- * @throws PathEscapeError (422) for an escape; fs errors (ENOENT, EACCES) as they are.
+ * (follow off) or must lead under the root (follow on, checked on the opened descriptor); anything but a regular
+ * file (a FIFO, a device, a directory) is refused without blocking on it.
+ * @throws PathEscapeError (422) for an escape; PermanentError 404 for a non-regular file; fs errors (ENOENT,
+ * EACCES) as they are.
  */
 export async function openFileUnder(root: string, abs: string, opts: { follow?: boolean } = {}): Promise<fsp.FileHandle> {
   const { dir, name } = await openParentUnder(root, abs, { follow: opts.follow });
   try {
     let h: fsp.FileHandle;
     try {
-      h = await fsp.open(dir.at(name), opts.follow ? C.O_RDONLY : C.O_RDONLY | C.O_NOFOLLOW);
+      // O_NONBLOCK: a FIFO planted in the tree must not hold a thread until a writer comes (regular files ignore it)
+      const flags = C.O_RDONLY | C.O_NONBLOCK | C.O_NOCTTY;
+      h = await fsp.open(dir.at(name), opts.follow ? flags : flags | C.O_NOFOLLOW);
     } catch (e: unknown) {
       if (errCode(e) === 'ELOOP') throw new PathEscapeError(`path ${abs}: ${name} is a symlink (follow_symlinks is off)`);
       readable(e);
@@ -258,6 +262,11 @@ export async function openFileUnder(root: string, abs: string, opts: { follow?: 
         await h.close();
         throw new PathEscapeError(`path ${abs} leads outside ${dir.root} (to ${real})`);
       }
+    }
+    const st = await h.stat();
+    if (!st.isFile()) {
+      await h.close();
+      throw new PermanentError(`path ${abs} is not a regular file`, { reportCode: 404 });
     }
     return h;
   } finally {

@@ -128,3 +128,10 @@ test('a read-only file system is reported as EROFS naming the directory (not ENO
     execFileSync('umount', [ro]);
   }
 });
+
+test('a FIFO (or any non-regular file) is refused at once, not waited on', async () => {
+  const { execFileSync } = await import('node:child_process');
+  execFileSync('mkfifo', [join(root, 'a', 'fifo')]);
+  await assert.rejects(openFileUnder(root, join(root, 'a', 'fifo')), /not a regular file/);
+  await assert.rejects(openFileUnder(root, join(root, 'a', 'b')), /not a regular file|EISDIR/);
+});

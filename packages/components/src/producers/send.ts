@@ -1,5 +1,4 @@
 // The sender's transfer: push one local file (or file operation) to sendTo under an inflight name, then rename.
-import { stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { posix } from 'node:path';
@@ -83,14 +82,12 @@ function oldRemotePath(item: WorkItem, finalPath: string, oldRel: string): strin
  */
 async function openSource(localRoot: string, relPath: string): Promise<FileHandle> {
   const local = confine(localRoot, relPath.replace(/^\/+/, ''));
-  // openFileUnder opens O_RDONLY without O_NONBLOCK: on a FIFO that would wait for a writer and hold a libuv
-  // thread for good. Until it opens non-blocking, a named FIFO or device is refused first (only its type is read).
-  const st = await stat(local).catch(() => undefined);
-  if (st && !st.isFile() && !st.isDirectory()) throw new PermanentError(`sender: not a regular file: ${relPath}`, { reportCode: 404 });
   try {
+    // a FIFO or device is refused by openFileUnder without blocking on it
     return await openFileUnder(localRoot, local, { follow: true });
   } catch (e: unknown) {
     if (e instanceof PathEscapeError) throw new PathEscapeError(`sender: source ${relPath} refused: ${e.message}`);
+    if (e instanceof PermanentError) throw new PermanentError(`sender: ${e.message}`, { reportCode: e.reportCode });
     throw new PermanentError(`sender: local file missing: ${local}: ${describeError(e)}`, { reportCode: 404 });
   }
 }
