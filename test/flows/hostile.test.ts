@@ -32,8 +32,15 @@ describe('check 14: hostile paths', { timeout: 180_000 }, () => {
     await writeFile(join(p.work, 'elsewhere', 'victim'), VICTIM);
     await mkdir(p.docroot, { recursive: true });
     await symlink(join(p.work, 'elsewhere'), join(p.docroot, 'esc'));
-    await writeFile(join(p.sftpRoot, 'victim-remote.txt'), VICTIM);
+    // the sender's side: a source symlink out of baseDir, and a symlink in the remote directory leading out of it
+    await mkdir(join(p.work, 'elsewhere-remote'), { recursive: true });
+    await writeFile(join(p.work, 'elsewhere-remote', 'victim'), VICTIM);
     await mkdir(p.sent, { recursive: true });
+    await symlink(join(p.work, 'elsewhere-remote'), join(p.sent, 'esc'));
+    await mkdir(join(p.bySub, 'esc'), { recursive: true });
+    await writeFile(join(p.bySub, 'esc', 'planted.txt'), 'must not land behind the remote link\n');
+    await symlink(join(p.work, 'secret.txt'), join(p.bySub, 'leak.txt'));
+    await writeFile(join(p.sftpRoot, 'victim-remote.txt'), VICTIM);
     const rels = (await listTree(p.src)).filter((r) => !inRejectDir(r)).slice(0, 16);
     for (const r of rels.slice(8)) { await mkdir(dirname(join(p.bySub, r)), { recursive: true }); await cp(join(p.src, r), join(p.bySub, r)); }
     goodSarra = await Promise.all(rels.slice(0, 8).map((r) => noticeOf(p.src, r, p.p1.url)));
@@ -69,6 +76,9 @@ describe('check 14: hostile paths', { timeout: 180_000 }, () => {
       { pubTime: t, baseUrl: `file:${p.bySub}/`, relPath: '../../victim-remote.txt', fileOp: { remove: '' } },
       { pubTime: t, baseUrl: `file:${p.bySub}/`, relPath: 'evil-link', fileOp: { link: '../../../../../etc/passwd' } },
       { pubTime: t, baseUrl: `file:${p.bySub}/`, relPath: 'evil-rename', fileOp: { rename: '../../victim-remote.txt' } },
+      { ...s, relPath: 'leak.txt' },
+      await noticeOf(p.bySub, 'esc/planted.txt', `file:${p.bySub}/`),
+      { pubTime: t, baseUrl: `file:${p.bySub}/`, relPath: 'esc/victim', fileOp: { remove: '' } },
     ];
     await startPump(p);
     outsideBefore = await outside();
@@ -85,11 +95,13 @@ describe('check 14: hostile paths', { timeout: 180_000 }, () => {
     assert.equal(await readFile(join(p.work, 'victim.txt'), 'utf8'), VICTIM);
     assert.equal(await readFile(join(p.sftpRoot, 'victim-remote.txt'), 'utf8'), VICTIM);
     assert.equal(await readFile(join(p.work, 'elsewhere', 'victim'), 'utf8'), VICTIM, 'nothing removed behind the link');
+    assert.equal(await readFile(join(p.work, 'elsewhere-remote', 'victim'), 'utf8'), VICTIM, 'nothing removed behind the remote link');
     for (const f of await listTree(p.docroot)) {
       assert.notEqual(await readFile(join(p.docroot, f), 'utf8').catch(() => ''), 'local secret\n', `secret copied in as ${f}`);
     }
     assert.deepEqual(await outside(), outsideBefore, 'no file appeared or vanished outside');
     for (const f of await listTree(p.sent)) {
+      if (f === 'esc') continue; // the test's own link
       assert.notEqual(await readFile(join(p.sent, f), 'utf8').catch(() => ''), 'local secret\n', `secret sent as ${f}`);
       assert.ok(!(await lstat(join(p.sent, f))).isSymbolicLink(), `no link created remotely: ${f}`);
     }
