@@ -4,3 +4,7 @@ export * from './dns.js';
 export * from './dirq/simple.js';
 export * from './dirq/queue.js';
 export * from './dirq/directory.js';
+export * from './crypto/smime.js';
+export { CryptoError } from './crypto/cms.js';
+export * from './crypto/trust.js';
+export { subjectDn } from './crypto/dn.js';
