@@ -144,19 +144,22 @@ export class Consumer {
   /**
    * Waits up to `waitMs` for at least one delivery, then returns up to `max` of them (possibly none).
    * Never throws on connection loss: reconnection happens in the background. Returns [] at once after
-   * close() or abort.
+   * close() or abort; `signal` (the caller's) ends the wait early too.
    */
-  async next(max: number, waitMs: number): Promise<Delivery[]> {
-    if (this.buffer.length === 0 && waitMs > 0 && !this.closed && !this.opts.signal?.aborted) {
+  async next(max: number, waitMs: number, signal?: AbortSignal): Promise<Delivery[]> {
+    if (this.buffer.length === 0 && waitMs > 0 && !this.closed && !this.opts.signal?.aborted && !signal?.aborted) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
           clearTimeout(timer);
+          signal?.removeEventListener('abort', stop);
           resolve();
         };
-        const timer = setTimeout(() => {
+        const stop = (): void => {
           this.waiters = this.waiters.filter((w) => w !== done);
-          resolve();
-        }, waitMs);
+          done();
+        };
+        const timer = setTimeout(stop, waitMs);
+        signal?.addEventListener('abort', stop, { once: true });
         this.waiters.push(done);
       });
     }

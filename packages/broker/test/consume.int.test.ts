@@ -232,3 +232,30 @@ test('double ack and reject are harmless; reject with requeue brings the message
   assert.equal(await c.queueDepth(), 0);
   await c.close();
 });
+
+test('next(): the caller\'s signal ends the wait for a first delivery early; a delivery still wakes it at once', async (t) => {
+  const { exchange, queue } = await topology('wake');
+  const c = new Consumer({ url: v.url, queue, bindings: [], prefetch: 10, bind: false });
+  t.after(() => c.close());
+  await c.start();
+  const ctl = new AbortController();
+  setTimeout(() => ctl.abort(), 100);
+  let t0 = Date.now();
+  assert.deepEqual(await c.next(10, 10_000, ctl.signal), []);
+  assert.ok(Date.now() - t0 < 2000, 'woken by the signal');
+  assert.deepEqual(await c.next(10, 10_000, AbortSignal.abort()), [], 'an aborted signal does not wait');
+  const pub = new Publisher({ url: v.url });
+  t.after(() => pub.close());
+  await pub.start();
+  const sent = new Promise<void>((resolve, reject) => setTimeout(() => {
+    pub.publish(exchange, 'v03.w', Buffer.from('x'));
+    pub.flush().then(resolve, reject);
+  }, 100));
+  t0 = Date.now();
+  const got = await c.next(10, 10_000, new AbortController().signal);
+  assert.equal(got.length, 1);
+  assert.ok(Date.now() - t0 < 5000);
+  c.ack(got[0]!);
+  await sent;
+  await pub.close();
+});

@@ -24,6 +24,8 @@ let v: TestVhost;
 let home: TempHome;
 let work: string;
 let origin: NginxHandle;
+/** The same tree served at 1 MiB/s: a 3 MiB file takes 3 s. */
+let slowOrigin: NginxHandle;
 let drip: http.Server;
 let silent: net.Server;
 const open = new Set<net.Socket>();
@@ -73,7 +75,9 @@ before(async () => {
   await mkdir(join(work, 'src', 'good'), { recursive: true });
   for (let i = 0; i < 10; i++) await writeFile(join(work, 'src', 'good', `f${i}.txt`), `good file ${i}\n`.repeat(50 + i));
   await writeFile(join(work, 'src', 'one.txt'), 'the one file, as published last\n');
+  await writeFile(join(work, 'src', 'three-mib.bin'), Buffer.alloc(3 << 20, 7));
   origin = await startNginx({ root: join(work, 'src') });
+  slowOrigin = await startNginx({ root: join(work, 'src'), limitRate: 1 << 20 });
   // Content-Length 1000, then one byte every 2 s: no single read waits `timeout`, the whole takes 33 min
   drip = http.createServer((req, res) => {
     res.writeHead(200, { 'content-length': DRIP_SIZE });
@@ -90,10 +94,13 @@ before(async () => {
     `broker ${broker}`, 'exchange xlive', `directory ${join(work, 'dl')}`, 'mirror on',
     'timeout 5', 'transferRateMin 100', 'logLevel info', '',
   ].join('\n'));
+  await home.writeConfig('subscribe/grace.conf', [
+    `broker ${broker}`, 'exchange xgrace', `directory ${join(work, 'grace')}`, 'mirror on', 'logLevel info', '',
+  ].join('\n'));
   await home.writeConfig('subscribe/onepath.conf', [
     `broker ${broker}`, 'exchange xone', `directory ${join(work, 'one')}`, 'mirror on', 'logLevel warning', '',
   ].join('\n'));
-  await declareExchanges(v.url, ['xlive', 'xone']);
+  await declareExchanges(v.url, ['xlive', 'xone', 'xgrace']);
 });
 
 after(async () => {
@@ -102,6 +109,7 @@ after(async () => {
   for (const s of open) s.destroy();
   await new Promise((r) => silent?.close(r));
   await origin?.cleanup();
+  await slowOrigin?.cleanup();
   await v?.cleanup();
   await home?.cleanup();
   if (work) await rm(work, { recursive: true, force: true });
@@ -207,4 +215,23 @@ test('20,000 notices for one path: one correct file, an empty retry queue, withi
   assert.equal(total(m, 'duplicates') + files, notices.length, 'every other notice counted as a duplicate (superseded)');
   assert.equal(total(m, 'failed'), 0);
   assert.equal(m?.retry?.msgs_in_download_retry, 0);
+});
+
+test('a stop lets a transfer in flight finish within the grace, and acks it: nothing comes back from the broker', { timeout: 60_000 }, async () => {
+  const ctl = new AbortController();
+  const inst = runInstance({ component: 'subscribe', config: 'grace', instance: 1, foreground: false, env: home.env, signal: ctl.signal });
+  const [big] = await noticesFor(join(work, 'src'), slowOrigin.url, (r) => r === 'three-mib.bin');
+  const dir = join(work, 'grace');
+  try {
+    await waitFor('queue declared', async () => (await v.mgmt.queues(v.vhost)).some((q) => q.name.includes('subscribe.grace')), 30_000);
+    await publish(v.url, 'xgrace', [big!]);
+    await waitFor('the download under way', async () => (await readdir(dir).catch(() => [] as string[])).includes('three-mib.bin.tmp'), 10_000);
+  } finally {
+    ctl.abort();
+    assert.equal(await inst, 0);
+  }
+  assert.deepEqual(await readdir(dir), ['three-mib.bin'], 'finished within the grace');
+  assert.deepEqual(await depth(), { ready: 0, unacked: 0 }, 'acked before the consumer closed');
+  const log = await readFile(join(home.cacheDir, 'log', 'subscribe_grace_01.log'), 'utf8');
+  assert.doesNotMatch(log, /handed back/);
 });

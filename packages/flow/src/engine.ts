@@ -8,9 +8,10 @@ import { defaultAccept, type AcceptFn } from './accept.js';
 import { runHook } from './run-hook.js';
 import { intake } from './intake.js';
 import { abortableSleep } from './retry.js';
-import { attempt, fetches, type AttemptResult, type WorkFn } from './attempt.js';
-import { TransferSlots, pathKey, type Outcome } from './slots.js';
-import { OriginBackoff, originOf } from './origin-backoff.js';
+import type { WorkFn } from './attempt.js';
+import { TransferSlots, pathKey } from './slots.js';
+import { OriginBackoff } from './origin-backoff.js';
+import { OriginGate } from './origin-gate.js';
 import { transferFn, type FlowParts, type PacedGatherer } from './flow-parts.js';
 import { MetricsPacer } from './metrics-pacer.js';
 
@@ -46,7 +47,7 @@ export class Flow {
   private readonly posting = new Set<Promise<void>>();
   private readonly slots: TransferSlots;
   /** Origins that stalled rest: their notices go to the retry queue without a slot (only with a retry queue). */
-  private readonly origins?: OriginBackoff;
+  private readonly gate: OriginGate;
   private readonly fn?: WorkFn;
   /** Retried items carried over past their pass: held in the retry queue until their outcome is taken. */
   private readonly held = new Set<WorkItem>();
@@ -58,9 +59,11 @@ export class Flow {
     this.log = parts.logger;
     this.fn = transferFn(parts);
     this.metrics = new MetricsPacer(parts, this.log);
-    if (parts.workRetry) this.origins = new OriginBackoff(this.log);
+    // work 'none' admits nothing to the slots: its gate never runs a transfer
+    const fn = this.fn ?? (async (): Promise<void> => {});
+    this.gate = new OriginGate(o, fn, this.log, parts.workRetry ? new OriginBackoff(this.log) : undefined, parts.work === 'send');
     const limit = parts.concurrency ?? Math.min(Math.max(1, o.batch), 16);
-    this.slots = new TransferSlots({ limit, key: pathKey, run: (it, stop) => this.transfer(it, stop) });
+    this.slots = new TransferSlots({ limit, key: pathKey, run: (it, stop) => this.gate.run(it, stop) });
   }
 
   /** Runs until `signal` aborts or a one-shot gatherer is done; always stops cleanly. */
@@ -116,7 +119,7 @@ export class Flow {
     let fresh: WorkItem[] = [];
     if (room > 0 && !this.countReached()) {
       try {
-        fresh = await p.gatherer.gather(room, signal);
+        fresh = await this.gather(room, signal);
       } catch (err: unknown) {
         this.log.error(`gather failed: ${describeError(err)}`);
       }
@@ -135,7 +138,7 @@ export class Flow {
     const wl = newWorklist();
     intake(this.o, this.accept, p, wl, fresh, retried);
     // retries for a resting origin go back at once: not "accepted" again on every pull
-    const resting = this.takeResting(wl.incoming, (it) => this.fromRetry.has(it));
+    const resting = this.gate.takeResting(wl.incoming, (it) => this.fromRetry.has(it));
     await this.hooks('afterAccept', wl);
     await this.finishRejected(wl.rejected);
     const r = await this.work(wl, signal, resting);
@@ -151,6 +154,22 @@ export class Flow {
     return fresh.length + (r.retryFailed ? 0 : retried.length + r.taken);
   }
 
+  /** gather(), its wait ended early by a stop or by a carried-over transfer finishing (its post and ack wait for no gather). */
+  private async gather(max: number, signal: AbortSignal): Promise<WorkItem[]> {
+    if (this.slots.size === 0) return this.parts.gatherer.gather(max, signal);
+    const ctl = new AbortController();
+    const onStop = (): void => ctl.abort();
+    signal.addEventListener('abort', onStop, { once: true });
+    if (signal.aborted) ctl.abort();
+    void this.slots.waitAny(IDLE_MAX_S * 1000, ctl.signal).then(() => ctl.abort());
+    try {
+      return await this.parts.gatherer.gather(max, ctl.signal);
+    } finally {
+      ctl.abort();
+      signal.removeEventListener('abort', onStop);
+    }
+  }
+
   private countReached(): boolean {
     return this.o.messageCountMax > 0 && this.received >= this.o.messageCountMax;
   }
@@ -162,7 +181,7 @@ export class Flow {
   private retryBackoff(failedAgain: boolean, onlyDeferred: boolean): void {
     this.retryDelayMs = failedAgain ? Math.min(Math.max(1000, this.retryDelayMs * 2), 16_000) : 0;
     this.nextRetryAt = Date.now() + this.retryDelayMs;
-    const end = onlyDeferred ? this.origins?.nextEnd() : undefined;
+    const end = onlyDeferred ? this.gate.nextEnd() : undefined;
     if (end !== undefined && end < this.nextRetryAt) this.nextRetryAt = end;
   }
 
@@ -196,13 +215,14 @@ export class Flow {
   /**
    * Admits this pass's items to the transfer slots (superseded ones acked as duplicates; those of a resting
    * origin deferred to the retry queue), waits for them up to passWaitMs (less once none has finished for
-   * PASS_QUIET_MS), then sorts every outcome settled since the last pass. Retried items still running are held in the retry queue until their outcome is taken.
+   * PASS_QUIET_MS), then sorts every outcome settled since the last pass. Retried items still running are
+   * held in the retry queue until their outcome is taken.
    */
   private async work(wl: Worklist, signal: AbortSignal, deferred: WorkItem[]): Promise<{ taken: number; retryFailed: boolean }> {
     const admitted = wl.incoming.splice(0);
     if (!this.fn) { wl.ok.push(...admitted); return { taken: 0, retryFailed: false }; }
     if (signal.aborted) { await this.handBack([...admitted, ...deferred]); return { taken: 0, retryFailed: false }; }
-    deferred.push(...this.takeResting(admitted));
+    deferred.push(...this.gate.takeResting(admitted));
     await this.supersede(wl, this.slots.admit(admitted));
     await this.slots.waitFor(admitted, { maxMs: this.parts.passWaitMs ?? PASS_WAIT_MS, quietMs: PASS_QUIET_MS }, signal);
     const r = await this.collect(wl, deferred);
@@ -212,42 +232,6 @@ export class Flow {
       this.parts.workRetry?.hold?.(carried);
     }
     return r;
-  }
-
-  /** Takes out of `list` the items (those `pick` selects) whose origin rests: they are deferred to the retry queue. */
-  private takeResting(list: WorkItem[], pick: (it: WorkItem) => boolean = () => true): WorkItem[] {
-    const out: WorkItem[] = [];
-    if (!this.origins) return out;
-    let kept = 0;
-    for (const it of list) {
-      if (pick(it) && fetches(it) && this.origins.admit(this.remoteOf(it), false) === 'defer') out.push(it);
-      else list[kept++] = it;
-    }
-    list.length = kept;
-    return out;
-  }
-
-  /** The remote a transfer talks to: the notice's origin, or a sender's destination. */
-  private remoteOf(it: WorkItem): string {
-    return originOf(this.parts.work === 'send' && this.o.sendTo ? this.o.sendTo : it.notice.baseUrl);
-  }
-
-  /** One slot's work: deferred while its origin rests, else the tries (attempt.ts); the origin learns how it went. */
-  private async transfer(it: WorkItem, stop: AbortSignal): Promise<Outcome> {
-    const origin = this.remoteOf(it);
-    const remote = fetches(it);
-    const adm = remote && this.origins ? this.origins.admit(origin, true) : 'run';
-    if (adm === 'defer') return 'deferred';
-    let r: AttemptResult;
-    try {
-      r = await attempt(this.o, it, this.fn!, stop, this.log);
-    } catch (err: unknown) {
-      it.reportCode = 499;
-      it.reportMessage = describeError(err);
-      r = { outcome: 'retry' };
-    }
-    if (remote) this.origins?.settle(origin, adm, r.stall !== undefined ? 'stalled' : r.outcome === 'ok' ? 'ok' : 'other', r.stall);
-    return r.outcome;
   }
 
   /**

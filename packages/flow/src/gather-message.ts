@@ -92,10 +92,17 @@ export class MessageGatherer implements Gatherer {
     const bindings = subscribeBindings(o, this.opts.instance);
     const url = o.credentials?.lookup(o.broker)?.url ?? o.broker;
     const prefetch = effectivePrefetch(o);
+    // the instance's stop aborts a connect still in progress; once consuming, the consumer stays open until
+    // stop(): the engine acks what its in-flight transfers finish within their stop grace
+    const starting = new AbortController();
+    const outer = this.opts.signal;
+    const onStop = (): void => starting.abort(outer?.reason);
+    if (outer?.aborted) onStop();
+    else outer?.addEventListener('abort', onStop, { once: true });
     this.consumer = new Consumer({
       url,
       logger: this.opts.logger,
-      signal: this.opts.signal,
+      signal: starting.signal,
       queue: {
         name: this.queue,
         durable: o.durable,
@@ -109,13 +116,18 @@ export class MessageGatherer implements Gatherer {
       bind: o.queueBind,
     });
     this.opts.logger.info(`consuming queue ${this.queue} (prefetch ${prefetch}) bound to ${bindings.map((b) => `${b.exchange} ${b.key}`).join(', ') || 'nothing'}`);
-    await this.consumer.start();
+    try {
+      await this.consumer.start();
+    } finally {
+      outer?.removeEventListener('abort', onStop);
+    }
   }
 
-  async gather(max: number, _signal: AbortSignal): Promise<WorkItem[]> {
+  /** Up to `max` notices, waiting up to waitMs for the first; `signal` ends the wait early (stop, a transfer done). */
+  async gather(max: number, signal: AbortSignal): Promise<WorkItem[]> {
     const c = this.consumer;
     if (!c) return [];
-    const deliveries = await c.next(max, this.opts.waitMs ?? 500);
+    const deliveries = await c.next(max, this.opts.waitMs ?? 500, signal);
     const items: WorkItem[] = [];
     for (const d of deliveries) {
       const it = this.toItem(d);
