@@ -8,3 +8,5 @@ export * from './crypto/smime.js';
 export { CryptoError } from './crypto/cms.js';
 export * from './crypto/trust.js';
 export { subjectDn } from './crypto/dn.js';
+export * from './stomp/client.js';
+export * from './stomp/frame.js';
