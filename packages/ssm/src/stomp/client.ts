@@ -137,7 +137,7 @@ export class StompClient extends EventEmitter {
     return !this.closed;
   }
 
-  private write(command: string, headers: Record<string, string>, body = Buffer.alloc(0)): void {
+  private write(command: string, headers: Record<string, string>, body: Buffer = Buffer.alloc(0)): void {
     if (this.closed) throw new ConnectionLostError('STOMP connection is closed');
     this.socket.write(encodeFrame({ command, headers, body }));
   }

@@ -38,7 +38,7 @@ export function encodeFrame(f: Frame): Buffer {
  * @default maxFrame 64 MiB
  */
 export class FrameDecoder {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   constructor(private readonly maxFrame = 64 << 20) {}
 
   /** Appends `chunk`; returns every whole frame now available (heart-beat EOLs are skipped). */
