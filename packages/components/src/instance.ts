@@ -83,7 +83,7 @@ export async function runInstance(args: RunInstanceArgs): Promise<number> {
   const pool = new TransferPool({ timeout: o.timeout, credentials: o.credentials, signal: ctl.signal });
   try {
     if (!spec) throw new Error(`unknown component ${args.component}`);
-    const dir = stateDir(args.component, args.config, env, !!(o as { statehost?: boolean }).statehost);
+    const dir = stateDir(args.component, args.config, env, o.statehost);
     await mkdir(dir, { recursive: true });
     await mkdir(metricsDir(env), { recursive: true });
     const metrics = new Metrics(join(metricsDir(env), `${instanceStem(args.component, args.config, args.instance)}.json`), {

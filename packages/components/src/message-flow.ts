@@ -61,7 +61,7 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
     : undefined;
   let reporter: Reporter | undefined;
   if (o.report) {
-    const rb = (o as unknown as { report_broker?: string }).report_broker;
+    const rb = o.report_broker;
     const shared = !rb && postBroker === o.broker && poster;
     reporter = shared
       ? new Reporter(o, pub(), logger, false)

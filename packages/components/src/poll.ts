@@ -14,9 +14,6 @@ import { parseSchedule } from './producers/schedule.js';
 import { holdsVip } from './producers/vip.js';
 import { buildProducerFlow, postBrokerOf, stateTag, withCredentials } from './producers/producer-flow.js';
 
-/** Default time a polled file is remembered after it stops being listed: sr3 poll nodupe_ttl 7 h. */
-const SEEN_TTL_S = 7 * 3600;
-
 /** A passive poll's view of the active poll's output: its own queue on the post exchange(s). */
 function passiveSource(ctx: InstanceContext, brokerUrl: string): PassiveSource {
   const { o, logger, signal } = ctx;
@@ -65,14 +62,14 @@ export const poll: ComponentSpec = {
       pollUrl: o.pollUrl,
       paths: o.path.length ? o.path : ['/'],
       baseUrl: o.post_baseUrl ?? o.pollUrl,
-      identity: o.identity && o.identity !== 'sha512' ? o.identity : 'cod,sha512',
+      identity: o.identity,
       source: o.source,
       schedule: parseSchedule(o),
       fileAgeMax: o.fileAgeMax,
       recursive: o.recursive,
       connect: (url) => pool.get(url),
       disconnect: (url) => pool.drop(url),
-      seen: new SeenCache(join(stateDir, `poll_seen_${tag}.cache`), Math.max(o.nodupe_ttl, SEEN_TTL_S)),
+      seen: new SeenCache(join(stateDir, `poll_seen_${tag}.cache`), o.nodupe_ttl),
       active: () => holdsVip(vip),
       noVipFile: vip.length ? join(stateDir, `poll_${o.config}_${tag}.noVip`) : undefined,
       passive: vip.length && brokerUrl ? passiveSource(ctx, brokerUrl) : undefined,

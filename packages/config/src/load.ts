@@ -7,6 +7,7 @@ import { ConfigError, configDir, describeError } from '@sarra/common';
 import { Credentials } from './credentials.js';
 import { COMPONENTS } from './options.js';
 import { newParseState, parseLine, parseText, type IncludeResolver } from './parse.js';
+import { checkCallbacks, checkSchemes } from './preflight.js';
 import { checkOptions, resolveOptions } from './resolve.js';
 import type { Diagnostic, Env, Options } from './types.js';
 
@@ -90,8 +91,22 @@ export async function readConfig(
   }
   const options = resolveOptions(st, credentials, main);
   if (credentials.insecure && !options.insecureCredentials) diagnostics.push(exposedCredentials(credentials, credFile));
-  diagnostics.push(...checkOptions(options, main));
-  return { options, diagnostics };
+  diagnostics.push(...checkOptions(options, main), ...checkSchemes(options, main));
+  const callbacks = await checkCallbacks(options, env);
+  diagnostics.push(...callbacks.diagnostics);
+  return { options, diagnostics: settleUnknown(diagnostics, callbacks.declared, options) };
+}
+
+/**
+ * Unknown-option errors once the callbacks are loaded: a name a callback declares is no longer unknown;
+ * in a configuration with callbacks, an unknown name with no near match says that none of them declares it.
+ */
+function settleUnknown(diagnostics: Diagnostic[], declared: Set<string>, o: Options): Diagnostic[] {
+  const hooks = o.callback.length + o.callback_prepend.length > 0;
+  return diagnostics
+    .filter((d) => d.code !== 'unknown-option' || !declared.has(d.option ?? ''))
+    .map((d) => (d.code === 'unknown-option' && hooks && !d.message.includes('did you mean')
+      ? { ...d, message: `${d.message} (no callback of this configuration declares it)` } : d));
 }
 
 /**
@@ -110,21 +125,23 @@ function exposedCredentials(c: Credentials, file: string): Diagnostic {
 /**
  * Load a configuration into typed Options (COMPAT §3): default.conf, admin.conf, <component>.conf,
  * <component>/<name>.conf (or an explicit .conf path), then `extraLines`; per-component defaults first.
- * Throws ConfigError naming file:line on the first error. Unknown options are NOT errors here (sr3 keeps
- * them for plugins; they are in `unknownOptions`), but lintConfig reports them as errors. Warnings never refuse.
+ * Throws ConfigError naming file:line on the first error: exactly what lintConfig reports as errors (an unknown
+ * option no callback declares, an unsupported option or value, a broker or transfer scheme sarra-ts lacks, a
+ * callback module that does not load, ...). Warnings never refuse.
  */
 export async function loadConfig(component: string, name: string, opts: LoadOptions = {}): Promise<Options> {
   const { options, diagnostics } = await readConfig(component, name, opts);
-  const first = diagnostics.find((d) => d.severity === 'error' && d.code !== 'unknown-option');
+  const first = diagnostics.find((d) => d.severity === 'error');
   if (first) throw new ConfigError(first.message, { file: first.file, line: first.line || undefined });
   return options;
 }
 
 /**
- * Every problem of a configuration, in file order: unknown options, bad values (durations, sizes, flags,
- * octal, choices), bad regexes, missing includes and include cycles, missing mandatory broker/post_broker/
- * sendTo/pollUrl, URLs without credentials (warning), credentials.conf readable by group or others (error unless
- * `insecureCredentials`).
+ * Every problem of a configuration: unknown options (with a "did you mean"), options or values sarra-ts does
+ * not support, obsolete v2 options (warning), bad values (durations, sizes, flags, octal, choices), bad regexes,
+ * missing includes and include cycles, missing mandatory broker/post_broker/sendTo/pollUrl, broker and transfer
+ * schemes sarra-ts lacks, callback modules that do not load, URLs without credentials (warning), credentials.conf
+ * readable by group or others (error unless `insecureCredentials`).
  * Each is `file:line: message` naming the option. A missing configuration is one error at line 0.
  */
 export async function lintConfig(component: string, name: string, opts: { env?: Env } = {}): Promise<Diagnostic[]> {

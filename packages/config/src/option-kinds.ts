@@ -1,16 +1,19 @@
 // Value parsers for each option kind, plus the special sr3/v2 value forms (sum flags, `on` for nodupe_ttl).
 import { parseCount, parseDuration, parseFlag, parseOctal, parseSize } from '@sarra/common';
-import type { OptionKind, OptionSpec, ValueContext } from './types.js';
+import type { OptionKind, OptionSpec, SpecExtra, TableSpec, ValueContext } from './types.js';
 
-/** Shorthand to declare one option of the table. */
-export function opt(
-  name: string,
-  kind: OptionKind,
-  dflt: unknown,
+/**
+ * Shorthand to declare one option of the table. Generic so the `Options` type can be derived from the
+ * table (options-type.ts): the name stays a literal, the value type follows the kind, or `parse`'s result.
+ */
+export function opt<const N extends string, K extends OptionKind, D, P = never>(
+  name: N,
+  kind: K,
+  dflt: D,
   doc: string,
-  extra: Partial<Omit<OptionSpec, 'name' | 'kind' | 'default' | 'doc'>> = {},
-): OptionSpec {
-  return { name, kind, default: dflt, doc, synonyms: [], ...extra };
+  extra: SpecExtra<P> = {},
+): TableSpec<N, K, D, P> {
+  return { name, kind, default: dflt, doc, synonyms: [], ...extra } as TableSpec<N, K, D, P>;
 }
 
 /**
@@ -110,10 +113,13 @@ export function parseStrip(value: string): number | string {
   return /^\d+$/.test(v) ? Number(v) : v;
 }
 
-/** inflight: `.tmp`-style suffix, `.` prefix, `dir/`, `None`, or a number (= fileAgeMin seconds). */
-export function parseInflight(value: string): string | number | undefined {
+/**
+ * inflight: `.tmp`-style suffix, `.` prefix, `dir/` subdir, a number (= fileAgeMin seconds), or `None`
+ * (kept as the string 'None': write the final name directly; inflightPath treats it so).
+ */
+export function parseInflight(value: string): string | number {
   const v = value.trim();
-  if (isNone(v)) return undefined;
+  if (isNone(v) || v === '') return 'None';
   if (/^\d+(\.\d+)?[smhdw]?$/i.test(v)) return parseDuration(v);
   return v;
 }

@@ -1,11 +1,23 @@
 // Option table, part 1: broker, exchanges, queues, topics, posting (COMPAT §1 and §3).
 import { opt, parseNodupeTtl } from './option-kinds.js';
-import type { OptionSpec } from './types.js';
 
-export const BROKER_OPTIONS: OptionSpec[] = [
+const NO_MQTT = 'MQTT brokers are not supported yet (amqp and amqps only)';
+
+/** sr3's MQTT-only queue options: refused whatever their value. */
+const MQTT_OPTIONS = [
+  opt('qos', 'count', 1, 'MQTT quality of service.', { unsupported: NO_MQTT, honoured: [] }),
+  opt('clean_session', 'flag', false, 'MQTT clean session.', { unsupported: NO_MQTT, honoured: [] }),
+  opt('receiveMaximum', 'count', 0, 'MQTT receive maximum (unacknowledged messages).', { unsupported: NO_MQTT, honoured: [] }),
+  opt('max_inflight_messages', 'count', 0, 'MQTT client in-flight message limit.', { unsupported: NO_MQTT, honoured: [] }),
+  opt('max_queued_messages', 'count', 0, 'MQTT client queued message limit.', { unsupported: NO_MQTT, honoured: [] }),
+];
+
+export const BROKER_OPTIONS = [
   opt('broker', 'url', undefined,
-    'Broker URL to consume from (amqp[s]://user@host[:port]/vhost; no user = anonymous, password anonymous unless credentials.conf has one); mandatory for consumers.'),
-  opt('exchange', 'str', undefined, 'Exchange to bind to; default xpublic for anonymous, else xs_<brokerUser>.'),
+    'Broker URL to consume from (amqp[s]://user@host[:port]/vhost; no user = anonymous, password anonymous unless credentials.conf has one); mandatory for consumers.', {
+    synonyms: ['b'],
+  }),
+  opt('exchange', 'str', undefined, 'Exchange to bind to; default xpublic for anonymous, else xs_<brokerUser>.', { synonyms: ['ex'] }),
   opt('exchangeSuffix', 'str', undefined, 'Suffix appended to the default exchange: xs_<user>_<suffix>.', {
     synonyms: ['exchange_suffix'],
   }),
@@ -18,23 +30,33 @@ export const BROKER_OPTIONS: OptionSpec[] = [
   opt('subtopic', 'list', [], 'AMQP binding pattern after topicPrefix (* one word, # the rest); repeatable; None = no binding.'),
   opt('topic', 'str', undefined, 'Override the whole binding key.'),
   opt('topicCopy', 'flag', false, 'Re-publish with the received topic unchanged.'),
-  opt('queueName', 'str', undefined, 'Explicit queue name (must start with q_<brokerUser>).', { synonyms: ['queue_name', 'queue'] }),
+  opt('queueName', 'str', undefined, 'Explicit queue name (must start with q_<brokerUser>).', {
+    synonyms: ['queue_name', 'queue', 'qn'],
+  }),
   opt('queueShare', 'str', '${USER}_${HOSTNAME}_${RAND8}', 'Suffix of the derived queue name; decides who shares the queue.'),
-  opt('queueType', 'str', 'classic', 'Queue type to declare: classic or quorum.', { choices: ['classic', 'quorum'] }),
+  opt('queueType', 'str', 'classic', 'Queue type to declare: classic or quorum.', {
+    status: 'implemented',
+    choices: ['classic', 'quorum'],
+  }),
   opt('queueDeclare', 'flag', true, 'Declare the queue.', { synonyms: ['declare_queue'] }),
   opt('queueBind', 'flag', true, 'Bind the queue to the exchange.', { synonyms: ['bind_queue'] }),
   opt('exchangeDeclare', 'flag', true, 'Declare the exchanges.', { synonyms: ['declare_exchange'] }),
   opt('durable', 'flag', true, 'Declare durable queues.'),
   opt('auto_delete', 'flag', false, 'Declare auto-delete queues.'),
   opt('persistent', 'flag', true, 'Publish persistent messages (delivery mode 2).'),
-  opt('expire', 'duration', 300, 'Idle queue lifetime on the broker (x-expires), seconds; RECOMMEND overriding.'),
+  opt('expire', 'duration', 300, 'Idle queue lifetime on the broker (x-expires), seconds; RECOMMEND overriding.', {
+    synonyms: ['expiry'],
+  }),
   opt('messageAgeMax', 'duration', 0, 'Queue x-message-ttl and client-side reject of older messages (504); 0 = off.', {
     synonyms: ['message_age_max'],
   }),
   opt('prefetch', 'count', 25, 'Unacknowledged messages per consumer (AMQP QoS).'),
   opt('batch', 'count', 100, 'Maximum messages per pass.'),
   opt('instances', 'count', 1, 'Processes per configuration, all sharing one queue.', { synonyms: ['instance'] }),
-  opt('amqp_consumer', 'flag', false, 'Use basic_consume instead of polling (sarra-ts always consumes).'),
+  opt('amqp_consumer', 'flag', true, 'Consume with basic_consume (sr3 default: off, polling with basic_get).', {
+    unsupported: 'sarra-ts always consumes with basic_consume and prefetch; basic_get polling is not implemented',
+  }),
+  ...MQTT_OPTIONS,
 
   opt('post_broker', 'url', undefined, 'Broker URL to publish to.'),
   opt('post_exchange', 'str', undefined, 'Exchange to publish to; default xs_<post_broker user>[_suffix].'),
@@ -45,29 +67,35 @@ export const BROKER_OPTIONS: OptionSpec[] = [
   opt('post_topicPrefix', 'str', undefined, 'Topic prefix (format) of outgoing messages; default = topicPrefix.', {
     synonyms: ['post_topic_prefix'],
   }),
-  opt('post_topic', 'str', undefined, 'Override the whole publish topic.'),
+  opt('post_topic', 'str', undefined, 'Override the whole publish topic.', { status: 'implemented' }),
   opt('post_format', 'str', undefined, 'Outgoing message format: v02, v03 or wis; default from post_topicPrefix.', {
     choices: ['v02', 'v03', 'wis'],
+    unsupportedValues: { wis: 'WIS2 notices come with MQTT/WIS2 support; post v03 (or v02)' },
   }),
   opt('post_baseUrl', 'str', undefined, 'URL prefix subscribers use to fetch what this flow produced.', {
-    synonyms: ['post_base_url', 'post_url'],
+    synonyms: ['post_base_url', 'post_url', 'post_baseurl'],
   }),
   opt('post_baseDir', 'str', undefined, 'Local path prefix removed to form relPath when posting.', {
-    synonyms: ['post_base_dir', 'post_document_root'],
+    synonyms: ['post_base_dir', 'post_document_root', 'post_basedir'],
   }),
-  opt('post_messageAgeMax', 'duration', 0, 'Per-message TTL when publishing; 0 = none.', { synonyms: ['message_ttl'] }),
+  opt('post_messageAgeMax', 'duration', 0, 'Per-message TTL when publishing; 0 = none.', {
+    synonyms: ['message_ttl', 'message-ttl'],
+  }),
   opt('report', 'flag', false, 'Publish report messages (code, message) for each processed file.', { synonyms: ['report_back'] }),
   opt('report_broker', 'url', undefined, 'Broker for reports; default the subscribe broker.'),
   opt('report_exchange', 'str', undefined, 'Exchange for reports; default xr_<user> (xreport for feeder/admin).'),
 
   opt('nodupe_ttl', 'duration', 0, 'Duplicate-suppression window, seconds; `on` = 300; 0 = off.', {
-    synonyms: ['cache', 'caching', 'suppress_duplicates', 'no_duplicates'],
+    synonyms: ['cache', 'caching', 'suppress_duplicates', 'no_duplicates', 'nd', 'sd'],
     componentDefaults: { winnow: 300, poll: 7 * 3600 },
     parse: parseNodupeTtl,
   }),
   opt('nodupe_basis', 'str', 'path', 'Duplicate key basis: path, name or data.', {
-    synonyms: ['cache_basis', 'suppress_duplicates_basis'],
+    synonyms: ['cache_basis', 'suppress_duplicates_basis', 'cb', 'sdb'],
     choices: ['path', 'name', 'data'],
   }),
-  opt('nodupe_driver', 'str', 'disk', 'Duplicate cache store: disk (redis not supported in sarra-ts).', { choices: ['disk', 'redis'] }),
+  opt('nodupe_driver', 'str', 'disk', 'Duplicate cache store: disk or redis.', {
+    choices: ['disk', 'redis'],
+    unsupported: 'the duplicate cache is kept per instance on disk; there is no redis driver',
+  }),
 ];

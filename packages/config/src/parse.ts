@@ -4,10 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import { describeError } from '@sarra/common';
 import { expandVars } from './expand.js';
+import { legacyLine } from './legacy.js';
 import { isNone, parseScalar } from './option-kinds.js';
-import { defaultsFor, resolveOption } from './options.js';
+import { defaultFor, defaultsFor, resolveOption } from './options.js';
 import { pythonRegex } from './regex.js';
 import { rand8, substitute } from './substitute.js';
+import { suggestName } from './suggest.js';
 import type { BindingSpec, Diagnostic, Env, Mask, OptionSpec, Origin } from './types.js';
 
 /** Finds an included file: relative to the including file, then the config dir. undefined = missing. */
@@ -27,6 +29,8 @@ export interface ParseState {
   settings: Record<string, string>;
   unknownOptions: Record<string, { value: string; file: string; line: number }>;
   origins: Record<string, Origin>;
+  /** Where each `callback`/`callback_prepend` entry was named (by module spec). */
+  callbackOrigins: Record<string, Origin>;
   /** Environment for `${VAR}` (caller's env plus `declare env`). */
   env: Env;
   hostname: string;
@@ -53,6 +57,7 @@ export function newParseState(component: string, config: string, env: Env = proc
     settings: {},
     unknownOptions: {},
     origins: {},
+    callbackOrigins: {},
     env: { ...env },
     hostname: env.HOSTNAME || osHostname(),
     randid: randomBytes(4).toString('hex'),
@@ -128,6 +133,12 @@ export function parseLine(st: ParseState, raw: string, file: string, line: numbe
   if (trimmed === '' || trimmed.startsWith('#')) return;
   const m = /^(\S+)\s*(.*)$/.exec(trimmed)!;
   const name = m[1]!;
+  const legacy = legacyLine(name, m[2]!);
+  if (legacy && 'rewrite' in legacy) return parseLine(st, legacy.rewrite, file, line, resolver);
+  if (legacy) {
+    report(st, file, line, legacy.obsolete, { severity: 'warning', code: 'obsolete', option: name });
+    return;
+  }
   // v2 sr_poll read `broker` as the posting broker (COMPAT §1 "Poll specifics").
   const r = resolveOption(st.component === 'poll' && name === 'broker' ? 'post_broker' : name, st.component);
   // by the option, not the name written: every synonym (queue, queue_name) keeps ${RAND8} for defaultQueueName
@@ -143,6 +154,7 @@ export function parseLine(st: ParseState, raw: string, file: string, line: numbe
         return addMask(st, name === 'accept', value, where);
       case 'include':
       case 'config':
+      case 'c':
       case '-c':
         return include(st, value, where, resolver);
       case 'declare':
@@ -153,7 +165,9 @@ export function parseLine(st: ParseState, raw: string, file: string, line: numbe
         st.headers[value.slice(0, eq).trim()] = value.slice(eq + 1).trim();
         return;
       }
-      case 'set': {
+      case 'set':
+      case 'setting':
+      case 's': {
         const sm = /^(\S+)\s*(.*)$/.exec(value);
         if (!sm) throw new Error('expected set <class.option> <value>');
         st.settings[sm[1]!] = sm[2]!;
@@ -164,7 +178,8 @@ export function parseLine(st: ParseState, raw: string, file: string, line: numbe
     }
     if (!r) {
       st.unknownOptions[name] = { value, file, line };
-      report(st, file, line, `unknown option '${name}'`, { code: 'unknown-option', option: name });
+      const near = suggestName(name);
+      report(st, file, line, `unknown option '${name}'${near ? ` (did you mean '${near}'?)` : ''}`, { code: 'unknown-option', option: name });
       return;
     }
     setOption(st, r.spec, value, r.inverted, where, name);
@@ -176,14 +191,16 @@ export function parseLine(st: ParseState, raw: string, file: string, line: numbe
 /** Set an option from its text value (lists append, sets edit, scalars replace). */
 export function setOption(st: ParseState, spec: OptionSpec, value: string, inverted: boolean, where: Origin, asWritten = spec.name): void {
   const key = spec.name;
+  const refuse = (why: string, what = asWritten): void =>
+    report(st, where.file, where.line, `${what}: not supported by sarra-ts (${why})`, { code: 'unsupported', option: asWritten });
   if (spec.kind === 'list') {
     if (isNone(value)) st.values[key] = [];
-    else if (key === 'on_message' && value === 'msg_log') {
-      // v2's message logger is sr3's `logEvents +after_accept` (COMPAT §3 synonyms).
-      (st.values.logEvents as Set<string>).add('after_accept');
-    } else {
+    else if (spec.unsupported && !(spec.honoured ?? []).length) return refuse(spec.unsupported);
+    else {
       const sep = key === 'path' ? /\s+/ : /[\s,]+/;
-      (st.values[key] as string[]).push(...value.split(sep).filter((s) => s !== ''));
+      const items = value.split(sep).filter((s) => s !== '');
+      (st.values[key] as string[]).push(...items);
+      if (key === 'callback' || key === 'callback_prepend') for (const i of items) st.callbackOrigins[i] = { file: where.file, line: where.line };
     }
   } else if (spec.kind === 'set') {
     st.values[key] = editSet(st.values[key] as Set<string>, value, spec, (msg) =>
@@ -192,6 +209,9 @@ export function setOption(st: ParseState, spec: OptionSpec, value: string, inver
   } else {
     let v = parseScalar(spec, value, { component: st.component });
     if (inverted) v = !(v as boolean);
+    const byValue = spec.unsupportedValues?.[String(v)];
+    if (byValue) return refuse(byValue, `${asWritten} ${value}`);
+    if (spec.unsupported && !(spec.honoured ?? [defaultFor(spec, st.component)]).includes(v)) return refuse(spec.unsupported);
     st.values[key] = v;
     if (key === 'debug' && v === true) st.values.logLevel = 'debug';
     if ((key === 'exchange' || key === 'topicPrefix') && st.bindings.length > 0) {
@@ -273,7 +293,10 @@ function declare(st: ParseState, value: string, where: Origin): void {
   const what = dm[1]!;
   const arg = dm[2]!.trim();
   switch (what) {
-    case 'env': {
+    case 'env':
+    case 'envvar':
+    case 'var':
+    case 'value': {
       const eq = arg.indexOf('=');
       if (eq <= 0) throw new Error(`expected declare env NAME=value, got '${arg}'`);
       const k = arg.slice(0, eq).trim();
@@ -284,11 +307,16 @@ function declare(st: ParseState, value: string, where: Origin): void {
     }
     case 'source':
     case 'subscriber':
+    case 'subscribe':
     case 'exchange':
-      st.declared[what].push(...arg.split(/[\s,]+/).filter((s) => s !== ''));
+      st.declared[what === 'subscribe' ? 'subscriber' : what].push(...arg.split(/[\s,]+/).filter((s) => s !== ''));
       return;
+    case 'option':
+    case 'o':
+      // sr3 `declare option <name> <value>`: the same as the line `<name> <value>`
+      return parseLine(st, arg, where.file, where.line);
     default:
-      report(st, where.file, where.line, `declare: unknown kind '${what}' (env, source, subscriber, exchange)`, { option: 'declare' });
+      report(st, where.file, where.line, `declare: unknown kind '${what}' (env, source, subscriber, exchange, option)`, { option: 'declare' });
   }
 }
 

@@ -48,6 +48,8 @@ export function resolveOptions(st: ParseState, credentials: Credentials, file?: 
     settings: st.settings,
     unknownOptions: st.unknownOptions,
     origins: st.origins,
+    callbackOrigins: st.callbackOrigins,
+    pluginOptions: {},
     credentials,
   };
 }

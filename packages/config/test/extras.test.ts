@@ -31,8 +31,9 @@ describe('extras', () => {
   });
 
   it('hook-declared options are typed from the unknown option lines, then no longer unknown', () => {
-    const o = load('msg_total_interval 5m\nmy_list a,b c\nmy_flag\nmy_bad 12x');
-    assert.equal(pluginOption(o, 'msg_total_interval', 'duration', 60), 300);
+    const o = load('my_interval 5m\nmy_list a,b c\nmy_flag\nmy_bad 12x');
+    assert.equal(pluginOption(o, 'my_interval', 'duration', 60), 300);
+    assert.equal(pluginOption(o, 'my_interval', 'duration', 60), 300, 'asked again: the same value');
     assert.deepEqual(pluginOption(o, 'my_list', 'list', []), ['a', 'b', 'c']);
     assert.equal(pluginOption(o, 'my_flag', 'flag', false), true);
     assert.equal(pluginOption(o, 'not_there', 'count', 42), 42);

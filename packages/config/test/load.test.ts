@@ -83,11 +83,26 @@ describe('loadConfig', () => {
     assert.ok((await loadConfig('shovel', 'nobroker', { env })).broker, 'default.conf broker applies');
   });
 
-  it('unknown options do not stop loadConfig (sr3 keeps them for plugins)', async () => {
-    await h.write('subscribe/plug.conf', 'callback my_plugin\nmy_plugin_threshold 5\n');
+  it('an unknown option stops loadConfig as lint reports it, unless a callback module declares it', async () => {
+    const conf = (cb: string): string => `broker amqp://guest@localhost/\ncallback ${cb}\nmy_plugin_threshold 5\n`;
+    await h.write('subscribe/plug.conf', conf('my_plugin'));
+    assert.deepEqual((await lintConfig('subscribe', 'plug', { env: h.env })).map((d) => [d.line, d.code]), [[3, 'unknown-option'], [2, 'callback']]);
+    await assert.rejects(loadConfig('subscribe', 'plug', { env: h.env }),
+      (e: unknown) => e instanceof ConfigError && e.line === 3 && /unknown option 'my_plugin_threshold'/.test(e.message));
+    // modules are cached per file by the ES loader: each stage names its own
+    await h.write('plugins/undeclared.js', 'export default { name: "undeclared" };\n');
+    await h.write('subscribe/plug.conf', conf('undeclared'));
+    await assert.rejects(loadConfig('subscribe', 'plug', { env: h.env }), (e: unknown) => e instanceof ConfigError && e.line === 3 &&
+      /unknown option 'my_plugin_threshold' \(no callback of this configuration declares it\)/.test(e.message));
+    await h.write('plugins/declared.js', [
+      'export const options = { my_plugin_threshold: { kind: "count", default: 1 }, my_plugin_list: { kind: "list", default: [] } };',
+      'export default { name: "declared" };', '',
+    ].join('\n'));
+    await h.write('subscribe/plug.conf', conf('declared'));
     const o = await loadConfig('subscribe', 'plug', { env: h.env });
-    assert.deepEqual(o.callback, ['my_plugin']);
-    assert.equal(o.unknownOptions.my_plugin_threshold?.value, '5');
+    assert.deepEqual(o.callback, ['declared']);
+    assert.deepEqual(o.pluginOptions, { my_plugin_threshold: 5, my_plugin_list: [] });
+    assert.deepEqual(o.unknownOptions, {});
   });
 });
 

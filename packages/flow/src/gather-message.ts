@@ -106,7 +106,7 @@ export class MessageGatherer implements Gatherer {
       queue: {
         name: this.queue,
         durable: o.durable,
-        autoDelete: false,
+        autoDelete: o.auto_delete,
         expires: o.expire > 0 ? Math.round(o.expire * 1000) : 0,
         messageTtl: o.messageAgeMax > 0 ? Math.round(o.messageAgeMax * 1000) : 0,
       },

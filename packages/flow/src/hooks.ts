@@ -1,11 +1,10 @@
 // Flow callbacks: loading user hooks named by callback/flowcb lines, and running an entry point on each.
-import { access } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { Options } from '@sarra/config';
+import { builtinName, importCallback, isNativeCallback, pluginDir as defaultPluginDir, type Options } from '@sarra/config';
 import type { Env, Logger } from '@sarra/common';
-import { ConfigError, configDir, describeError, Logger as LoggerClass } from '@sarra/common';
+import { ConfigError, describeError, Logger as LoggerClass } from '@sarra/common';
 import type { FlowHook } from './types.js';
+
+export { builtinName };
 
 /** A hook module's default export: a class taking the options and a logger, or a ready hook object. */
 export type HookExport = (new (o: Options, logger: Logger) => FlowHook) | FlowHook;
@@ -17,78 +16,17 @@ export interface LoadHooksOptions {
   env?: Env;
 }
 
-const EXTENSIONS = ['', '.js', '.mjs', '.ts', '.mts'];
-
-/**
- * sr3 built-in callbacks this engine provides natively (gather/post by the component, retry and nodupe by
- * the engine, resources not needed): a line naming one loads nothing when no builtin of that name is given.
- */
-const NATIVE = new Set(['gather', 'post', 'retry', 'housekeeping', 'nodupe', 'log', 'v2wrapper']);
-
-/** sr3 names of built-in callbacks, reduced to the name our builtins carry (`sarracenia.flowcb.nodupe.disk` -> `nodupe`). */
-export function builtinName(spec: string): string {
-  let s = spec.replace(/^sarracenia\.flowcb\./, '');
-  const words = s.split('.');
-  // a capitalised last word is the class name (sr3): drop it
-  if (words.length > 1 && /^[A-Z]/.test(words[words.length - 1]!)) words.pop();
-  s = words.join('.');
-  return s.split('.')[0]!;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Candidate files for a callback spec: absolute path, path relative to the plugin dir, or a bare/dotted name there. */
-function candidates(spec: string, pluginDir: string): string[] {
-  const bases: string[] = [];
-  if (isAbsolute(spec)) bases.push(spec);
-  else if (spec.includes('/') || spec.startsWith('.')) bases.push(resolve(pluginDir, spec));
-  else {
-    bases.push(join(pluginDir, spec));
-    if (spec.includes('.')) {
-      const words = spec.split('.');
-      bases.push(join(pluginDir, ...words));
-      if (/^[A-Z]/.test(words[words.length - 1]!)) bases.push(join(pluginDir, ...words.slice(0, -1)));
-    }
-  }
-  const out: string[] = [];
-  for (const b of bases) for (const ext of EXTENSIONS) out.push(b + ext);
-  return out;
-}
-
 function isHook(v: unknown): v is FlowHook {
   return !!v && typeof v === 'object' && typeof (v as { name?: unknown }).name === 'string';
 }
 
-/** Imports one hook module and instantiates its default export. @throws ConfigError naming the spec. */
+/** Imports one hook module (found as @sarra/config finds it for lint) and instantiates its default export. @throws ConfigError naming the spec. */
 export async function loadHook(spec: string, o: Options, logger: Logger, pluginDir: string): Promise<FlowHook> {
-  let file: string | undefined;
-  for (const c of candidates(spec, pluginDir)) {
-    if (await exists(c)) {
-      file = c;
-      break;
-    }
-  }
-  const where = { file: o.origins?.callback?.file ?? o.file, line: o.origins?.callback?.line };
-  if (!file) {
-    const py = candidates(spec, pluginDir).filter((c) => /\.js$/.test(c)).map((c) => c.replace(/\.js$/, '.py'));
-    for (const c of py) {
-      if (await exists(c)) throw new ConfigError(`callback ${spec}: ${c} is a Python (sr3) plugin; port it to a JS/TS module`, where);
-    }
-    throw new ConfigError(`callback ${spec}: no such plugin module (looked in ${pluginDir})`, where);
-  }
-  let mod: { default?: unknown };
-  try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
-  } catch (err: unknown) {
-    throw new ConfigError(`callback ${spec}: ${file} did not load: ${describeError(err)}`, { ...where, cause: err });
-  }
+  const at = o.callbackOrigins?.[spec] ?? o.origins?.callback;
+  const where = { file: at?.file ?? o.file, line: at?.line };
+  const r = await importCallback(spec, pluginDir);
+  if ('problem' in r) throw new ConfigError(r.problem, { ...where, cause: r.cause });
+  const { file, mod } = r;
   const exp = mod.default;
   let hook: unknown;
   try {
@@ -113,7 +51,7 @@ export async function loadHook(spec: string, o: Options, logger: Logger, pluginD
  */
 export async function loadHooks(o: Options, builtins: FlowHook[], opts: LoadHooksOptions = {}): Promise<FlowHook[]> {
   const logger = opts.logger ?? LoggerClass.silent();
-  const pluginDir = opts.pluginDir ?? join(configDir(opts.env), 'plugins');
+  const pluginDir = opts.pluginDir ?? defaultPluginDir(opts.env);
   const byName = new Map(builtins.map((h) => [h.name, h]));
   const used = new Set<FlowHook>();
   const load = async (specs: string[] | undefined): Promise<FlowHook[]> => {
@@ -127,7 +65,7 @@ export async function loadHooks(o: Options, builtins: FlowHook[], opts: LoadHook
         }
         continue;
       }
-      if (NATIVE.has(builtinName(spec)) && !spec.includes('/')) {
+      if (isNativeCallback(spec)) {
         logger.info(`callback ${spec}: provided natively, nothing to load`);
         continue;
       }

@@ -10,7 +10,7 @@ import type { ReportSink, WorkItem } from './types.js';
 
 /** The report exchange: `report_exchange` if set, else `xr_<broker user>`. */
 export function reportExchange(o: Options): string {
-  const explicit = (o as unknown as { report_exchange?: string }).report_exchange;
+  const explicit = o.report_exchange;
   if (explicit) return explicit;
   return `xr_${brokerUser(o.broker) ?? 'anonymous'}`;
 }

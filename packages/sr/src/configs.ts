@@ -31,16 +31,11 @@ export async function tryLoad(ref: ConfigRef, env: Env = process.env): Promise<{
   }
 }
 
-/** sr3's `runStateThreshold_*` options when the configuration sets them, defaults otherwise. */
+/** sr3's `runStateThreshold_*` options of a configuration (their table defaults when it sets none); defaults when it does not load. */
 export function thresholdsOf(o: Options | undefined): Thresholds {
   if (!o) return DEFAULT_THRESHOLDS;
-  const bag = o as unknown as Record<string, unknown>;
-  const pick = (name: string, dflt: number): number => {
-    const v = bag[`runStateThreshold_${name}`];
-    return typeof v === 'number' && Number.isFinite(v) ? v : dflt;
-  };
-  return { hung: pick('hung', DEFAULT_THRESHOLDS.hung), idle: pick('idle', DEFAULT_THRESHOLDS.idle), lag: pick('lag', DEFAULT_THRESHOLDS.lag),
-    reject: pick('reject', DEFAULT_THRESHOLDS.reject), retry: pick('retry', DEFAULT_THRESHOLDS.retry) };
+  return { hung: o.runStateThreshold_hung, idle: o.runStateThreshold_idle, lag: o.runStateThreshold_lag,
+    reject: o.runStateThreshold_reject, retry: o.runStateThreshold_retry };
 }
 
 /**

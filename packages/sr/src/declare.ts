@@ -14,7 +14,7 @@ export function withPassword(o: Options, url: string | undefined): string | unde
 
 /** The queue of a consuming configuration, exactly as its instances declare it. */
 export function queueSpec(o: Options, name: string): QueueSpec {
-  return { name, durable: o.durable, autoDelete: false,
+  return { name, durable: o.durable, autoDelete: o.auto_delete,
     expires: o.expire > 0 ? Math.round(o.expire * 1000) : 0, messageTtl: o.messageAgeMax > 0 ? Math.round(o.messageAgeMax * 1000) : 0 };
 }
 

@@ -1,0 +1,66 @@
+// Checks of what a configuration names, run by lint and before anything starts: broker and transfer URL
+// schemes, and the callback modules (loadable, and the options they declare), so nothing fails per message later.
+import type { Env } from '@sarra/common';
+import { applyPluginOptions, declaredOptions } from './plugin-options.js';
+import { importCallback, isNativeCallback, pluginDir } from './plugins.js';
+import { BROKER_SCHEMES, MQTT_SCHEMES, TRANSFER_SCHEMES, schemeOf } from './schemes.js';
+import type { Diagnostic, Options } from './types.js';
+
+const BROKERS = ['broker', 'post_broker', 'report_broker', 'admin', 'feeder'] as const;
+const TRANSFERS = ['sendTo', 'pollUrl'] as const;
+
+/** Hook names a component passes to the flow itself, accepted on callback lines of that component. */
+const COMPONENT_HOOKS: Readonly<Record<string, readonly string[]>> = { report: ['report.log'] };
+
+function at(o: Options, option: string, file: string): { file: string; line: number } {
+  const where = o.origins[option];
+  return { file: where?.file ?? file, line: where?.line ?? 0 };
+}
+
+/** Broker URLs must be amqp/amqps; sendTo and pollUrl must name a transfer sarra-ts has. */
+export function checkSchemes(o: Options, file: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const say = (option: string, message: string, code: string): void => {
+    out.push({ ...at(o, option, file), severity: 'error', option, code, message });
+  };
+  for (const b of BROKERS) {
+    const url = o[b];
+    const scheme = url ? schemeOf(url) : undefined;
+    if (!scheme || BROKER_SCHEMES.includes(scheme)) continue;
+    if (MQTT_SCHEMES.includes(scheme)) say(b, `${b}: not supported by sarra-ts (MQTT brokers are not supported yet: use amqp:// or amqps://)`, 'unsupported');
+    else say(b, `${b}: '${scheme}:' is not a broker URL scheme (${BROKER_SCHEMES.join(', ')})`, 'check');
+  }
+  for (const t of TRANSFERS) {
+    const url = o[t];
+    const scheme = url ? schemeOf(url) : undefined;
+    if (!scheme || TRANSFER_SCHEMES.includes(scheme)) continue;
+    say(t, `${t}: not supported by sarra-ts (no ${scheme} transfers: sarra-ts transfers ${TRANSFER_SCHEMES.join(', ')})`, 'unsupported');
+  }
+  return out;
+}
+
+/**
+ * Imports every callback module the configuration names (natively provided sr3 callbacks aside): one that
+ * is missing, Python, or does not import is an error at its line. The options each module declares (its
+ * `options` export) are taken out of `o.unknownOptions` into `o.pluginOptions`; returns those declared names too.
+ */
+export async function checkCallbacks(o: Options, env: Env): Promise<{ diagnostics: Diagnostic[]; declared: Set<string> }> {
+  const diagnostics: Diagnostic[] = [];
+  const declared = new Set<string>();
+  const dir = pluginDir(env);
+  for (const spec of [...o.callback_prepend, ...o.callback]) {
+    if (isNativeCallback(spec) || COMPONENT_HOOKS[o.component]?.includes(spec)) continue;
+    const where = o.callbackOrigins[spec] ?? o.origins.callback ?? o.origins.callback_prepend;
+    const pos = { file: where?.file ?? o.file ?? '', line: where?.line ?? 0 };
+    const r = await importCallback(spec, dir);
+    if ('problem' in r) {
+      diagnostics.push({ ...pos, severity: 'error', option: 'callback', code: 'callback', message: r.problem });
+      continue;
+    }
+    const { decls, problem } = declaredOptions(r.mod);
+    if (problem) diagnostics.push({ ...pos, severity: 'error', option: 'callback', code: 'callback', message: `callback ${spec}: ${problem}` });
+    for (const n of Object.keys(decls)) declared.add(n);
+    diagnostics.push(...applyPluginOptions(o, decls));
+  }
+  return { diagnostics, declared };
+}
