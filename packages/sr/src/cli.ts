@@ -40,6 +40,11 @@ export const ACTIONS: Record<string, Action> = {
   convert: async (c) => (await import('./convert.js')).doConvert(c),
 };
 
+/** Verbs with their own `sr <verb> --help` text (the others get the general usage). */
+const VERB_HELP: Record<string, () => Promise<string>> = {
+  convert: async () => (await import('./convert.js')).CONVERT_HELP,
+};
+
 const KNOWN_FLAGS = new Set(['json', 'full', 'users', 'dangerWillRobinson', 'serve', 'config', 'c', 'wololo', 'v2', 'help', 'version', '_', '$0']);
 
 /** Parses argv (without node and script) into CliArgs; unknown `--option value` pairs become config lines. */
@@ -92,6 +97,13 @@ export function v2Argv(component: string, argv: string[]): string[] {
 
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[], env = process.env): Promise<number> {
+  // `sr ssmsend|ssmreceive <SSM's own flags>`: APEL SSM's command lines, parsed by @sarra/ssm, not yargs
+  if (argv[0] === 'ssmsend' || argv[0] === 'ssmreceive') return (await import('@sarra/ssm')).ssmMain(argv[0], argv.slice(1));
+  const verb = argv.find((a) => !a.startsWith('-'));
+  if (verb && VERB_HELP[verb] && argv.some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(`${await VERB_HELP[verb]()}\n`);
+    return 0;
+  }
   let args: CliArgs;
   try {
     args = await parseArgs(argv);

@@ -9,5 +9,5 @@ export { pidFile, logFile, metricsFile, disabledFile } from './layout.js';
 export { readPids, writePid, removePid, type PidEntry } from './pidfiles.js';
 export { instanceProcesses, parseInstanceArgv, type InstanceProcess } from './processes.js';
 export { spawnInstance, spawnDetached, instanceCommand } from './spawn.js';
-export { convertText } from './convert.js';
+export { convertText } from './convert-text.js';
 export { rolePermissions, userExchanges, type Role } from './users.js';
