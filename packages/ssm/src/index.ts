@@ -10,3 +10,7 @@ export * from './crypto/trust.js';
 export { subjectDn } from './crypto/dn.js';
 export * from './stomp/client.js';
 export * from './stomp/frame.js';
+export * from './sender.js';
+export * from './receiver.js';
+export * from './cli.js';
+export * from './log.js';

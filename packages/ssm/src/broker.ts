@@ -1,0 +1,46 @@
+// From SSM's [broker] and [certificates] to STOMP connection options, and the connect-with-back-off loop.
+import { readdir, readFile } from 'node:fs/promises';
+import { describeError } from '@sarra/common';
+import { StompClient, type StompOptions } from './stomp/client.js';
+import { pemCertificates } from './crypto/dn.js';
+import type { SsmConfig } from './options.js';
+import type { SsmLog } from './log.js';
+
+/** STOMP options for a configuration: TLS with the host certificate as client credentials when use_ssl. */
+export async function stompOptions(cfg: SsmConfig): Promise<StompOptions> {
+  const b = cfg.broker;
+  const o: StompOptions = { host: b.host, port: b.port, vhost: b.vhost, login: b.username, passcode: b.password, heartBeat: [10_000, 10_000] };
+  if (b.useSsl) {
+    const ca: Buffer[] = [];
+    for (const n of await readdir(cfg.certificates.capath).catch(() => [] as string[])) {
+      const text = await readFile(`${cfg.certificates.capath}/${n}`).catch(() => Buffer.alloc(0));
+      if (pemCertificates(text).length) ca.push(text);
+    }
+    o.tls = { cert: await readFile(cfg.certificates.certificate), key: await readFile(cfg.certificates.key), ca, rejectUnauthorized: true };
+  }
+  return o;
+}
+
+/**
+ * Connects, retrying with exponential back-off (1 s doubling to `maxDelayMs`) up to `attempts` times
+ * (Infinity: until `signal` aborts). A broker ERROR on connect (bad login, vhost) is retried too: brokers
+ * restart with their users missing for a moment.
+ */
+export async function connectWithRetry(opts: StompOptions, log: SsmLog, attempts: number, signal?: AbortSignal, maxDelayMs = 60_000): Promise<StompClient> {
+  let delay = 1000;
+  for (let i = 1; ; i++) {
+    try {
+      const c = await StompClient.connect(opts);
+      log.info(`Connected to ${opts.tls ? 'stomp+ssl' : 'stomp'}://${opts.host}:${opts.port} (${c.server.server ?? 'broker'}).`);
+      return c;
+    } catch (err: unknown) {
+      if (i >= attempts || signal?.aborted) throw err;
+      log.warning(`Failed to connect to ${opts.host}:${opts.port}: ${describeError(err)}; retrying in ${delay / 1000} s`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, delay);
+        signal?.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
+      });
+      delay = Math.min(delay * 2, maxDelayMs);
+    }
+  }
+}
