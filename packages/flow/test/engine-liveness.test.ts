@@ -308,3 +308,31 @@ test('when a resting origin is back, one probe goes first, then its deferred not
   }
   assert.deepEqual([...poster.posted].sort(), ['/b/0', '/b/1', '/b/2', '/b/3', '/b/4', '/b/5']);
 });
+
+test('a carried-over transfer that finishes while a gather waits is acked at once: the gather wait ends early', async () => {
+  const g = new FeedGatherer();
+  // a broker-like gather: waits up to 5 s for a first message unless its signal ends the wait
+  g.gather = async (max: number, signal?: AbortSignal): Promise<WorkItem[]> => {
+    const got = (g as unknown as { items: WorkItem[] }).items.splice(0, max);
+    if (got.length) return got;
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, 5000);
+      signal?.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
+    });
+    return [];
+  };
+  const it = g.item('/w/1');
+  g.push(it);
+  let doneAt = 0;
+  const downloader: WorkFn = async () => { await new Promise((r) => setTimeout(r, 400)); doneAt = Date.now(); };
+  const ctl = new AbortController();
+  const run = new Flow(opts(), parts(g, { downloader, passWaitMs: 50 })).run(ctl.signal);
+  try {
+    await until('acked', () => g.ackCount(it) === 1, 3000);
+  } finally {
+    ctl.abort();
+    await run;
+  }
+  const lag = g.ackedAt.get('/w/1')! - doneAt;
+  assert.ok(lag < 300, `acked ${lag} ms after the transfer finished, not after the gather's 5 s`);
+});
