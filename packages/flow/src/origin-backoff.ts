@@ -96,9 +96,4 @@ export class OriginBackoff {
     for (const r of this.rests.values()) if (!r.probing && (end === undefined || r.until < end)) end = r.until;
     return end;
   }
-
-  /** Origins resting now (a metrics gauge). */
-  size(): number {
-    return this.rests.size;
-  }
 }

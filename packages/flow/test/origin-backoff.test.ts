@@ -44,6 +44,7 @@ test('a stall rests the origin; then one probe; a stalling probe doubles the res
   assert.equal(b.admit(o, false), 'defer', 'still resting');
   now -= 4_999;
   assert.equal(b.admit('http://other:80', true), 'run', 'other origins are not affected');
+  assert.equal(b.nextEnd(), now + 5_000, 'the rest ends 5 s after the stall');
   now += 5_000;
   assert.equal(b.admit(o, false), 'run', 'scheduling lets it through without taking the probe');
   assert.equal(b.admit(o, true), 'probe');
@@ -64,7 +65,7 @@ test('a stall rests the origin; then one probe; a stalling probe doubles the res
   assert.equal(b.admit(o, true), 'probe');
   b.settle(o, 'probe', 'ok');
   assert.match(lines.at(-1)!, /^I origin http:\/\/slow:80 answers again: back-off over \(\d+ notice\(s\) were deferred\)/);
-  assert.equal(b.size(), 0);
+  assert.equal(b.nextEnd(), undefined, 'no rest left');
   assert.equal(b.admit(o, true), 'run');
 });
 
