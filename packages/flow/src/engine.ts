@@ -32,8 +32,9 @@ const PASS_QUIET_MS = 250;
  * The flow engine. Acks each item exactly once: rejected (and superseded) items right after filtering;
  * transferred items after their work and post; failed and deferred items once they are safely in the retry
  * queue. Transfers run in slots that outlive a pass (slots.ts): a slow one holds its slot, never the pass,
- * and its outcome joins the post+ack step of a later pass. Items still in flight at stop are handed back
- * (not acked: the broker redelivers them).
+ * and its outcome joins the post+ack step of a later pass. At stop, transfers in flight get stopGraceMs to
+ * finish (then posted and acked as usual); the rest are handed back (not acked: the broker redelivers them;
+ * retried ones go back to the retry queue).
  */
 export class Flow {
   private readonly accept: AcceptFn;
