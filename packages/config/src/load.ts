@@ -9,6 +9,7 @@ import { COMPONENTS } from './options.js';
 import { newParseState, parseLine, parseText, type IncludeResolver } from './parse.js';
 import { checkCallbacks, checkSchemes } from './preflight.js';
 import { checkOptions, resolveOptions } from './resolve.js';
+import { suggestName } from './suggest.js';
 import type { Diagnostic, Env, Options } from './types.js';
 
 export interface LoadOptions {
@@ -98,15 +99,19 @@ export async function readConfig(
 }
 
 /**
- * Unknown-option errors once the callbacks are loaded: a name a callback declares is no longer unknown;
- * in a configuration with callbacks, an unknown name with no near match says that none of them declares it.
+ * Unknown-option errors once the callbacks are loaded: a name a callback declares is no longer unknown; in a
+ * configuration with callbacks, an unknown name with no near match in the table gets one among the declared
+ * names, or says that none of them declares it.
  */
 function settleUnknown(diagnostics: Diagnostic[], declared: Set<string>, o: Options): Diagnostic[] {
   const hooks = o.callback.length + o.callback_prepend.length > 0;
   return diagnostics
     .filter((d) => d.code !== 'unknown-option' || !declared.has(d.option ?? ''))
-    .map((d) => (d.code === 'unknown-option' && hooks && !d.message.includes('did you mean')
-      ? { ...d, message: `${d.message} (no callback of this configuration declares it)` } : d));
+    .map((d) => {
+      if (d.code !== 'unknown-option' || !hooks || d.message.includes('did you mean')) return d;
+      const near = suggestName(d.option ?? '', [...declared]);
+      return { ...d, message: `${d.message} (${near ? `did you mean '${near}'?` : 'no callback of this configuration declares it'})` };
+    });
 }
 
 /**

@@ -1,6 +1,6 @@
 // Flow callback modules named by `callback` lines: which names are built in, where a module is found, and
 // importing it. One resolution for lint, for sr start's checks and for the flow that instantiates the hooks.
-import { access } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { configDir, describeError, type Env } from '@sarra/common';
@@ -51,8 +51,9 @@ function candidates(spec: string, dir: string): string[] {
   return out;
 }
 
-async function exists(p: string): Promise<boolean> {
-  return access(p).then(() => true, () => false);
+/** A file a candidate may be (a directory of the same name, `plugins/sr3` for `sr3.Legacy`, is not). */
+async function isFile(p: string): Promise<boolean> {
+  return stat(p).then((s) => s.isFile(), () => false);
 }
 
 /** A callback module, imported; or why it could not be (the message lint and the flow both use). */
@@ -66,7 +67,7 @@ export type ImportedCallback = { file: string; mod: Record<string, unknown> } | 
 export async function importCallback(spec: string, dir: string): Promise<ImportedCallback> {
   let file: string | undefined;
   for (const c of candidates(spec, dir)) {
-    if (await exists(c)) {
+    if (await isFile(c)) {
       file = c;
       break;
     }
@@ -74,7 +75,7 @@ export async function importCallback(spec: string, dir: string): Promise<Importe
   if (!file) {
     const py = candidates(spec, dir).filter((c) => /\.js$/.test(c)).map((c) => c.replace(/\.js$/, '.py'));
     for (const c of py) {
-      if (await exists(c)) return { problem: `callback ${spec}: ${c} is a Python (sr3) plugin; port it to a JS/TS module` };
+      if (await isFile(c)) return { problem: `callback ${spec}: ${c} is a Python (sr3) plugin; port it to a JS/TS module` };
     }
     return { problem: `callback ${spec}: no such plugin module (looked in ${dir})` };
   }

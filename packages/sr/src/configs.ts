@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configDir, describeError, type Env } from '@sarra/common';
-import { COMPONENTS, listConfigs, loadConfig, readConfig, type Options } from '@sarra/config';
+import { COMPONENTS, listConfigs, loadConfig, readConfig, type Diagnostic, type Options } from '@sarra/config';
 import { selectConfigs, type ConfigRef } from './select.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './state.js';
 
@@ -20,6 +20,24 @@ export async function resolveSelection(patterns: string[], env: Env = process.en
 /** One-shot posts (`post` with sleep <= 0) run in the foreground through `sr post` (instance 0), never as daemons. */
 export function oneShot(o: Options): boolean {
   return o.component === 'post' && o.sleep <= 0;
+}
+
+/** A lint finding as `sr lint` prints it, and as start and foreground print their refusals: `file:line: [warning: ]message`. */
+export function lintLine(d: Diagnostic): string {
+  return `${d.file}:${d.line}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`;
+}
+
+/**
+ * What keeps a configuration from running: exactly the errors `sr lint` reports for it, each as lint prints it
+ * (the one check shared by lint, start, restart, foreground and post). `options` when it loaded.
+ */
+export async function configErrors(ref: ConfigRef, env: Env = process.env): Promise<{ options?: Options; errors: string[] }> {
+  try {
+    const read = await readConfig(ref.component, ref.file ?? ref.config, { env });
+    return { options: read.options, errors: read.diagnostics.filter((d) => d.severity === 'error').map(lintLine) };
+  } catch (err: unknown) {
+    return { errors: [describeError(err)] };
+  }
 }
 
 /** Loaded options, or the error text when the configuration does not load. */

@@ -1,7 +1,7 @@
 // CLI actions that run or inspect instances: start, stop, restart, status, sanity, foreground, post.
 import { COMPONENTS, showOptions, type Options } from '@sarra/config';
 import { configDir, describeError } from '@sarra/common';
-import { exposedCredentials, knownConfigs, resolveSelection, tryLoad } from './configs.js';
+import { configErrors, exposedCredentials, knownConfigs, resolveSelection, tryLoad } from './configs.js';
 import type { Ctx } from './context.js';
 import { removePid, writePid } from './pidfiles.js';
 import type { ConfigRef } from './select.js';
@@ -57,8 +57,23 @@ export async function doRestart(ctx: Ctx): Promise<number> {
   // checked before the stop: a restart that cannot start again must not stop what runs
   const { selected } = await resolveSelection(ctx.args.configs, ctx.env);
   if (await refusedForCredentials(ctx, selected, 'refused to restart, nothing stopped or started')) return 1;
-  const rc = await doStop(ctx);
-  return rc || doStart(ctx);
+  // a configuration that would be refused at start is not stopped either: it keeps running as it is
+  const broken: ConfigRef[] = [];
+  for (const ref of selected) {
+    const { errors } = await configErrors(ref, ctx.env);
+    if (!errors.length) continue;
+    broken.push(ref);
+    ctx.err(`${ref.component}/${ref.config}: refused to restart (left as it is), configuration has errors:`);
+    for (const e of errors) ctx.err(`  ${e}`);
+  }
+  if (!broken.length) {
+    const rc = await doStop(ctx);
+    return rc || doStart(ctx);
+  }
+  const good = selected.filter((r) => !broken.includes(r));
+  await stop(good, ctx.env, ctx.out, { foreground: !!ctx.args.dangerWillRobinson });
+  await start(good, ctx.env, ctx.out);
+  return 1;
 }
 
 export async function doStatus(ctx: Ctx): Promise<number> {
@@ -101,6 +116,18 @@ export async function doSanity(ctx: Ctx): Promise<number> {
   return 0;
 }
 
+/**
+ * The options of a configuration about to run in the foreground, or undefined after printing, as `sr start`
+ * does, every error `sr lint` reports for it (nothing runs then).
+ */
+async function runnable(ctx: Ctx, ref: ConfigRef): Promise<Options | undefined> {
+  const { options, errors } = await configErrors(ref, ctx.env);
+  if (options && !errors.length) return options;
+  ctx.err(`${ref.component}/${ref.config}: refused to run, configuration has errors:`);
+  for (const e of errors) ctx.err(`  ${e}`);
+  return undefined;
+}
+
 /** Runs instance 0 of one configuration in this process, logging to stderr, until SIGINT/SIGTERM (or done). */
 async function runForeground(ctx: Ctx, ref: ConfigRef, paths?: string[]): Promise<number> {
   // loaded only here: status, start and stop never pay for the flow engine
@@ -130,6 +157,7 @@ export async function doForeground(ctx: Ctx): Promise<number> {
     return 1;
   }
   if (await refusedForCredentials(ctx, refs, 'refused to run, nothing started')) return 1;
+  if (!(await runnable(ctx, refs[0]!))) return 1;
   return runForeground(ctx, refs[0]!);
 }
 
@@ -148,12 +176,9 @@ export async function doPost(ctx: Ctx): Promise<number> {
     const [comp, cfg] = name.includes('/') ? name.replace(/\.conf$/, '').split('/', 2) : ['post', name.replace(/\.conf$/, '')];
     ref = { component: comp!, config: cfg! };
   }
-  const { options, error } = await tryLoad(ref, ctx.env);
-  if (!options) {
-    ctx.err(`${ref.component}/${ref.config}: ${error ?? 'cannot load'}`);
-    return 1;
-  }
-  if (!paths.length && !(options as Options).path?.length) {
+  const options = await runnable(ctx, ref);
+  if (!options) return 1;
+  if (!paths.length && !options.path.length) {
     ctx.err('nothing to post: give paths on the command line or `path` lines in the configuration');
     return 1;
   }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configDir, logDir, stateDir } from '@sarra/common';
 import { COMPONENTS, lintConfig } from '@sarra/config';
-import { knownConfigs } from './configs.js';
+import { knownConfigs, lintLine } from './configs.js';
 import type { Ctx } from './context.js';
 import { disabledFile, logFile } from './layout.js';
 import { effectiveOptions, selection } from './lifecycle.js';
@@ -140,7 +140,7 @@ export async function doLint(ctx: Ctx): Promise<number> {
   for (const r of refs) {
     const diags = await lintConfig(r.component, r.file ?? r.config, { env: ctx.env });
     for (const d of diags) {
-      const line = `${d.file}:${d.line}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`;
+      const line = lintLine(d);
       if (said.has(line)) continue;
       said.add(line);
       if (d.severity === 'error') errors++;

@@ -1,8 +1,7 @@
 // Starts, stops and repairs instance processes of configurations (sr start / stop / sanity).
 import { access } from 'node:fs/promises';
-import { describeError, type Env } from '@sarra/common';
-import { readConfig, type Options } from '@sarra/config';
-import { oneShot, thresholdsOf, tryLoad } from './configs.js';
+import type { Env } from '@sarra/common';
+import { configErrors, oneShot, thresholdsOf, tryLoad } from './configs.js';
 import { disabledFile } from './layout.js';
 import { readPids, removePid, writePid } from './pidfiles.js';
 import { instanceProcesses, isInstance, type InstanceProcess } from './processes.js';
@@ -43,15 +42,7 @@ export async function start(refs: ConfigRef[], env: Env, say: Say): Promise<Star
   const plans = await Promise.all(refs.map(async (ref): Promise<{ ref: ConfigRef; todo: number[] } | undefined> => {
     const name = `${ref.component}/${ref.config}`;
     if (await isDisabled(ref, env)) { say(`${name}: disabled, not started`); return undefined; }
-    let options: Options | undefined;
-    let errors: string[];
-    try {
-      const read = await readConfig(ref.component, ref.file ?? ref.config, { env });
-      errors = read.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.line}: ${d.message}`);
-      options = read.options;
-    } catch (err: unknown) {
-      errors = [describeError(err)];
-    }
+    const { options, errors } = await configErrors(ref, env);
     if (errors.length || !options) { result.refused.push({ ref, errors }); return undefined; }
     if (oneShot(options)) { say(`${name}: one-shot post, run it with: sr post -c ${name} <paths>`); return undefined; }
     const todo = await notRunning(ref, options.instances, env);

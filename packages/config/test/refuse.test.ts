@@ -1,0 +1,124 @@
+// What lint and start refuse: unsupported options and values (with what sarra-ts does anyway accepted), unknown
+// names with a "did you mean", broker and transfer schemes, callback modules and the options they declare.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ConfigError } from '@sarra/common';
+import { lintConfig, loadConfig, newParseState, optionsFromText, parseText } from '@sarra/config';
+import { editDistance, suggestName } from '../src/suggest.js';
+import { tempHome, type TempHome } from './home.js';
+
+function diags(component: string, text: string): { line: number; code?: string; severity: string; message: string }[] {
+  const st = newParseState(component, 'cfg', { HOME: '/nonexistent' });
+  parseText(st, text, 'cfg.conf');
+  return st.diagnostics.map((d) => ({ line: d.line, code: d.code, severity: d.severity, message: d.message }));
+}
+
+describe('unsupported options', () => {
+  it('are refused at their line as `<option>: not supported by sarra-ts (<why>)`, under any of their names', () => {
+    const d = diags('subscribe', 'accelThreshold 10M\naccel_scp_threshold 1M\nlogFormat %(message)s\nflowMain subscribe\nimport foo.Bar\nreset on');
+    assert.deepEqual(d.map((x) => [x.line, x.code, x.severity]), [1, 2, 3, 4, 5, 6].map((l) => [l, 'unsupported', 'error']));
+    assert.match(d[0]!.message, /^accelThreshold: not supported by sarra-ts \(sarra-ts streams every transfer .*\)$/);
+    assert.match(d[1]!.message, /^accel_scp_threshold: not supported by sarra-ts \(/);
+    assert.match(d[3]!.message, /^flowMain: not supported by sarra-ts \(put the configuration under that component/);
+    assert.match(d[5]!.message, /^reset: not supported by sarra-ts \(run `sr cleanup/);
+  });
+
+  it('accept the values that are what sarra-ts does anyway (their default, or the honoured ones)', () => {
+    assert.deepEqual(diags('subscribe', 'accelThreshold 0\nlogJson off\nblockSize 1\nblocksize 0\nnodupe_driver disk\noutlet post\nbufsize 1m\non_message None'), []);
+    assert.deepEqual(diags('subscribe', 'amqp_consumer on\nmessage_strategy stubborn\ntimezone UTC\nusers off'), []);
+    assert.deepEqual(diags('subscribe', 'amqp_consumer off\nblockSize 4m\nnodupe_driver redis\noutlet json').map((x) => x.code),
+      ['unsupported', 'unsupported', 'unsupported', 'unsupported']);
+  });
+
+  it('options refused whatever their value (MQTT-only) and unsupported values of supported options', () => {
+    assert.deepEqual(diags('subscribe', 'qos 1\nreceiveMaximum 10').map((x) => x.message), [
+      'qos: not supported by sarra-ts (MQTT brokers are not supported yet (amqp and amqps only))',
+      'receiveMaximum: not supported by sarra-ts (MQTT brokers are not supported yet (amqp and amqps only))',
+    ]);
+    const wis = diags('shovel', 'post_format wis');
+    assert.equal(wis[0]!.message, 'post_format wis: not supported by sarra-ts (WIS2 notices come with MQTT/WIS2 support; post v03 (or v02))');
+    assert.deepEqual(diags('shovel', 'post_format v02\npost_format v03'), []);
+  });
+
+  it('a refused line sets nothing (sr show shows what runs)', () => {
+    const st = newParseState('subscribe', 'cfg', {});
+    parseText(st, 'logFormat x\nblockSize 4m', 'cfg.conf');
+    assert.equal(st.values.logFormat, undefined);
+    assert.equal(st.values.blockSize, 0);
+    assert.ok(!('logFormat' in st.origins));
+  });
+});
+
+describe('unknown names', () => {
+  it('get the nearest known name: case, underscores and small typos', () => {
+    assert.equal(suggestName('Mirror'), 'mirror');
+    assert.equal(suggestName('mirrror'), 'mirror');
+    assert.equal(suggestName('post_base_Url'), 'post_baseUrl');
+    assert.equal(suggestName('acceptUnmatch'), 'acceptUnmatched', 'a synonym suggests the sr3 name');
+    assert.equal(suggestName('no_downlaod'), 'no_download', 'an inverted synonym suggests itself');
+    assert.equal(suggestName('frobnicate'), undefined);
+    assert.equal(suggestName('counter_limt', ['counter_limit']), 'counter_limit');
+    assert.equal(editDistance('kitten', 'sitting', 5), 3);
+    assert.equal(editDistance('abc', 'abcdefgh', 2), 3, 'bounded');
+  });
+
+  it('are errors at their line with the suggestion', () => {
+    assert.deepEqual(diags('subscribe', 'topic_prefx v02.post\nfrobnicate 1').map((x) => [x.line, x.code, x.message]), [
+      [1, 'unknown-option', "unknown option 'topic_prefx' (did you mean 'topicPrefix'?)"],
+      [2, 'unknown-option', "unknown option 'frobnicate'"],
+    ]);
+  });
+});
+
+describe('what a configuration names', () => {
+  it('broker schemes: amqp and amqps; MQTT not yet; anything else is not a broker', () => {
+    const bad = (text: string): string => {
+      try {
+        optionsFromText('shovel', text);
+        return '';
+      } catch (e: unknown) {
+        return (e as Error).message;
+      }
+    };
+    assert.equal(bad('broker amqps://u@h/\npost_broker amqp://u@h/'), '');
+    assert.match(bad('broker mqtts://u@h/\npost_broker amqp://u@h/'), /shovel\/test\.conf:1: broker: not supported by sarra-ts \(MQTT brokers/);
+    assert.match(bad('broker amqp://u@h/\npost_broker http://u@h/'), /:2: post_broker: 'http:' is not a broker URL scheme \(amqp, amqps\)/);
+  });
+
+  it('transfer schemes of sendTo and pollUrl: what the transfer registry opens', () => {
+    assert.doesNotThrow(() => optionsFromText('sender', 'broker amqp://u@h/\nsendTo sftp://u@h/'));
+    assert.throws(() => optionsFromText('sender', 'broker amqp://u@h/\nsendTo ftp://u@h/'),
+      (e: unknown) => e instanceof ConfigError && e.line === 2 && /sendTo: not supported by sarra-ts \(no ftp transfers/.test(e.message));
+    assert.throws(() => optionsFromText('poll', 'post_broker amqp://u@h/\npollUrl s3://bucket/\npath /'), /pollUrl: not supported by sarra-ts \(no s3/);
+  });
+});
+
+describe('callback modules', () => {
+  let h: TempHome;
+  before(async () => {
+    h = await tempHome({ 'credentials.conf': 'amqp://guest:guest@localhost/\n' });
+    await h.write('plugins/ok.mjs', 'export const options = { ok_level: { kind: "str", default: "low" } };\nexport default { name: "ok" };\n');
+    await h.write('plugins/sr3/Legacy.py', 'class Legacy: pass\n');
+    await h.write('plugins/broken.mjs', 'export default {;\n');
+    await h.write('plugins/badopts.mjs', 'export const options = { x: { kind: "number" } };\nexport default { name: "badopts" };\n');
+  });
+  after(() => h.cleanup());
+
+  const conf = (lines: string[]): string => ['broker amqp://guest@localhost/', ...lines, 'accept .*', ''].join('\n');
+
+  it('natively provided sr3 callbacks load nothing; a module found and importing is fine, its options known', async () => {
+    await h.write('subscribe/a.conf', conf(['callback log', 'callback sarracenia.flowcb.nodupe.disk.Disk', 'callback_prepend ok', 'ok_level high']));
+    assert.deepEqual(await lintConfig('subscribe', 'a', { env: h.env }), []);
+    assert.deepEqual((await loadConfig('subscribe', 'a', { env: h.env })).pluginOptions, { ok_level: 'high' });
+  });
+
+  it('missing, Python, not importing, or declaring options badly: an error at the callback line', async () => {
+    await h.write('subscribe/b.conf', conf(['callback nosuch', 'callback sr3.Legacy', 'callback broken', 'callback badopts']));
+    const d = await lintConfig('subscribe', 'b', { env: h.env });
+    assert.deepEqual(d.map((x) => [x.line, x.code]), [[2, 'callback'], [3, 'callback'], [4, 'callback'], [5, 'callback']]);
+    assert.match(d[0]!.message, /^callback nosuch: no such plugin module \(looked in .*plugins\)$/);
+    assert.match(d[1]!.message, /^callback sr3\.Legacy: .*Legacy\.py is a Python \(sr3\) plugin; port it to a JS\/TS module$/);
+    assert.match(d[2]!.message, /^callback broken: .*broken\.mjs did not load: /);
+    assert.match(d[3]!.message, /^callback badopts: option x: kind must be one of count, size/);
+  });
+});
