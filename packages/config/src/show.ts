@@ -34,6 +34,8 @@ export function showOptions(o: Options): Record<string, unknown> {
   out.declared = o.declared;
   out.headers = o.headers;
   out.settings = o.settings;
+  // options the configuration's callbacks declare, typed as they run
+  out.pluginOptions = Object.fromEntries(Object.entries(o.pluginOptions).map(([k, v]) => [k, plain(v)]));
   out.unknownOptions = Object.fromEntries(Object.entries(o.unknownOptions).map(([k, v]) => [k, v.value]));
   return out;
 }
