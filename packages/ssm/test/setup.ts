@@ -5,7 +5,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { withVhost, type TestVhost } from '@sarra/testkit/rabbit';
 import { makePki, type Pki } from './pki.js';
-import { python } from './python.js';
+import { python, pythonWithInput } from './python.js';
 import { loadConfig } from '../src/options.js';
 import { createLog } from '../src/log.js';
 import { runReceiver } from '../src/receiver.js';
@@ -69,10 +69,10 @@ export async function startReceiver(site: Site): Promise<{ stop(): Promise<void>
 
 /** Adds `bodies` to the QueueSimple at `path` with python-dirq; returns their element names. */
 export function pythonAdd(path: string, bodies: string[]): string[] {
-  return JSON.parse(python(`import sys,json
+  return JSON.parse(pythonWithInput(`import sys,json
 from dirq.QueueSimple import QueueSimple
 q = QueueSimple(sys.argv[1])
-print(json.dumps([q.add(b.encode('utf-8')) for b in json.loads(sys.argv[2])]))`, path, JSON.stringify(bodies))) as string[];
+print(json.dumps([q.add(b.encode('utf-8')) for b in json.load(sys.stdin)]))`, JSON.stringify(bodies), path)) as string[];
 }
 
 /** One element of an SSM Queue as python-dirq reads it. */
