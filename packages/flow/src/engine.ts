@@ -20,6 +20,8 @@ export type { DupeCheck, FlowParts, PacedGatherer } from './flow-parts.js';
 
 /** Marks an item acked (a symbol: never serialised, cheaper for the GC than a WeakSet of every item). */
 const ACKED = Symbol('acked');
+/** The report code of a notice refused because its path leads out of the destination (PathEscapeError). */
+const REFUSED = 422;
 const IDLE_MAX_S = 5;
 /** Passes whose post step (confirms, acks) may be in flight at once while the next passes are gathered. */
 const POST_PIPELINE = 4;
@@ -245,6 +247,7 @@ export class Flow {
     const retriable: WorkItem[] = [];
     const handedBack: WorkItem[] = [];
     const superseded: WorkItem[] = [];
+    const refused: WorkItem[] = [];
     const done = this.slots.take();
     let retryFailed = deferred.some((it) => this.fromRetry.has(it));
     let retryDone = false, retryTried = false;
@@ -258,6 +261,9 @@ export class Flow {
       else if (outcome === 'ok') wl.ok.push(it);
       else if (outcome === 'aborted') handedBack.push(it);
       else if (outcome === 'deferred') deferred.push(it);
+      // a path that leads out of the root on disk is a refusal of the notice, as at filter time: counted under
+      // its reason (422), never retried
+      else if (outcome === 'permanent' && it.reportCode === REFUSED) refused.push(it);
       else {
         wl.failed.push(it);
         if (outcome === 'retry') retriable.push(it);
@@ -268,6 +274,11 @@ export class Flow {
     await this.queueFailures(wl.failed, retriable, deferred);
     await this.handBack(handedBack);
     await this.supersede(wl, superseded);
+    if (refused.length) {
+      for (const it of refused) p.nodupe?.release?.(it);
+      wl.rejected.push(...refused);
+      await this.finishRejected(refused);
+    }
     const held = done.map((d) => d.item).filter((it) => this.held.delete(it));
     if (held.length) p.workRetry?.release?.(held);
     // one retry that worked is enough to keep pulling (the origin answers again)

@@ -64,7 +64,9 @@ export class LogHook implements FlowHook {
         continue;
       }
       this.rejectedCount++;
-      if (show) this.log.info(`rejected: ${it.reportCode ?? 404} ${it.reportMessage ?? 'rejected by plugin'} ${this.url(it)}`);
+      // a path that would lead out of the tree is a hostile notice: always worth a line
+      if (it.reportCode === 422) this.log.warning(`rejected: 422 ${it.reportMessage ?? ''} ${this.url(it)}`);
+      else if (show) this.log.info(`rejected: ${it.reportCode ?? 404} ${it.reportMessage ?? 'rejected by plugin'} ${this.url(it)}`);
     }
   }
 

@@ -1,7 +1,7 @@
 // Flow engine: every item is acked exactly once on every path, retries are re-injected, a stop hands work back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Logger, PermanentError, TransientError } from '@sarra/common';
+import { Logger, PathEscapeError, PermanentError, TransientError } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -149,6 +149,27 @@ test('a permanent failure is acked and not retried', async () => {
   assert.equal(q.size(), 0);
   assert.equal(it.reportCode, 499);
   assert.equal(g.acks.get('/x/bad'), 1);
+});
+
+test('a path refused at work time (422: it leads out of the tree on disk) is a rejection under its reason, not a failure', async () => {
+  const g = new ListGatherer([]);
+  (g as unknown as { items: WorkItem[] }).items = [item(g, '/esc/x'), item(g, '/ok')];
+  const dir = await mkdtemp(join(tmpdir(), 'engine-refused-'));
+  const metrics = new Metrics(join(dir, 'm.json'));
+  const q = new MemQueue();
+  const poster = new MemPoster();
+  const downloader: WorkFn = async (it) => {
+    if (it.notice.relPath.startsWith('/esc/')) throw new PathEscapeError('path /d/esc/x: esc is a symlink (follow_symlinks is off)');
+  };
+  await runUntilDone(opts(), parts(g, { downloader, metrics, workRetry: q, poster }));
+  const totals = (metrics.snapshot() as { totals: Record<string, unknown> }).totals;
+  assert.deepEqual(totals.rejectedByReason, { '422 no destination': 1 });
+  assert.equal(totals.rejected, 1);
+  assert.equal(totals.failed, 0);
+  assert.equal(q.size(), 0, 'not retried');
+  assert.deepEqual(poster.posted, ['/ok'], 'not announced');
+  assert.equal(g.acks.get('/esc/x'), 1);
+  await rm(dir, { recursive: true, force: true });
 });
 
 test('when the retry queue cannot be written, the failed item is not acked (the broker keeps it)', async () => {
