@@ -1,9 +1,8 @@
 // runInstance: one instance of one configuration, from loading its options to a clean stop and an exit code.
-import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Env, LogLevel } from '@sarra/common';
-import { describeError, instanceStem, instanceTag, Logger, logDir, metricsDir, stateDir } from '@sarra/common';
+import { describeError, instanceStem, instanceTag, logDir, Logger, metricsDir, mkdirp, stateDir } from '@sarra/common';
 import { loadConfig } from '@sarra/config';
 import type { Options } from '@sarra/config';
 import { Flow, Metrics } from '@sarra/flow';
@@ -59,7 +58,7 @@ function makeLogger(args: RunInstanceArgs, env: Env, o?: Options): Logger {
  */
 export async function runInstance(args: RunInstanceArgs): Promise<number> {
   const env = args.env ?? process.env;
-  await mkdir(logDir(env), { recursive: true }).catch(() => {});
+  await mkdirp(logDir(env)).catch(() => {});
   let o: Options;
   try {
     o = await loadConfig(args.component, args.config, { env, extraLines: args.extraLines });
@@ -84,8 +83,8 @@ export async function runInstance(args: RunInstanceArgs): Promise<number> {
   try {
     if (!spec) throw new Error(`unknown component ${args.component}`);
     const dir = stateDir(args.component, args.config, env, o.statehost);
-    await mkdir(dir, { recursive: true });
-    await mkdir(metricsDir(env), { recursive: true });
+    await mkdirp(dir);
+    await mkdirp(metricsDir(env));
     const metrics = new Metrics(join(metricsDir(env), `${instanceStem(args.component, args.config, args.instance)}.json`), {
       component: args.component, config: args.config, instance: args.instance, pid: process.pid, hostname: hostname(),
     });

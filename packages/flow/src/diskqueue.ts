@@ -1,8 +1,8 @@
 // On-disk retry queue: an append-only JSON-lines log of puts and removals that survives kill -9.
-import { appendFile, mkdir, open, readFile, rename, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, open, readFile, rename, truncate, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from '@sarra/common';
-import { describeError, instanceTag } from '@sarra/common';
+import { describeError, instanceTag, mkdirp } from '@sarra/common';
 import { NoDupe } from './nodupe.js';
 import type { WorkItem } from './types.js';
 
@@ -79,7 +79,7 @@ export class DiskQueue {
   async open(): Promise<void> {
     if (this.opened) return;
     this.opened = true;
-    await mkdir(dirname(this.file), { recursive: true });
+    await mkdirp(dirname(this.file));
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');

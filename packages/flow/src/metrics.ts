@@ -1,8 +1,9 @@
 // Per-instance metrics: sr3's module sections (reset each housekeeping) plus cumulative totals, written as JSON.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import type { FlowMetrics } from './types.js';
+import { mkdirp } from '@sarra/common';
 
 type Section = Record<string, unknown>;
 
@@ -228,7 +229,7 @@ export class Metrics {
     this.lastWrite = now;
     const data = `${JSON.stringify(this.snapshot())}\n`;
     const run = this.writing.then(async () => {
-      await mkdir(dirname(this.file), { recursive: true });
+      await mkdirp(dirname(this.file));
       const tmp = `${this.file}.${process.pid}.tmp`;
       await writeFile(tmp, data);
       await rename(tmp, this.file);

@@ -1,9 +1,9 @@
 // Duplicate suppression (sr3 flowcb.nodupe.disk): key + path cache with a TTL, persisted per instance.
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Options } from '@sarra/config';
 import type { Logger } from '@sarra/common';
-import { describeError } from '@sarra/common';
+import { describeError, mkdirp } from '@sarra/common';
 import type { Notice } from '@sarra/message';
 import { msFromTimestamp, timestampFromMs } from '@sarra/message';
 import type { FlowHook, WorkItem, Worklist } from './types.js';
@@ -208,7 +208,7 @@ export class NoDupe implements FlowHook {
       const data = this.pendingLines.join('');
       this.pendingLines = [];
       try {
-        await mkdir(dirname(this.stateFile), { recursive: true });
+        await mkdirp(dirname(this.stateFile));
         await appendFile(this.stateFile, data);
       } catch (err: unknown) {
         this.log?.warning(`nodupe cache append ${this.stateFile}: ${describeError(err)}`);
@@ -261,7 +261,7 @@ export class NoDupe implements FlowHook {
       }
       const tmp = `${this.stateFile}.tmp`;
       try {
-        await mkdir(dirname(this.stateFile), { recursive: true });
+        await mkdirp(dirname(this.stateFile));
         await writeFile(tmp, lines.join(''));
         await rename(tmp, this.stateFile);
       } catch (err: unknown) {

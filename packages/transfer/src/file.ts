@@ -5,7 +5,7 @@ import type { Stats } from 'node:fs';
 import { basename, isAbsolute, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PathEscapeError, TransientError } from '@sarra/common';
+import { mkdirp, PathEscapeError, TransientError } from '@sarra/common';
 import { classifyError } from './classify.js';
 import { checkLinkTarget, openDirUnder, openFileUnder, openParentUnder, realPathsIn } from './confined-fs.js';
 import type { ConfinedDir } from './confined-fs.js';
@@ -93,7 +93,7 @@ export class FileTransfer implements ConfinableTransfer {
   async mkdirp(dir: string): Promise<void> {
     const d = this.abs(dir);
     try {
-      await fsp.mkdir(d, { recursive: true });
+      await mkdirp(d);
     } catch (e: unknown) {
       throw classifyError(e, `file mkdir ${d}`);
     }

@@ -1,9 +1,10 @@
 // Poll listings: remote directory paths, one notice per remote entry, and the "already announced" cache.
-import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
 import type { RemoteEntry } from '@sarra/transfer';
 import type { Notice } from '@sarra/message';
 import { stamp } from './fileinfo.js';
+import { mkdirp } from '@sarra/common';
 
 /**
  * The remote directory to list for `path` under `pollUrl`. An absolute `path` is used as is. A relative
@@ -97,7 +98,7 @@ export class SeenCache {
   async save(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;
-    await mkdir(dirname(this.file), { recursive: true });
+    await mkdirp(dirname(this.file));
     const tmp = `${this.file}.tmp`;
     let body = '';
     for (const [k, t] of this.seen) body += `${k}\t${t}\n`;

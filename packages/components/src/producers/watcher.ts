@@ -1,12 +1,12 @@
 // The watch gatherer: turns file-system events (chokidar 4, or a periodic scan with force_polling)
 // into notices for create/modify/delete/link/mkdir/rmdir/rename, once each file has been quiet.
-import { lstat, mkdir, opendir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { lstat, opendir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Stats } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Gatherer, WorkItem } from '@sarra/flow';
 import type { Notice } from '@sarra/message';
-import { describeError, type Logger } from '@sarra/common';
+import { describeError, mkdirp, type Logger } from '@sarra/common';
 import { noticeOfPath, relPathOf, stamp, type NoticeSpec } from './fileinfo.js';
 import { kindOf, scanOnce, type FsEvent, type Known } from './scanner.js';
 
@@ -250,7 +250,7 @@ export class Watcher implements Gatherer {
       if (k.kind !== 'dir' && !this.pending.has(abs) && !untaken.has(abs)) files[abs] = [k.size, k.mtimeMs];
     }
     try {
-      await mkdir(posix.dirname(file), { recursive: true });
+      await mkdirp(posix.dirname(file));
       await writeFile(`${file}.tmp`, JSON.stringify({ savedAt: Date.now(), files }));
       await rename(`${file}.tmp`, file);
     } catch (e: unknown) {
