@@ -2,7 +2,7 @@
 // other implementation: what SSM users observe (issue 14 "Done when").
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { StompClient } from '../src/stomp/client.js';
 import { loadConfig } from '../src/options.js';
 import { createLog } from '../src/log.js';
@@ -55,6 +55,20 @@ test('encrypted to the receiver (server_cert, aes256): the same bytes arrive', a
   assert.equal((await send(cfg)).sent, 1);
   await waitFor(() => incoming().some((e) => e.empaid === names[0]), 10_000, 'the encrypted message');
   assert.equal(incoming().find((e) => e.empaid === names[0])!.body, 'encrypted record\n%%\n');
+});
+
+test('path_type directory: plain files sent oldest first, empa-id the file name, removed after their receipts', async () => {
+  const dir = `${site.dir}/plain`;
+  await mkdir(dir);
+  await writeFile(`${dir}/first-file`, 'plain one\n');
+  await utimes(`${dir}/first-file`, new Date(Date.now() - 5000), new Date(Date.now() - 5000));
+  await writeFile(`${dir}/second-file`, 'plain two\n');
+  const cfg = `${site.dir}/plain.cfg`;
+  await writeFile(cfg, (await readFile(site.senderCfg, 'utf8')).replace(`path: ${site.outgoing}`, `path: ${dir}\npath_type: directory`));
+  assert.equal((await send(cfg)).sent, 2);
+  assert.deepEqual(await readdir(dir), []);
+  await waitFor(() => incoming().filter((e) => e.empaid?.endsWith('-file')).length === 2, 10_000, 'the plain files');
+  assert.deepEqual(incoming().filter((e) => e.empaid?.endsWith('-file')).map((e) => [e.empaid, e.body]), [['first-file', 'plain one\n'], ['second-file', 'plain two\n']]);
 });
 
 async function raw(body: Buffer, empaid: string): Promise<void> {
