@@ -84,9 +84,10 @@ export async function runReceiver(cfg: SsmConfig, dnFile: string, log: SsmLog, s
   };
 
   const stomp = await stompOptions(cfg);
-  const refresh = setInterval(() => {
+  const refresh = setInterval(() => { // as SSM: the DN list every 10 minutes; also the CAs (fetch-crl, new CAs)
     loadDns(dnFile).then((d) => { j.dns = d.dns; log.info(`Refreshed valid DNs: ${d.dns.size}.`); },
       (err: unknown) => log.warning(`keeping the previous DN list: ${describeError(err)}`));
+    TrustStore.load(c.capath).then((s) => { j.store = s; }, (err: unknown) => log.warning(`keeping the previous CA certificates: ${describeError(err)}`));
   }, REFRESH_MS);
   try {
     while (!signal.aborted) {
