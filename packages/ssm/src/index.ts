@@ -14,3 +14,5 @@ export * from './sender.js';
 export * from './receiver.js';
 export * from './cli.js';
 export * from './log.js';
+export * from './transport.js';
+export { AmqpClient, amqpDestination } from './amqp.js';

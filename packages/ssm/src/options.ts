@@ -26,8 +26,8 @@ const BOTH: Role[] = ['sender', 'receiver'];
 
 /** Every key SSM (4.x) reads, plus sarra-ts's few extensions; anything else is an error. */
 export const OPTIONS: readonly OptionSpec[] = [
-  { section: 'sender', key: 'protocol', kind: 'enum', values: ['STOMP'], default: 'STOMP', doc: 'messaging protocol (AMS is not offered)' },
-  { section: 'receiver', key: 'protocol', kind: 'enum', values: ['STOMP'], default: 'STOMP', doc: 'messaging protocol (AMS is not offered)' },
+  { section: 'sender', key: 'protocol', kind: 'enum', values: ['STOMP', 'AMQP'], default: 'STOMP', doc: 'messaging protocol: STOMP (SSM), or AMQP (sarra-ts; AMS is not offered)' },
+  { section: 'receiver', key: 'protocol', kind: 'enum', values: ['STOMP', 'AMQP'], default: 'STOMP', doc: 'messaging protocol: STOMP (SSM), or AMQP (sarra-ts; AMS is not offered)' },
   { section: 'broker', key: 'host', kind: 'string', required: BOTH, doc: 'STOMP broker host name' },
   { section: 'broker', key: 'port', kind: 'int', required: BOTH, doc: 'STOMP broker port (61613 plain, 61614 TLS on RabbitMQ)' },
   { section: 'broker', key: 'use_ssl', kind: 'bool', default: 'false', doc: 'TLS to the broker, with certificate/key as client credentials and capath as trust' },
@@ -58,6 +58,8 @@ export const OPTIONS: readonly OptionSpec[] = [
 export interface SsmConfig {
   file: string;
   role: Role;
+  /** The wire: STOMP (SSM's), or AMQP 0-9-1. */
+  protocol: 'STOMP' | 'AMQP';
   broker: { host: string; port: number; useSsl: boolean; username?: string; password?: string; vhost?: string };
   certificates: { certificate: string; key: string; capath: string; checkCrls: boolean; serverCert?: string; verifyServerCert: boolean; cipher: 'aes128' | 'aes192' | 'aes256' };
   messaging: { destination: string; path: string; pathType: 'dirq' | 'directory' };
@@ -124,6 +126,7 @@ export function resolveConfig(text: string, file: string, role: Role): SsmConfig
   const level = String(values.get('logging.level')).toLowerCase();
   return {
     file, role, warnings,
+    protocol: (values.get(`${role}.protocol`) ?? 'STOMP') as SsmConfig['protocol'],
     broker: { host: s('broker.host')!, port: values.get('broker.port') as number, useSsl: values.get('broker.use_ssl') as boolean,
       username: s('broker.username'), password: s('broker.password'), vhost: s('broker.vhost') },
     certificates: { certificate: s('certificates.certificate')!, key: s('certificates.key')!, capath: s('certificates.capath')!,

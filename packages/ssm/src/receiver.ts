@@ -8,7 +8,7 @@ import { decryptMessage, isEncrypted, verifyMessage } from './crypto/smime.js';
 import { loadIdentity, TrustStore, type Identity } from './crypto/trust.js';
 import { subjectDn } from './crypto/dn.js';
 import { loadDns } from './dns.js';
-import { connectWithRetry, stompOptions } from './broker.js';
+import { connectorFor, connectWithRetry } from './broker.js';
 import { SeenIds } from './seen.js';
 import type { Frame } from './stomp/frame.js';
 import type { SsmConfig } from './options.js';
@@ -83,7 +83,7 @@ export async function runReceiver(cfg: SsmConfig, dnFile: string, log: SsmLog, s
     log.info(`Message saved to incoming queue as ${name}`);
   };
 
-  const stomp = await stompOptions(cfg);
+  const stomp = await connectorFor(cfg);
   const refresh = setInterval(() => { // as SSM: the DN list every 10 minutes; also the CAs (fetch-crl, new CAs)
     loadDns(dnFile).then((d) => { j.dns = d.dns; log.info(`Refreshed valid DNs: ${d.dns.size}.`); },
       (err: unknown) => log.warning(`keeping the previous DN list: ${describeError(err)}`));

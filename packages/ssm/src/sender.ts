@@ -8,9 +8,9 @@ import { MessageDirectory, type OutgoingSpool } from './dirq/directory.js';
 import { encryptMessage, signMessage } from './crypto/smime.js';
 import { loadIdentity, TrustStore } from './crypto/trust.js';
 import { subjectDn } from './crypto/dn.js';
-import { connectWithRetry, stompOptions } from './broker.js';
+import { connectorFor, connectWithRetry } from './broker.js';
 import { releaseGuard, takeGuard } from './guard.js';
-import type { StompClient } from './stomp/client.js';
+import type { Transport } from './transport.js';
 import type { SsmConfig } from './options.js';
 import type { SsmLog } from './log.js';
 
@@ -62,7 +62,7 @@ export async function outgoingSpool(cfg: SsmConfig): Promise<OutgoingSpool> {
 }
 
 /** Sends the names in `batch` (locked by us) over `conn`, pipelined; removes each on its receipt. */
-async function sendBatch(conn: StompClient, cfg: SsmConfig, spool: OutgoingSpool, seal: Seal, batch: string[], log: SsmLog): Promise<number> {
+async function sendBatch(conn: Transport, cfg: SsmConfig, spool: OutgoingSpool, seal: Seal, batch: string[], log: SsmLog): Promise<number> {
   const wires: Buffer[] = [];
   try {
     for (const name of batch) { // read and seal in spool order, so the wire keeps that order
@@ -112,7 +112,7 @@ export async function runSender(cfg: SsmConfig, log: SsmLog, opts: SendOptions =
     log.info(`Found ${names.length} messages.`);
     const window = opts.window ?? 32;
     const attempts = opts.attempts ?? 6;
-    const stomp = await stompOptions(cfg);
+    const stomp = await connectorFor(cfg);
     let conn = await connectWithRetry(stomp, log, attempts, opts.signal);
     let sent = 0;
     let skipped = 0;
