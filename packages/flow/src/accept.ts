@@ -2,7 +2,8 @@
 import type { Options } from '@sarra/config';
 import { msFromTimestamp } from '@sarra/message';
 import { describeError, PermanentError } from '@sarra/common';
-import { applyMasks } from './filter.js';
+import type { Notice } from '@sarra/message';
+import { REJECT, applyMasks } from './filter.js';
 import { setDestination } from './destination.js';
 import type { WorkItem } from './types.js';
 
@@ -12,10 +13,16 @@ export type Verdict = { accepted: true } | { accepted: false; code: number; reas
 /** Decides one item (pure apart from the clock). Sets the destination fields on acceptance. */
 export type AcceptFn = (item: WorkItem, now: number) => Verdict;
 
+/** True when the notice announces file data (not a pure file operation: mkdir, rmdir, remove, symlink without data). */
+function carriesData(n: Notice): boolean {
+  return n.content !== undefined || !n.fileOp || n.identity !== undefined;
+}
+
 /**
  * The default filter: `messageAgeMax` (504), masks in file order (404 when nothing matches and
- * `acceptUnmatched` is off), destination from the matching mask (422 when the path would escape).
- * `destination: false` (flows that write nothing: shovel, winnow) skips the placement.
+ * `acceptUnmatched` is off), then, for a notice of file data, `fileSizeMax` (413, sr3's "Payload Too Large")
+ * and `inlineOnly` (415 when the data is not inline), then the destination from the matching mask (422 when
+ * the path would escape). `destination: false` (flows that write nothing: shovel, winnow) skips the placement.
  */
 export function defaultAccept(o: Options, opts: { destination?: boolean } = {}): AcceptFn {
   const placed = opts.destination !== false;
@@ -27,6 +34,13 @@ export function defaultAccept(o: Options, opts: { destination?: boolean } = {}):
     }
     const m = applyMasks(o, item, now);
     if (!m.accepted) return { accepted: false, code: 404, reason: 'no match' };
+    const n = item.notice;
+    if (carriesData(n)) {
+      if (o.fileSizeMax > 0 && typeof n.size === 'number' && n.size > o.fileSizeMax) {
+        return { accepted: false, code: REJECT.tooBig, reason: `file too big: ${n.size} bytes > fileSizeMax ${o.fileSizeMax}` };
+      }
+      if (o.inlineOnly && n.content === undefined) return { accepted: false, code: REJECT.notInline, reason: 'data not inline (inlineOnly)' };
+    }
     if (!placed) return { accepted: true };
     try {
       setDestination(o, item, m.mask, m.groups, now);

@@ -12,6 +12,10 @@ export const REJECT = {
   msgTooOld: 504,
   /** The destination path cannot be determined or would escape its directory. */
   noDest: 422,
+  /** The file is bigger than fileSizeMax (sr3's "Payload Too Large"). */
+  tooBig: 413,
+  /** inlineOnly: the notice carries data but not inline. */
+  notInline: 415,
 } as const;
 
 /** What {@link applyMasks} decided for one notice. */

@@ -8,9 +8,10 @@ import type { WorkItem, Worklist } from './types.js';
 /**
  * Moves each fresh item to `wl.incoming` (accepted) or `wl.rejected` with its report code: the filter's verdict
  * (`accept`), then, with duplicate suppression on, the file age and nodupe (304 "duplicate"). Items back from the
- * retry queue skip the filter, but one whose file was done meanwhile by another copy (the other source's notice,
- * accepted after a restart forgot this one's claim) is a duplicate too: not done twice. Counts totals.accepted,
- * totals.duplicates and the lag of each accepted notice.
+ * retry queue are tried again as they were placed (sr3's default), or, with `retry_refilter`, go through the filter
+ * again from scratch (destination recomputed: a configuration changed meanwhile applies to them). One whose file
+ * was done meanwhile by another copy (the other source's notice, accepted after a restart forgot this one's claim)
+ * is a duplicate too: not done twice. Counts totals.accepted, totals.duplicates and the lag of each accepted notice.
  */
 export function intake(o: Options, accept: AcceptFn, p: FlowParts, wl: Worklist, fresh: WorkItem[], retried: WorkItem[]): void {
   const now = Date.now();
@@ -33,9 +34,19 @@ export function intake(o: Options, accept: AcceptFn, p: FlowParts, wl: Worklist,
     wl.incoming.push(it);
   }
   for (const it of retried) {
+    if (o.retry_refilter) {
+      refilterable(it);
+      const v = accept(it, now);
+      if (!v.accepted) { reject(it, v.code, v.reason); continue; }
+    }
     if (nd?.isRecorded?.(it, now)) { reject(it, 304, 'duplicate (done by another copy while queued for retry)'); duplicates++; }
     else wl.incoming.push(it);
   }
   if (accepted) m?.inc('totals.accepted', accepted);
   if (duplicates) m?.inc('totals.duplicates', duplicates);
+}
+
+/** Forgets what an earlier filtering and transfer computed for a retried item, so it is filtered from scratch. */
+function refilterable(it: WorkItem): void {
+  for (const k of ['newDir', 'newFile', 'newRelPath', 'newBaseUrl', 'destRoot', 'newIdentity', 'reportCode', 'reportMessage'] as const) delete it[k];
 }
