@@ -5,16 +5,17 @@ import { configDir, describeError, type Env } from '@sarra/common';
 import { COMPONENTS, listConfigs, loadConfig, readConfig, type Diagnostic, type Options } from '@sarra/config';
 import { selectConfigs, type ConfigRef } from './select.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './state.js';
+import { SSM_COMPONENT, ssmConfigErrors, ssmConfigs } from './ssmconfigs.js';
 
 /** Every configuration in `~/.config/sarra/<component>/*.conf`. */
 export async function knownConfigs(env: Env = process.env): Promise<ConfigRef[]> {
   const list = await listConfigs(env);
-  return list.map((c) => ({ component: c.component, config: c.config, file: c.file }));
+  return [...list.map((c) => ({ component: c.component, config: c.config, file: c.file })), ...await ssmConfigs(env)];
 }
 
 /** The configurations the patterns select (none = all), plus the patterns that matched nothing. */
 export async function resolveSelection(patterns: string[], env: Env = process.env): Promise<{ selected: ConfigRef[]; unmatched: string[] }> {
-  return selectConfigs(await knownConfigs(env), patterns, COMPONENTS);
+  return selectConfigs(await knownConfigs(env), patterns, [...COMPONENTS, SSM_COMPONENT]);
 }
 
 /** One-shot posts (`post` with sleep <= 0) run in the foreground through `sr post` (instance 0), never as daemons. */
@@ -32,6 +33,7 @@ export function lintLine(d: Diagnostic): string {
  * (the one check shared by lint, start, restart, foreground and post). `options` when it loaded.
  */
 export async function configErrors(ref: ConfigRef, env: Env = process.env): Promise<{ options?: Options; errors: string[] }> {
+  if (ref.component === SSM_COMPONENT) return ssmConfigErrors(ref, env);
   try {
     const read = await readConfig(ref.component, ref.file ?? ref.config, { env });
     return { options: read.options, errors: read.diagnostics.filter((d) => d.severity === 'error').map(lintLine) };
@@ -42,6 +44,10 @@ export async function configErrors(ref: ConfigRef, env: Env = process.env): Prom
 
 /** Loaded options, or the error text when the configuration does not load. */
 export async function tryLoad(ref: ConfigRef, env: Env = process.env): Promise<{ options?: Options; error?: string }> {
+  if (ref.component === SSM_COMPONENT) {
+    const r = await ssmConfigErrors(ref, env);
+    return r.options ? { options: r.options } : { error: r.errors.join('; ') };
+  }
   try {
     return { options: await loadConfig(ref.component, ref.file ?? ref.config, { env }) };
   } catch (err: unknown) {

@@ -18,6 +18,11 @@ async function main(): Promise<number> {
   process.once('SIGINT', onSignal);
   // the flow engine is loaded only after `sr start` has finished spawning the whole batch
   await waitAtGate();
+  if (component === 'ssmreceive') { // an SSM receiver (packages/ssm): its own INI file, one instance
+    const rc = await (await import('./ssmconfigs.js')).runSsmInstance(config);
+    if (rc === 0) await removePid(component, config, instance, process.pid);
+    return rc;
+  }
   const { runInstance } = await import('@sarra/components');
   let code: number;
   try {

@@ -195,6 +195,12 @@ export async function effectiveOptions(ctx: Ctx, refs: ConfigRef[]): Promise<{ o
   const ok: Record<string, unknown>[] = [];
   let failed = 0;
   for (const r of refs) {
+    if (r.component === 'ssmreceive') { // an SSM receiver: its own INI options (packages/ssm)
+      const { shown, error } = await (await import('./ssmconfigs.js')).ssmShow(r, ctx.env);
+      if (shown) ok.push(shown);
+      else { failed++; ctx.err(`${r.component}/${r.config}: ${error}`); }
+      continue;
+    }
     const { options, error } = await tryLoad(r, ctx.env);
     if (options) ok.push(showOptions(options));
     else { failed++; ctx.err(`${r.component}/${r.config}: ${error}`); }

@@ -138,6 +138,12 @@ export async function doLint(ctx: Ctx): Promise<number> {
   let errors = 0;
   const said = new Set<string>();
   for (const r of refs) {
+    if (r.component === 'ssmreceive') { // an SSM receiver: checked by packages/ssm
+      const lines = await (await import('./ssmconfigs.js')).ssmLint(r, ctx.env);
+      for (const l of lines) ctx.out(l);
+      errors += lines.length;
+      continue;
+    }
     const diags = await lintConfig(r.component, r.file ?? r.config, { env: ctx.env });
     for (const d of diags) {
       const line = lintLine(d);
