@@ -1,12 +1,16 @@
-// Shared launcher of the sr commands: the built CLI (packages/sr/dist) when present and not older than the
-// sources, else the TypeScript sources through tsx in this same process (so a fresh clone works without a build
-// and a stale build never hides an edit). SARRA_FROM_SOURCE=1 forces sources, SARRA_FROM_DIST=1 the build.
+// Shared launcher of the sr commands. An install (npm install -g, the packed tarball, a Docker image) runs the
+// built CLI (dist/) and never needs tsx. A development clone runs its TypeScript sources through tsx in this same
+// process when asked (SARRA_FROM_SOURCE=1, as tools/test.sh does), or when tsx is installed beside this file (the
+// clone's devDependencies, never the current directory's) and the sources are newer than the build or there is
+// no build, so a stale build never hides an edit. SARRA_FROM_DIST=1 forces the build.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { register } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const dist = `${root}packages/sr/dist/cli.js`;
+// a clone or `npm install -g <clone>` has packages/; the packed tarball bundles them as node_modules/@sarra/*
+const srDir = existsSync(`${root}packages/sr`) ? `${root}packages/sr` : `${root}node_modules/@sarra/sr`;
+const dist = `${srDir}/dist/cli.js`;
 
 /** Resolve hook adding the `source` export condition, so workspace packages resolve to their src/index.ts. */
 const SOURCE_CONDITION = 'data:text/javascript,' + encodeURIComponent(
@@ -28,19 +32,27 @@ function newestSource() {
   return newest;
 }
 
-function useDist() {
-  if (process.env.SARRA_FROM_SOURCE) return false;
-  if (!existsSync(dist)) return false;
-  if (process.env.SARRA_FROM_DIST || !existsSync(`${root}packages/sr/src`)) return true;
-  return statSync(dist).mtimeMs >= newestSource();
+/** True when tsx resolves from this installation (not from the current directory). */
+function tsxInstalled() {
+  try { import.meta.resolve('tsx'); return true; } catch { return false; }
+}
+
+function useSources() {
+  if (process.env.SARRA_FROM_SOURCE) return true;
+  if (process.env.SARRA_FROM_DIST || !existsSync(`${srDir}/src`) || !tsxInstalled()) return false;
+  return !existsSync(dist) || statSync(dist).mtimeMs < newestSource();
 }
 
 async function loadCli() {
-  if (useDist()) return import(pathToFileURL(dist).href);
+  if (!useSources()) {
+    if (existsSync(dist)) return import(pathToFileURL(dist).href);
+    process.stderr.write(`sr: sarra-ts is not built: run \`npm ci && npm run build\` in ${root} (or install the package: README, "Install")\n`);
+    process.exit(1);
+  }
   const { register: registerTsx } = await import('tsx/esm/api');
   registerTsx();
   register(SOURCE_CONDITION);
-  return import(pathToFileURL(`${root}packages/sr/src/cli.ts`).href);
+  return import(pathToFileURL(`${srDir}/src/cli.ts`).href);
 }
 
 /** Runs `sr` with these arguments, or the v2 command `sr_<component>` when `v2Component` is given. */

@@ -7,6 +7,8 @@ stage=${1:-all}
 # set up on a fresh machine: servers (RabbitMQ, sshd, nginx) and dependencies
 [ "$stage" = unit ] || bash tools/services.sh
 [ -d node_modules ] || npm ci --no-audit --no-fund
+# the CLI and every instance the tests start run the sources, even when a build exists (bin/_run.js)
+export SARRA_FROM_SOURCE=1
 run() { [ $# -gt 0 ] || { echo "no test files found" >&2; exit 1; }
   node --conditions=source --import tsx --test --test-reporter=spec --test-concurrency=1 "$@"; }
 mapfile -t unit < <(find packages -path '*/node_modules' -prune -o -path '*/test/*.test.ts' -print | grep -v '\.int\.test\.ts$' | sort)

@@ -1,4 +1,5 @@
 // The `sr` command line (yargs): `sr [options] <action> [component/config ...]`; loaded by the CLI only, never by instances.
+import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { describeError } from '@sarra/common';
 import { COMPONENTS } from '@sarra/config';
@@ -95,10 +96,19 @@ export function v2Argv(component: string, argv: string[]): string[] {
   return [...options, action, ...(cfgs.length ? cfgs : action === 'list' ? [] : [`${component}/*`])];
 }
 
+/** This package's version (packages/sr/package.json in a clone, node_modules/@sarra/sr/package.json installed). */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[], env = process.env): Promise<number> {
   // `sr ssmsend|ssmreceive <SSM's own flags>`: APEL SSM's command lines, parsed by @sarra/ssm, not yargs
   if (argv[0] === 'ssmsend' || argv[0] === 'ssmreceive') return (await import('@sarra/ssm')).ssmMain(argv[0], argv.slice(1));
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    process.stdout.write(`sr (sarra-ts) ${version()}\n`);
+    return 0;
+  }
   const verb = argv.find((a) => !a.startsWith('-'));
   if (verb && VERB_HELP[verb] && argv.some((a) => a === '--help' || a === '-h')) {
     process.stdout.write(`${await VERB_HELP[verb]()}\n`);

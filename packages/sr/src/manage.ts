@@ -1,5 +1,6 @@
 // CLI actions on the configuration tree: list, add, remove, edit, enable, disable, log, show, lint, dump.
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { access, copyFile, mkdir, readdir, rm, writeFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +14,12 @@ import { instanceProcesses } from './processes.js';
 import { statusOf } from './status.js';
 import { strays } from './supervisor.js';
 
-/** The repository's example configurations (`configs/<component>/<name>.conf`). */
-export const EXAMPLES_DIR = fileURLToPath(new URL('../../../configs/', import.meta.url));
+/**
+ * The example configurations (`configs/<component>/<name>.conf`): beside packages/ in a clone, at the package
+ * root when installed from the packed tarball (this module in node_modules/@sarra/sr/dist, tools/pack.sh).
+ */
+export const EXAMPLES_DIR = [new URL('../../../configs/', import.meta.url), new URL('../../../../configs/', import.meta.url)]
+  .map((u) => fileURLToPath(u)).find((d) => existsSync(d)) ?? fileURLToPath(new URL('../../../configs/', import.meta.url));
 
 async function exists(p: string): Promise<boolean> {
   return access(p).then(() => true, () => false);

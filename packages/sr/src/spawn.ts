@@ -7,11 +7,15 @@ import { SarraError, type Env } from '@sarra/common';
 import { logFile } from './layout.js';
 import { writePid } from './pidfiles.js';
 
-/** How to start the instance entry: from TypeScript sources through tsx, or from the build without flags. */
+/**
+ * How to start the instance entry: the build without flags, or, when this CLI itself runs from the TypeScript
+ * sources (development, bin/_run.js), the sources through the tsx this installation resolves: an absolute URL,
+ * because `--import tsx` would be looked up from the instance's working directory (anywhere, for `sr start`).
+ */
 export function instanceCommand(): { execPath: string; args: string[] } {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
-    return { execPath: process.execPath, args: ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./instance.ts', here))] };
+    return { execPath: process.execPath, args: ['--conditions=source', '--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./instance.ts', here))] };
   }
   return { execPath: process.execPath, args: [fileURLToPath(new URL('./instance.js', here))] };
 }

@@ -48,8 +48,10 @@ export function deriveStatus(o: Observed, now: number): ConfigStatus {
   const running = live.filter((p) => p.instance > 0).length;
   const foreground = live.some((p) => p.instance === 0);
   const liveInstances = new Set(live.map((p) => p.instance));
+  // expected instances not alive, once the configuration was started (state part or miss): the footer sums these
+  const started = running > 0 || (!o.disabled && !foreground && o.pidFiles.length > 0);
   const missing: number[] = [];
-  for (let i = 1; i <= o.expected; i++) if (!liveInstances.has(i) && running > 0) missing.push(i);
+  for (let i = 1; i <= o.expected; i++) if (!liveInstances.has(i) && started) missing.push(i);
 
   // counts: cumulative totals of every instance file; rates: only files fresh enough to describe the present
   const fresh = o.metrics.filter((m) => now - m.mtimeMs <= 1.5 * o.housekeeping * 1000);

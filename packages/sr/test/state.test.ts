@@ -54,6 +54,8 @@ test('states: part, miss, stop, disa, fore', () => {
   assert.equal(deriveStatus(observed({ pidFiles: alive([1, 3]) }), NOW).state, 'part');
   assert.deepEqual(deriveStatus(observed({ pidFiles: alive([1, 3]) }), NOW).missing, [2]);
   assert.equal(deriveStatus(observed({ pidFiles: alive([]) }), NOW).state, 'miss');
+  assert.deepEqual(deriveStatus(observed({ pidFiles: alive([]) }), NOW).missing, [1, 2, 3]);
+  assert.deepEqual(deriveStatus(observed({ pidFiles: [] }), NOW).missing, []);
   assert.equal(deriveStatus(observed({ pidFiles: [] }), NOW).state, 'stop');
   assert.equal(deriveStatus(observed({ disabled: true, pidFiles: [] }), NOW).state, 'disa');
   assert.equal(deriveStatus(observed({ pidFiles: [{ instance: 0, pid: 9, alive: true }] }), NOW).state, 'fore');
@@ -67,6 +69,14 @@ test('states: hung, rtry, reje, lag, idle by sr3 thresholds', () => {
   assert.equal(deriveStatus(observed({ metrics: [metrics(1, { log: { lagTotal: 310, lagMessageCount: 10 } })] }), NOW).state, 'lag');
   const idle = metrics(1, { 'gather.message': { rxLast: NOW - 1_000_000 }, instance: { started: NOW - 2_000_000 } });
   assert.equal(deriveStatus(observed({ metrics: [idle] }), NOW).state, 'idle');
+});
+
+test('the footer counts the instances of a configuration whose every process died (miss 0/1 -> missing: 1)', () => {
+  const dead = deriveStatus(observed({ expected: 1, pidFiles: [{ instance: 1, pid: 101, alive: false }] }), NOW);
+  assert.equal(dead.state, 'miss');
+  const out = formatStatus([dead]);
+  assert.match(out, /^subscribe\/x\s+miss\s+0\/1/m);
+  assert.match(out, /Processes: 0 missing: 1 stray: 0/);
 });
 
 test('metrics files older than 1.5 x housekeeping do not count for rates, retry or queue; totals still count', () => {
