@@ -18,11 +18,9 @@ bash tools/services.sh
 [ -d node_modules ] || npm ci --no-audit --no-fund
 export PATH="$PATH:/usr/sbin"
 
-SAMPLE=""
-for d in /work/shared/data/wxo-dd-sample "$REPO/../shared/data/wxo-dd-sample" "$REPO/../data/wxo-dd-sample"; do
-  [ -d "$d" ] && { SAMPLE=$(cd "$d" && pwd); break; }
-done
-[ -n "$SAMPLE" ] || { echo "sample data not found (/work/shared/data/wxo-dd-sample or ../shared/data/wxo-dd-sample)" >&2; exit 1; }
+# the sample tree shipped with the repository (or another one: SARRA_SAMPLE=/path/to/tree)
+SAMPLE=${SARRA_SAMPLE:-$REPO/test/data/wxo-dd-sample}
+[ -d "$SAMPLE/20200105" ] || { echo "sample data not found in $SAMPLE" >&2; exit 1; }
 
 # a second run: stop what the first one left running, start from clean trees
 if [ -d "$DEMO" ]; then

@@ -1,5 +1,5 @@
-// Where the shared sample tree lives: `../shared/data/wxo-dd-sample` beside the repository (as in CI),
-// or $SARRA_SAMPLE. Read-only: copy it before writing.
+// Where the sample tree lives: test/data/wxo-dd-sample in the repository (1,135 files, 3 MB: a copy of the
+// WXO-DD sample the flow tests count), or $SARRA_SAMPLE. Read-only: copy it before writing.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 function locate(): string {
-  const candidates = [process.env.SARRA_SAMPLE, resolve(repo, '../shared/data/wxo-dd-sample'), '/work/shared/data/wxo-dd-sample'];
-  for (const c of candidates) if (c && existsSync(resolve(c, '20200105'))) return c;
-  throw new Error(`sample tree not found (looked in ${candidates.filter(Boolean).join(', ')}); set SARRA_SAMPLE`);
+  const dir = process.env.SARRA_SAMPLE || resolve(repo, 'test/data/wxo-dd-sample');
+  if (!existsSync(resolve(dir, '20200105'))) throw new Error(`sample tree not found in ${dir} (set SARRA_SAMPLE)`);
+  return dir;
 }
 
 /** The sample tree root (holds `20200105/WXO-DD/...` and `reject/`). */

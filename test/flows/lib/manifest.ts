@@ -64,5 +64,5 @@ export function manifestDiff(got: ManifestEntry[], want: ManifestEntry[], max = 
 }
 
 /** The sample tree and the filter of the files meant to be delivered (everything outside reject/). */
-export const SAMPLE = '/work/shared/data/wxo-dd-sample';
+export { SAMPLE } from '@sarra/testkit/sample';
 export const inRejectDir = (rel: string): boolean => rel.split('/').includes('reject');
