@@ -3,8 +3,8 @@ import type { Options } from '@sarra/config';
 import { postExchanges } from '@sarra/config';
 import { Publisher } from '@sarra/broker';
 import {
-  DiskQueue, LogHook, NoDupe, Poster, Reporter, loadHooks, makeDownloader, messageGatherer, nodupeCacheFile, retryQueueFile,
-  type FlowHook, type WorkFn,
+  DiscardHook, DiskQueue, LogHook, NoDupe, Poster, Reporter, byteRateLimiter, loadHooks, makeDownloader, messageGatherer, nodupeCacheFile,
+  retryQueueFile, type FlowHook, type WorkFn,
 } from '@sarra/flow';
 import { afterGrace, type BuiltFlow, type InstanceContext } from './context.js';
 
@@ -49,6 +49,8 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
   const builtins = [...(spec.hooks ?? []), new LogHook(o, logger, { posts: !!postBroker })];
   const hooks = await loadHooks(o, builtins, { logger, env: ctx.env });
   const poster = postBroker
+  // discard removes each downloaded file after post: after the user's callbacks, which may still read it
+  if (o.discard && spec.work === 'download') hooks.push(new DiscardHook(o, logger));
     ? new Poster(o, {
       publisher: pub(),
       logger,
@@ -82,6 +84,6 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
     nodupe,
     workRetry,
     sender: spec.sender,
-    downloader: spec.work === 'download' ? makeDownloader(o, { pool: ctx.pool, logger, metrics }) : undefined,
+    downloader: spec.work === 'download' ? makeDownloader(o, { pool: ctx.pool, logger, metrics, rate: byteRateLimiter(o.byteRateMax) }) : undefined,
   };
 }

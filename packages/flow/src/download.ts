@@ -5,7 +5,7 @@ import { chmod, lstat, open, rename, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from '@sarra/common';
-import { ConnectionLostError, PathEscapeError, PermanentError, TransientError } from '@sarra/common';
+import { ConnectionLostError, PathEscapeError, PermanentError, TransientError, redact } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import type { Identity, IdentityMethod, Notice } from '@sarra/message';
 import { createHasher, msFromTimestamp } from '@sarra/message';
@@ -16,13 +16,19 @@ import { BlockFill, collectBody, streamToFile } from './download-sink.js';
 import { writeSmallFile } from './download-writer.js';
 import { applyFileOp, destRootOf, finalPath, renameInPlace } from './fileops.js';
 import { countTransfer } from './metrics.js';
+import { deleteSource, sameAsLocal, type SourceRemover } from './download-local.js';
+import { sourceUrl } from './filter.js';
+import type { ByteRateLimiter } from './rate-limit.js';
 import type { WorkFn } from './engine.js';
+import type { WorkItem } from './types.js';
 
 /** What a downloader needs besides the options. */
 export interface DownloadContext {
   pool: TransferPool;
   logger: Logger;
   metrics?: FlowMetrics;
+  /** byteRateMax: the instance's byte budget, shared with its other transfers. */
+  rate?: ByteRateLimiter;
 }
 
 /** Where a file is written while incomplete, from `inflight`: `.tmp` suffix (default), `.` prefix, `dir/` subdir, `None`. */
@@ -132,12 +138,28 @@ function checkFileSource(o: Options, n: Notice): string {
  * the pump's own files out through it. Other schemes go through the pool's driver.
  */
 async function openSource(o: Options, ctx: DownloadContext, n: Notice, opts: { signal: AbortSignal; offset?: number; sizeHint?: number; into?: BlockFill }): Promise<Readable> {
+  let src: Readable;
   if (isFileUrl(n)) {
     const fh = await openFileUnder(checkFileSource(o, n), remotePath(n), { follow: true });
-    return fh.createReadStream({ start: opts.offset ?? 0, autoClose: true, highWaterMark: 256 * 1024, signal: opts.signal });
+    src = fh.createReadStream({ start: opts.offset ?? 0, autoClose: true, highWaterMark: 256 * 1024, signal: opts.signal });
+  } else {
+    const t = await ctx.pool.get(n.baseUrl);
+    // paced bodies come as 'data' events: never straight into the blocks
+    src = await t.getStream(remotePath(n), ctx.rate ? { ...opts, into: undefined } : opts);
   }
-  const t = await ctx.pool.get(n.baseUrl);
-  return t.getStream(remotePath(n), opts);
+  return ctx.rate ? ctx.rate.throttle(src, opts.signal) : src;
+}
+
+/** dry_run (simulate): what the download of `item` would do, logged; nothing is read, written or removed. */
+function simulate(o: Options, ctx: DownloadContext, item: WorkItem): void {
+  const n = item.notice;
+  const here = finalPath(item, destRootOf(o, item));
+  const op = n.fileOp;
+  const what = op && !n.identity && n.content === undefined
+    ? `${op.remove !== undefined ? (op.directory !== undefined ? 'rmdir' : 'remove') : op.directory !== undefined ? 'mkdir' : op.link !== undefined ? `link to ${op.link}` : op.hlink !== undefined ? `hard link to ${op.hlink}` : `rename from ${op.rename}`} ${here}`
+    : n.content !== undefined ? `write inline content to ${here}` : `download ${redact(sourceUrl(n))} to ${here}${o.delete ? ' and delete the source' : ''}`;
+  ctx.logger.info(`dry_run: would ${what}`);
+  item.reportMessage = 'dry_run: nothing done';
 }
 
 /** Bytes already in a partial temp file left by a crash or a broken transfer, worth resuming (0: start afresh). */
@@ -170,11 +192,23 @@ async function hashFile(path: string, method: IdentityMethod, relPath: string): 
  * at the final path, `totals.mismatch` counted, PermanentError 499 thrown (not retried; a mismatch of a resumed
  * file is retried once from zero). Transfer problems throw TransientError (retry); a path that leads out of the
  * destination root on disk throws PathEscapeError (422).
+ *
+ * Options: `dry_run` logs what would be done and touches nothing (sr3's simulation: the notice then goes on as
+ * done). `overwrite off`: a destination already holding an identical file (same size and checksum, or the same
+ * inline bytes) is not downloaded again: PermanentError 304, which the engine takes as a rejection (acked, not
+ * posted). `acceptSizeWrong`: a body of another size than announced is kept (warned) and announced with its real
+ * size and checksum; it is never resumed. `delete`: the source is removed at its origin once the file is in place.
+ * `byteRateMax` (ctx.rate): the body is paced to the instance's byte budget.
  */
 export function makeDownloader(o: Options, ctx: DownloadContext): WorkFn {
   const walk = { create: true, mode: o.permDirDefault || 0o775, follow: o.follow_symlinks };
+  const remover: SourceRemover = { pool: ctx.pool, logger: ctx.logger, warned: new Set() };
   return async (item, signal) => {
     const n = item.notice;
+    if (o.dry_run) {
+      simulate(o, ctx, item);
+      return;
+    }
     if (n.fileOp && !n.identity && !n.content) {
       await applyFileOp(o, item);
       return;
@@ -204,13 +238,17 @@ export function makeDownloader(o: Options, ctx: DownloadContext): WorkFn {
       const mode = wantedMode(o, n);
       const times = wantedTimes(o, n);
       const openMode = mode ?? 0o644;
+      if (!o.overwrite && (await sameAsLocal(finalP, n, n.content !== undefined ? inlineBody(n) : undefined))) {
+        throw new PermanentError(`not overwriting identical local file ${final}`, { code: 'ERR_UNCHANGED', reportCode: 304 });
+      }
       let bytes: number;
       let got: string | undefined;
       let written = false;
       let finished = false;
       let resumedFrom = 0;
       try {
-        const small = n.content !== undefined || (typeof n.size === 'number' && n.size <= SMALL_BODY_MAX);
+        // acceptSizeWrong: a body may be longer than announced, so it is streamed whole rather than collected
+        const small = n.content !== undefined || (!o.acceptSizeWrong && typeof n.size === 'number' && n.size <= SMALL_BODY_MAX);
         if (small) {
           let body: { buf: Buffer; bytes: number };
           if (n.content) {
@@ -226,7 +264,7 @@ export function makeDownloader(o: Options, ctx: DownloadContext): WorkFn {
             h.update(body.buf);
             got = h.value();
           }
-          if (!mismatch(n, p.compare, bytes, got)) {
+          if (!mismatch(n, p.compare, bytes, got, o.acceptSizeWrong)) {
             written = true;
             finished = true;
             // mode, times and the rename happen on the writer thread with the write
@@ -236,7 +274,8 @@ export function makeDownloader(o: Options, ctx: DownloadContext): WorkFn {
             });
           }
         } else {
-          resumedFrom = tmp !== final ? await resumable(tmpP, n, p.compare) : 0;
+          // a body whose size may differ from the notice (acceptSizeWrong) has changed: never resumed
+          resumedFrom = tmp !== final && !o.acceptSizeWrong ? await resumable(tmpP, n, p.compare) : 0;
           // sizeHint, into: the http driver reads big bodies on a raw socket straight into the blocks (others ignore them)
           const fill = new BlockFill();
           const src = await openSource(o, ctx, n, { signal, offset: resumedFrom || undefined, sizeHint: n.size, into: resumedFrom ? undefined : fill });
@@ -256,17 +295,25 @@ export function makeDownloader(o: Options, ctx: DownloadContext): WorkFn {
         if (err instanceof PermanentError || err instanceof TransientError) throw err;
         throw new TransientError(`download ${n.relPath}: ${realPathsIn((err as Error)?.message ?? String(err))}`, { cause: err });
       }
-      const wrong = mismatch(n, p.compare, bytes, got);
+      const wrong = mismatch(n, p.compare, bytes, got, o.acceptSizeWrong);
       if (wrong) {
         if (written) await unlink(tmpP).catch(() => {});
         ctx.metrics?.inc('totals.mismatch');
         if (resumedFrom) throw new TransientError(`mismatch after resuming from byte ${resumedFrom}: ${wrong}: ${n.relPath} (retried from zero)`);
         throw new PermanentError(`mismatch: ${wrong}: ${n.relPath}`, { code: 'ERR_MISMATCH', reportCode: 499 });
       }
-      if (got && p.method && (!p.compare || n.identity?.method === 'cod')) item.newIdentity = { method: p.method, value: got } satisfies Identity;
+      const sizeWrong = sizeDiffers(n, bytes);
+      if (sizeWrong) {
+        ctx.logger.warning(`acceptSizeWrong: ${final} is ${bytes} bytes, the notice said ${n.size}: kept, announced with its real size`);
+        item.newSize = bytes;
+      }
+      if (got && p.method && (!p.compare || sizeWrong || n.identity?.method === 'cod')) item.newIdentity = { method: p.method, value: got } satisfies Identity;
       if (!finished) {
         await finishAttrs(tmpP, mode, times);
         if (tmp !== final) await rename(tmpP, finalP);
+      }
+      if (o.delete && n.content === undefined) {
+        await deleteSource({ ...remover, localRoot: isFileUrl(n) ? checkFileSource(o, n) : undefined }, n, remotePath(n));
       }
       item.bytes = bytes;
       countTransfer(ctx.metrics, 'Rx', bytes - resumedFrom);
@@ -278,9 +325,17 @@ export function makeDownloader(o: Options, ctx: DownloadContext): WorkFn {
   };
 }
 
-/** What is wrong with a finished body (size, then checksum), or undefined when it is good. */
-function mismatch(n: Notice, compare: boolean, bytes: number, got: string | undefined): string | undefined {
-  if (typeof n.size === 'number' && !n.content && bytes !== n.size) return `size ${bytes} != ${n.size}`;
+/** True when a fetched body's size is not the one announced (inline content is checked by its checksum only). */
+function sizeDiffers(n: Notice, bytes: number): boolean {
+  return typeof n.size === 'number' && !n.content && bytes !== n.size;
+}
+
+/**
+ * What is wrong with a finished body (size, then checksum), or undefined when it is good. With `sizeWrongOk`
+ * (acceptSizeWrong) a body of another size is good: its checksum cannot be the announced one either.
+ */
+function mismatch(n: Notice, compare: boolean, bytes: number, got: string | undefined, sizeWrongOk: boolean): string | undefined {
+  if (sizeDiffers(n, bytes)) return sizeWrongOk ? undefined : `size ${bytes} != ${n.size}`;
   if (compare && got !== undefined && got !== n.identity?.value) return `${n.identity?.method} checksum differs`;
   return undefined;
 }

@@ -262,8 +262,8 @@ export class Flow {
       else if (outcome === 'aborted') handedBack.push(it);
       else if (outcome === 'deferred') deferred.push(it);
       // a path that leads out of the root on disk is a refusal of the notice, as at filter time: counted under
-      // its reason (422), never retried
-      else if (outcome === 'permanent' && it.reportCode === REFUSED) refused.push(it);
+      // its reason (422), never retried; so is work found not needed (a code below 400: 304, an identical file there)
+      else if (outcome === 'permanent' && (it.reportCode === REFUSED || (it.reportCode ?? 499) < 400)) refused.push(it);
       else {
         wl.failed.push(it);
         if (outcome === 'retry') retriable.push(it);

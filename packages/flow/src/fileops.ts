@@ -148,6 +148,14 @@ export async function applyFileOp(o: Options, item: WorkItem): Promise<void> {
   }
 }
 
+/** Removes the item's local file (sr3's `discard`), reached through confined-fs like every write; already gone is fine. */
+export async function removeLocalFile(o: Options, item: WorkItem): Promise<void> {
+  const root = destRootOf(o, item);
+  const here = finalPath(item, root);
+  await existingParent(o, root, here, (dir, name) =>
+    unlink(dir.at(name)).catch((e: unknown) => { if (code(e) !== 'ENOENT') throw wrap(e, 'discard', here); }));
+}
+
 function code(e: unknown): string | undefined {
   return (e as { code?: string } | undefined)?.code;
 }

@@ -41,7 +41,7 @@ const OLD_NAMES = [Buffer.from('"integrity"'), Buffer.from('"retPath"')];
 
 /** The received body can be re-published as is: same format, and no old field name the decoder renamed. */
 function reusable(it: WorkItem, format: Format): it is WorkItem & { raw: Buffer } {
-  return !!it.raw && it.format === 'v03' && format === 'v03' && !it.newIdentity && it.notice.report === undefined &&
+  return !!it.raw && it.format === 'v03' && format === 'v03' && !it.newIdentity && it.newSize === undefined && it.notice.report === undefined &&
     !OLD_NAMES.some((b) => it.raw!.includes(b));
 }
 
@@ -68,6 +68,7 @@ export function outgoingNotice(o: Options, item: WorkItem, relocate = true): Not
   if (newBase) n.baseUrl = newBase;
   if (relocate && item.newRelPath !== undefined) n.relPath = item.newRelPath;
   if (item.newIdentity) n.identity = item.newIdentity;
+  if (item.newSize !== undefined) n.size = item.newSize;
   if (newBase && newBase !== item.notice.baseUrl) delete n.retrievePath;
   if (o.cluster && !n.from_cluster) n.from_cluster = o.cluster;
   if (o.component !== 'report') delete n.report;

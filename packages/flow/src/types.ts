@@ -37,6 +37,8 @@ export interface WorkItem {
   pubMs?: number;
   /** Identity recomputed during the transfer (cod, or a new checksum); announced downstream instead of the received one. */
   newIdentity?: Identity;
+  /** Size of what was actually transferred when it differs from the notice's (acceptSizeWrong); announced downstream. */
+  newSize?: number;
   /** Bytes moved by the transfer. */
   bytes?: number;
 }

@@ -2,10 +2,10 @@
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { posix } from 'node:path';
-import { ConnectionLostError, PathEscapeError, PermanentError, TransientError, describeError } from '@sarra/common';
+import { ConnectionLostError, PathEscapeError, PermanentError, TransientError, describeError, redact } from '@sarra/common';
 import type { Logger } from '@sarra/common';
 import type { Options } from '@sarra/config';
-import type { FlowMetrics, WorkFn, WorkItem } from '@sarra/flow';
+import type { ByteRateLimiter, FlowMetrics, WorkFn, WorkItem } from '@sarra/flow';
 import { countTransfer, inflightPath } from '@sarra/flow';
 import type { Transfer, TransferPool } from '@sarra/transfer';
 import { confine, confineLink, confinedTransfer, openFileUnder } from '@sarra/transfer';
@@ -17,6 +17,8 @@ export interface SendContext {
   pool: TransferPool;
   logger: Logger;
   metrics?: FlowMetrics;
+  /** byteRateMax: the instance's byte budget (bytes/s), shared by its sends in flight. */
+  rate?: ByteRateLimiter;
 }
 
 /** The local root a sender reads from: baseDir, else post_baseDir, else '/'. */
@@ -92,6 +94,16 @@ async function openSource(localRoot: string, relPath: string): Promise<FileHandl
   }
 }
 
+/** What the sender would do with a notice (dry_run's log line). */
+function describeSend(n: WorkItem['notice'], localRoot: string, final: string): string {
+  const op = n.fileOp;
+  if (op?.directory !== undefined) return `${op.remove !== undefined ? 'rmdir' : 'mkdir'} ${final}`;
+  if (op?.remove !== undefined) return `remove ${final}`;
+  if (op?.link !== undefined) return `link ${final} to ${op.link}`;
+  const what = `send ${posix.join(localRoot, n.relPath.replace(/^\/+/, ''))} to ${final}`;
+  return typeof op?.rename === 'string' ? `rename ${op.rename} to ${final} (or ${what})` : what;
+}
+
 function isLost(e: unknown): boolean {
   return e instanceof ConnectionLostError || (e as { code?: string } | undefined)?.code === 'ERR_CONNECTION_LOST';
 }
@@ -107,6 +119,8 @@ function isLost(e: unknown): boolean {
  * the final name is refused (an inflight name renamed over it replaces it).
  * Errors: TransientError (connection, remote I/O: retried, connection dropped from the pool);
  * PermanentError 404 when the local file is gone, 422 (PathEscapeError) for a path escape on either side.
+ * `dry_run`: what would be sent or done remotely is logged; nothing is read, connected to or written.
+ * `byteRateMax` (ctx.rate): file bodies are paced to the instance's byte budget.
  */
 export function makeSender(o: Options, ctx: SendContext): WorkFn {
   const sendTo = o.sendTo;
@@ -118,6 +132,11 @@ export function makeSender(o: Options, ctx: SendContext): WorkFn {
   return async (item, signal) => {
     const n = item.notice;
     const final = remoteFinalPath(sendTo, item);
+    if (o.dry_run) {
+      ctx.logger.info(`dry_run: would ${describeSend(n, localRoot, final)} at ${redact(sendTo)}`);
+      item.reportMessage = 'dry_run: nothing done';
+      return;
+    }
     let t: Transfer;
     try {
       t = confinedTransfer(await ctx.pool.get(sendTo), scope);
@@ -166,6 +185,7 @@ export function makeSender(o: Options, ctx: SendContext): WorkFn {
         try {
           data = size === 0 ? Readable.from([]) : size <= ONE_READ_MAX ? Readable.from([await fh.readFile()])
             : fh.createReadStream({ autoClose: false, highWaterMark: 256 * 1024 });
+          if (ctx.rate && size > 0) data = ctx.rate.throttle(data, signal);
           await t.putStream(tmp, data, { signal });
           if (tmp !== final) await t.rename(tmp, final);
         } catch (e: unknown) {
