@@ -57,7 +57,7 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
       metrics,
       relocate: spec.relocate,
       // a relay re-publishes the received bytes when only built-in hooks (which never edit notices) run
-      passThrough: !spec.relocate && !o.sourceFromExchange && !o.cluster && hooks.every((h) => builtins.includes(h)),
+      passThrough: !spec.relocate && !o.sourceFromExchange && !o.source && !o.cluster && hooks.every((h) => builtins.includes(h)),
       retryQueue: new DiskQueue(retryQueueFile(stateDir, 'post', ctx.instance), o.retry_ttl, { logger }),
     })
     : undefined;

@@ -8,7 +8,7 @@ import type { Options } from '@sarra/config';
 import { brokerUser, defaultQueueName, subscribeBindings } from '@sarra/config';
 import { Consumer } from '@sarra/broker';
 import type { Delivery } from '@sarra/broker';
-import { MalformedNoticeError, decode, msFromTimestamp } from '@sarra/message';
+import { MalformedNoticeError, decode, msFromTimestamp, type Notice } from '@sarra/message';
 import type { FlowMetrics, Gatherer, WorkItem } from './types.js';
 import { abortableSleep } from './retry.js';
 
@@ -66,6 +66,17 @@ export async function resolveQueueName(o: Options, stateDir: string, instance: n
 export function userFromExchange(exchange: string): string | undefined {
   const m = /^xs_([^_]+)/.exec(exchange);
   return m?.[1];
+}
+
+/**
+ * The `source` a received notice goes on with (sr3's Message.deriveSource): the configured `source`, else with
+ * `sourceFromExchange` the user of the `xs_<user>` exchange it came from, replaces the notice's own, unless
+ * `sourceFromMessage` is on and the notice names one: then its own is kept (a trusted upstream pump).
+ */
+export function deriveSource(o: Pick<Options, 'source' | 'sourceFromExchange' | 'sourceFromMessage'>, notice: Notice, exchange: string): void {
+  const source = o.source || (o.sourceFromExchange ? userFromExchange(exchange) : undefined);
+  if (o.sourceFromMessage && typeof notice.source === 'string' && notice.source !== '') return;
+  if (source) notice.source = source;
 }
 
 /**
@@ -146,10 +157,7 @@ export class MessageGatherer implements Gatherer {
         { maxBytes: this.opts.maxBytes },
       );
       const notice = dec.notice;
-      if (this.o.sourceFromExchange) {
-        const user = userFromExchange(d.exchange);
-        if (user) notice.source = user;
-      }
+      deriveSource(this.o, notice, d.exchange);
       this.counters.rxGoodCount++;
       let pubMs: number | undefined;
       try { pubMs = msFromTimestamp(notice.pubTime); } catch { pubMs = undefined; }
