@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { describeError } from '@sarra/common';
 import { StompClient, type StompOptions } from './stomp/client.js';
 import { AmqpClient } from './amqp.js';
-import { pemCertificates } from './crypto/dn.js';
+import { pemCertificates } from '@sarra/common/pki';
 import type { SsmConfig } from './options.js';
 import type { SsmLog } from './log.js';
 import type { Transport } from './transport.js';

@@ -1,13 +1,11 @@
 // Public entry of @sarra/ssm: a drop-in for APEL's Secure STOMP Messenger (ssmsend / ssmreceive).
 export * from './options.js';
-export * from './dns.js';
+export { loadDns, parseDns, type DnList } from '@sarra/common/pki';
 export * from './dirq/simple.js';
 export * from './dirq/queue.js';
 export * from './dirq/directory.js';
 export * from './crypto/smime.js';
-export { CryptoError } from './crypto/cms.js';
-export * from './crypto/trust.js';
-export { subjectDn } from './crypto/dn.js';
+export { CryptoError, loadIdentity, subjectDn, TrustStore, type Identity } from '@sarra/common/pki';
 export * from './stomp/client.js';
 export * from './stomp/frame.js';
 export * from './sender.js';

@@ -5,9 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { ConfigError } from '@sarra/common';
 import { decryptMessage, encryptMessage, isEncrypted, signMessage, verifyMessage } from '../src/crypto/smime.js';
-import { CryptoError } from '../src/crypto/cms.js';
-import { loadIdentity, TrustStore, type Identity } from '../src/crypto/trust.js';
-import { subjectDn } from '../src/crypto/dn.js';
+import { CryptoError, loadIdentity, subjectDn, TrustStore, type Identity } from '@sarra/common/pki';
 import { makePki, openssl, type Pki } from './pki.js';
 
 let pki: Pki;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '@sarra/common';
 import { resolveConfig } from '../src/options.js';
-import { parseDns } from '../src/dns.js';
+import { parseDns } from '@sarra/common/pki';
 
 const RECEIVER = `[receiver]
 protocol: STOMP

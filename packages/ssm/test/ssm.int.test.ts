@@ -8,7 +8,7 @@ import { loadConfig } from '../src/options.js';
 import { createLog } from '../src/log.js';
 import { runSender } from '../src/sender.js';
 import { signMessage } from '../src/crypto/smime.js';
-import { loadIdentity } from '../src/crypto/trust.js';
+import { loadIdentity } from '@sarra/common/pki';
 import { makeSite, pythonAdd, pythonRead, startReceiver, waitFor, type Site } from './setup.js';
 import { openssl } from './pki.js';
 import { python } from './python.js';

@@ -2,17 +2,10 @@
 // the DER that `openssl smime -sign` / `-encrypt` write and `-verify` / `-decrypt` read. Pure: no I/O.
 import { constants, createCipheriv, createDecipheriv, createHash, privateDecrypt, publicEncrypt, randomBytes,
   sign as rsaSign, verify as rsaVerify, type KeyObject, X509Certificate } from 'node:crypto';
-import { PermanentError } from '@sarra/common';
-import { Asn1Error, child, ctx, decode, int, nul, octets, octetString, oid, oidOf, seq, set, tlv, utcTime, type Node } from './der.js';
-import { certParts } from './dn.js';
-import { CIPHERS, DIGESTS, OID, SIGNATURE_DIGEST, type CipherName } from './oids.js';
-
-/** A message whose signature or encryption does not check: reject it with this reason. */
-export class CryptoError extends PermanentError {
-  constructor(reason: string, options?: { cause?: unknown }) {
-    super(reason, { code: 'ERR_CRYPTO', reportCode: 403, cause: options?.cause });
-  }
-}
+import {
+  Asn1Error, certParts, child, CIPHERS, CryptoError, ctx, decode, DIGESTS, int, nul, OID, octets, octetString, oid, oidOf, seq, set,
+  SIGNATURE_DIGEST, tlv, utcTime, type CipherName, type Node,
+} from '@sarra/common/pki';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 

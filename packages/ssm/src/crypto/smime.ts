@@ -2,8 +2,8 @@
 // signature over the CRLF form) and application/x-pkcs7-mime enveloped data as `openssl smime -encrypt`
 // writes it. Bodies stay byte-exact: one that LF text cannot carry (a CR, not UTF-8) travels base64.
 import { randomBytes, type KeyObject, type X509Certificate } from 'node:crypto';
-import { envelope, openEnvelope, signDetached, verifyDetached, CryptoError, type Signed } from './cms.js';
-import type { CipherName } from './oids.js';
+import { CryptoError, type CipherName } from '@sarra/common/pki';
+import { envelope, openEnvelope, signDetached, verifyDetached, type Signed } from './cms.js';
 
 const L = 'latin1'; // one char per byte: string operations that keep every byte
 

@@ -1,6 +1,6 @@
 // The receiver's allow-list of signer DNs (SSM's `dns` file): one OpenSSL slash-form DN a line, `#` comments.
 import { readFile } from 'node:fs/promises';
-import { ConfigError } from '@sarra/common';
+import { ConfigError } from '../errors.js';
 
 /** The parsed allow-list and the lines that were not DNs (SSM logs and skips them). */
 export interface DnList {

@@ -1,6 +1,6 @@
 // A small ASN.1 reader (BER, as `openssl smime -encrypt` streams indefinite lengths) and DER writer:
 // just what CMS SignedData / EnvelopedData and X.509 names need. Pure: no I/O.
-import { PermanentError } from '@sarra/common';
+import { PermanentError } from '../errors.js';
 
 /** One decoded TLV. `raw` is the whole encoding (tag, length, value) as found in the input. */
 export interface Node {

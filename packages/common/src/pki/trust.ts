@@ -5,8 +5,8 @@ import type { X509Certificate} from 'node:crypto';
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readdir, readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { ConfigError } from '@sarra/common';
-import { CryptoError } from './cms.js';
+import { ConfigError } from '../errors.js';
+import { CryptoError } from './crypto-error.js';
 import { pemCertificates, subjectDn } from './dn.js';
 
 /** How long a CRL verdict on one certificate is reused. @default 600 s (SSM re-reads its DN list as often) */
