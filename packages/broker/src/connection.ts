@@ -1,7 +1,7 @@
 // Opening AMQP connections: URL parsing, heartbeat, connection name, back-off with jitter, abortable retries.
 import { connect, type ChannelModel } from 'amqplib';
 import { coalesceWrites } from './coalesce.js';
-import { ConfigError, SarraError, TransientError, describeError, redact, Logger } from '@sarra/common';
+import { ConfigError, SarraError, TransientError, describeError, redact, tlsOptions, Logger } from '@sarra/common';
 
 /** How to reach the broker. Shared by Consumer, Publisher and the topology functions. */
 export interface ConnectOptions {
@@ -19,6 +19,8 @@ export interface ConnectOptions {
   connectionName?: string;
   /** Give up one connection attempt (TCP + AMQP handshake) after this many ms. @default 10000 */
   connectTimeoutMs?: number;
+  /** amqps: how the broker's certificate is checked (sr3 `tlsRigour`: lax, normal, strict; see tlsOptions). @default 'normal' */
+  tlsRigour?: string;
 }
 
 /** The parts of a broker URL, decoded. */
@@ -132,6 +134,8 @@ export async function openConnection(opts: ConnectOptions): Promise<ChannelModel
         clientProperties: { connection_name: opts.connectionName ?? 'sarra-ts' },
         timeout: opts.connectTimeoutMs ?? 10_000,
         noDelay: true,
+        // amqplib hands these to tls.connect for amqps (plain amqp ignores them)
+        ...(a.protocol === 'amqps' ? tlsOptions(opts.tlsRigour) : {}),
       },
     );
     model = await raceAbort(pending, opts.signal);

@@ -19,6 +19,12 @@ export interface ConsumerOptions extends ConnectOptions {
   bind?: boolean;
   /** Topic exchanges declared (durable) on every (re)connect before binding. @default [] */
   declareExchanges?: string[];
+  /**
+   * A stream queue (queue.type 'stream'): where to start reading at each (re)connect (x-stream-offset): an offset,
+   * 'first' or 'next'. A stream keeps its messages and tracks no consumer position over AMQP 0-9-1: the caller
+   * remembers how far it has acked and resumes there. @default () => 'next'
+   */
+  streamOffset?: () => number | 'first' | 'next';
 }
 
 /**
@@ -87,8 +93,10 @@ export class Consumer {
     // acks may start before the session marks itself connected (deliveries can beat setup's return)
     this.channel = ch;
     this.channelGeneration = generation;
+    // a stream refuses a consumer without prefetch or with automatic acks: both are always set here
     await ch.prefetch(Math.max(1, o.prefetch));
-    const reply = await ch.consume(o.queue.name, (msg) => this.onMessage(msg, ch, generation), { noAck: false });
+    const stream = o.queue.type === 'stream' ? { arguments: { 'x-stream-offset': o.streamOffset?.() ?? 'next' } } : {};
+    const reply = await ch.consume(o.queue.name, (msg) => this.onMessage(msg, ch, generation), { noAck: false, ...stream });
     this.consumerTag = reply.consumerTag;
   }
 
@@ -102,16 +110,24 @@ export class Consumer {
     if (generation !== this.session.generation) return;
     const p = msg.properties;
     this.outstanding.add(msg.fields.deliveryTag);
+    let headers = (p.headers as Record<string, unknown> | undefined) ?? {};
+    const offset = headers['x-stream-offset'];
+    if (offset !== undefined) {
+      // the broker's header, not the publisher's: it must not travel on with a v02 notice
+      headers = { ...headers };
+      delete headers['x-stream-offset'];
+    }
     this.buffer.push({
       exchange: msg.fields.exchange,
       routingKey: msg.fields.routingKey,
       body: msg.content,
       contentType: p.contentType as string | undefined,
       contentEncoding: p.contentEncoding as string | undefined,
-      headers: (p.headers as Record<string, unknown> | undefined) ?? {},
+      headers,
       redelivered: msg.fields.redelivered,
       deliveryTag: msg.fields.deliveryTag,
       generation,
+      ...(typeof offset === 'number' ? { streamOffset: offset } : {}),
     });
     this.scheduleWake();
   }

@@ -4,17 +4,26 @@ import { describeError, Logger, TransientError } from '@sarra/common';
 import { closeQuietly, openConnection, type ConnectOptions } from './connection.js';
 import type { Binding, QueueSpec } from './types.js';
 
-/** assertQueue options for a QueueSpec: durable and not auto-delete unless said otherwise (sr3 defaults). */
+/**
+ * assertQueue options for a QueueSpec: durable and not auto-delete unless said otherwise (sr3 defaults). Quorum and
+ * stream queues must be durable and may not auto-delete (RabbitMQ refuses them with 406 otherwise); a stream takes
+ * neither x-expires nor x-message-ttl (406 too): it never expires, and keeps messages messageTtl long (x-max-age).
+ */
 export function queueOptions(spec: QueueSpec): Options.AssertQueue {
   const args: Record<string, unknown> = {};
-  if (spec.expires && spec.expires > 0) args['x-expires'] = Math.round(spec.expires);
-  if (spec.messageTtl && spec.messageTtl > 0) args['x-message-ttl'] = Math.round(spec.messageTtl);
-  if (spec.type) args['x-queue-type'] = spec.type;
-  const quorum = spec.type === 'quorum';
+  const type = spec.type ?? 'classic';
+  if (type === 'stream') {
+    if (spec.messageTtl && spec.messageTtl > 0) args['x-max-age'] = `${Math.max(1, Math.ceil(spec.messageTtl / 1000))}s`;
+  } else {
+    if (spec.expires && spec.expires > 0) args['x-expires'] = Math.round(spec.expires);
+    if (spec.messageTtl && spec.messageTtl > 0) args['x-message-ttl'] = Math.round(spec.messageTtl);
+  }
+  // a classic queue is declared without the argument, as before: an existing one is not "inequivalent"
+  if (type !== 'classic') args['x-queue-type'] = type;
+  const replicated = type !== 'classic';
   return {
-    // quorum queues must be durable and cannot auto-delete
-    durable: quorum ? true : (spec.durable ?? true),
-    autoDelete: quorum ? false : (spec.autoDelete ?? false),
+    durable: replicated ? true : (spec.durable ?? true),
+    autoDelete: replicated ? false : (spec.autoDelete ?? false),
     arguments: args,
   };
 }

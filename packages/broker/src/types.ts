@@ -13,7 +13,12 @@ export interface Delivery {
   deliveryTag: number;
   /** Connection generation; acks of an older generation are dropped (the broker redelivers). */
   generation: number;
+  /** Stream queues: the message's offset in the stream (header x-stream-offset). */
+  streamOffset?: number;
 }
+
+/** RabbitMQ queue types (x-queue-type; sr3 `queueType`). */
+export type QueueType = 'classic' | 'quorum' | 'stream';
 
 export interface QueueSpec {
   name: string;
@@ -21,10 +26,13 @@ export interface QueueSpec {
   autoDelete?: boolean;
   /** x-expires in ms (sr3 `expire`); 0 = none */
   expires?: number;
-  /** x-message-ttl in ms (sr3 `messageAgeMax`); 0 = none */
+  /** x-message-ttl in ms (sr3 `messageAgeMax`); 0 = none. A stream keeps messages this long instead (x-max-age). */
   messageTtl?: number;
-  /** 'classic' or 'quorum' */
-  type?: 'classic' | 'quorum';
+  /**
+   * classic (no x-queue-type argument, as every queue declared before), quorum or stream. Quorum and stream
+   * queues are always durable and never auto-delete; a stream takes no x-expires (it never expires). @default 'classic'
+   */
+  type?: QueueType;
 }
 
 export interface Binding {

@@ -56,17 +56,23 @@ test('backoffDelay: jitter spreads delays of simultaneous reconnects', () => {
   assert.ok(mean > 44_000 && mean < 52_000, `mean ${mean} near 48 s`);
 });
 
-test('queueOptions: sr3 defaults durable, not auto-delete; x-expires, x-message-ttl, x-queue-type only when set', () => {
+test('queueOptions: sr3 defaults durable, not auto-delete; x-expires, x-message-ttl only when set; classic without x-queue-type', () => {
   assert.deepEqual(queueOptions({ name: 'q' }), { durable: true, autoDelete: false, arguments: {} });
   assert.deepEqual(queueOptions({ name: 'q', expires: 300_000, messageTtl: 60_000, type: 'classic' }), {
     durable: true,
     autoDelete: false,
-    arguments: { 'x-expires': 300_000, 'x-message-ttl': 60_000, 'x-queue-type': 'classic' },
+    arguments: { 'x-expires': 300_000, 'x-message-ttl': 60_000 },
   });
-  const q = queueOptions({ name: 'q', durable: false, autoDelete: true, type: 'quorum', expires: 0 });
+  const q = queueOptions({ name: 'q', durable: false, autoDelete: true, type: 'quorum', expires: 300_000, messageTtl: 60_000 });
   assert.equal(q.durable, true, 'quorum queues are always durable');
   assert.equal(q.autoDelete, false);
-  assert.deepEqual(q.arguments, { 'x-queue-type': 'quorum' });
+  assert.deepEqual(q.arguments, { 'x-queue-type': 'quorum', 'x-expires': 300_000, 'x-message-ttl': 60_000 });
+});
+
+test('queueOptions: a stream is durable, never auto-delete, has no x-expires nor x-message-ttl; messageTtl becomes x-max-age', () => {
+  const s = queueOptions({ name: 'q', durable: false, autoDelete: true, type: 'stream', expires: 300_000, messageTtl: 90_500 });
+  assert.deepEqual(s, { durable: true, autoDelete: false, arguments: { 'x-queue-type': 'stream', 'x-max-age': '91s' } });
+  assert.deepEqual(queueOptions({ name: 'q', type: 'stream', expires: 300_000 }).arguments, { 'x-queue-type': 'stream' });
 });
 
 test('sleep rejects with AbortedError when aborted', async () => {

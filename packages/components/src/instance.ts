@@ -79,7 +79,7 @@ export async function runInstance(args: RunInstanceArgs): Promise<number> {
   else args.signal!.addEventListener('abort', stop, { once: true });
   const spec = COMPONENT_SPECS.get(args.component);
   let code = 0;
-  const pool = new TransferPool({ timeout: o.timeout, credentials: o.credentials, signal: ctl.signal });
+  const pool = new TransferPool({ timeout: o.timeout, credentials: o.credentials, signal: ctl.signal, tlsRigour: o.tlsRigour });
   try {
     if (!spec) throw new Error(`unknown component ${args.component}`);
     const dir = stateDir(args.component, args.config, env, o.statehost);

@@ -40,6 +40,7 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
   const pub = (): Publisher => {
     publisher ??= new Publisher({
       url: brokerUrl(o, postBroker ?? o.broker!),
+      tlsRigour: o.tlsRigour,
       logger: logger.child('post'),
       signal: afterGrace(signal),
       declareExchanges: o.exchangeDeclare && postBroker ? postExchanges(o) : [],
@@ -67,7 +68,7 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
     const shared = !rb && postBroker === o.broker && poster;
     reporter = shared
       ? new Reporter(o, pub(), logger, false)
-      : new Reporter(o, new Publisher({ url: brokerUrl(o, rb ?? o.broker!), logger: logger.child('report'), signal }), logger, true);
+      : new Reporter(o, new Publisher({ url: brokerUrl(o, rb ?? o.broker!), tlsRigour: o.tlsRigour, logger: logger.child('report'), signal }), logger, true);
     if (!shared) await reporter.start();
   }
   const nodupe = o.nodupe_ttl > 0 ? new NoDupe(o, nodupeCacheFile(stateDir, ctx.instance), { logger }) : undefined;

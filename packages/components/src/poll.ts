@@ -24,8 +24,12 @@ function passiveSource(ctx: InstanceContext, brokerUrl: string): PassiveSource {
   return {
     async start() {
       consumer = new Consumer({
-        url: withCredentials(o, brokerUrl), logger: logger.child('vip'), signal,
-        queue: { name: queue, durable: false, autoDelete: false, expires: Math.max(o.expire, 60) * 1000 },
+        url: withCredentials(o, brokerUrl), tlsRigour: o.tlsRigour, logger: logger.child('vip'), signal,
+        // a private per-host queue: classic and not durable, unless the pump wants quorum queues only (always durable);
+        // never a stream (nothing would record how far it was read)
+        queue: o.queueType === 'quorum'
+          ? { name: queue, type: 'quorum', expires: Math.max(o.expire, 60) * 1000 }
+          : { name: queue, durable: false, autoDelete: false, expires: Math.max(o.expire, 60) * 1000 },
         bindings: postExchanges(o).map((exchange) => ({ exchange, key: `${prefix}.#` })),
         declareExchanges: postExchanges(o), prefetch: 100,
       });

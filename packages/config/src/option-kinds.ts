@@ -124,6 +124,14 @@ export function parseInflight(value: string): string | number {
   return v;
 }
 
+/** tlsRigour: lax, normal or strict, any case (sr3 lowercases it); `medium`, the name sr3's documentation uses, is normal. */
+export function parseTlsRigour(value: string): 'lax' | 'normal' | 'strict' {
+  const v = value.trim().toLowerCase();
+  if (v === 'medium' || v === 'normal' || isNone(v)) return 'normal';
+  if (v === 'lax' || v === 'strict') return v;
+  throw new Error(`'${value.trim()}' is not one of lax, medium (normal), strict`);
+}
+
 /** Sleep may be negative (-1 = one-shot post). */
 export function parseSleep(value: string): number {
   return isNone(value) ? 0 : parseDuration(value);

@@ -34,9 +34,10 @@ export const BROKER_OPTIONS = [
     synonyms: ['queue_name', 'queue', 'qn'],
   }),
   opt('queueShare', 'str', '${USER}_${HOSTNAME}_${RAND8}', 'Suffix of the derived queue name; decides who shares the queue.'),
-  opt('queueType', 'str', 'classic', 'Queue type to declare: classic or quorum.', {
+  opt('queueType', 'str', 'classic',
+    'RabbitMQ queue type (x-queue-type): classic, quorum (replicated; always durable, never auto-delete) or stream (one instance; its read position is kept in the state directory).', {
     status: 'implemented',
-    choices: ['classic', 'quorum'],
+    choices: ['classic', 'quorum', 'stream'],
   }),
   opt('queueDeclare', 'flag', true, 'Declare the queue.', { synonyms: ['declare_queue'] }),
   opt('queueBind', 'flag', true, 'Bind the queue to the exchange.', { synonyms: ['bind_queue'] }),
@@ -67,7 +68,9 @@ export const BROKER_OPTIONS = [
   opt('post_topicPrefix', 'str', undefined, 'Topic prefix (format) of outgoing messages; default = topicPrefix.', {
     synonyms: ['post_topic_prefix'],
   }),
-  opt('post_topic', 'str', undefined, 'Override the whole publish topic.', { status: 'implemented' }),
+  opt('post_topic', 'str', undefined, 'Publish every notice with this topic (routing key) instead of post_topicPrefix + its directories.', {
+    status: 'implemented',
+  }),
   opt('post_format', 'str', undefined, 'Outgoing message format: v02, v03 or wis; default from post_topicPrefix.', {
     choices: ['v02', 'v03', 'wis'],
     unsupportedValues: { wis: 'WIS2 notices come with MQTT/WIS2 support; post v03 (or v02)' },

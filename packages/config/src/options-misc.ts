@@ -1,5 +1,5 @@
 // Option table, part 3: logging, plugins, resources, status thresholds, administration.
-import { opt } from './option-kinds.js';
+import { opt, parseTlsRigour } from './option-kinds.js';
 
 /** Events logLevel-independent logging can report (`logEvents`). */
 export const LOG_EVENTS = [
@@ -32,7 +32,7 @@ export const MISC_OPTIONS = [
   }),
   opt('logReject', 'flag', false, 'Log every rejected message with its reason.', { synonyms: ['log_reject'] }),
   opt('logDuplicates', 'flag', false, 'Log every duplicate suppressed.', { componentDefaults: { winnow: true } }),
-  opt('logMessageDump', 'flag', false, 'Log the whole message at each event.', { status: 'implemented' }),
+  opt('logMessageDump', 'flag', false, 'At each logged event, also log the whole notice as it stands (JSON).', { status: 'implemented' }),
   opt('messageDebugDump', 'flag', false, 'Dump raw wire messages (debugging).', {
     unsupported: 'raw wire messages are not dumped; logMessageDump logs each whole message',
   }),
@@ -41,7 +41,9 @@ export const MISC_OPTIONS = [
     unsupported: "Python logging formats are not interpreted: lines are in sr3's default format",
   }),
   opt('logJson', 'flag', false, 'Also write a JSON-lines log.', { unsupported: 'no JSON log is written, only the line log' }),
-  opt('logStdout', 'flag', false, 'Log to stdout instead of a file (containers).', { status: 'implemented' }),
+  opt('logStdout', 'flag', false, 'Log to standard output instead of the rotated log file (containers: sr start keeps its output for the instances).', {
+    status: 'implemented',
+  }),
   opt('logMetrics', 'flag', false, 'Keep dated copies of metrics files.', {
     unsupported: 'no dated metrics copies: the current snapshot is in ~/.cache/sarra/metrics (sr status --json)',
   }),
@@ -67,15 +69,15 @@ export const MISC_OPTIONS = [
   }),
   ...V2_HOOKS,
 
-  opt('MemoryMax', 'size', 0, 'Restart the instance when its memory exceeds this; 0 = automatic (3x baseline).', {
+  opt('MemoryMax', 'size', 0, 'Restart the instance cleanly when its memory (RSS, checked at housekeeping) exceeds this; 0 = MemoryMultiplier x the baseline.', {
     status: 'implemented',
     synonyms: ['hb_memory_max'],
   }),
-  opt('MemoryMultiplier', 'float', 3, 'Automatic MemoryMax = baseline x this.', {
+  opt('MemoryMultiplier', 'float', 3, 'Without MemoryMax: the limit is this many times the memory measured once MemoryBaseLineFile items were processed.', {
     status: 'implemented',
     synonyms: ['hb_memory_multiplier'],
   }),
-  opt('MemoryBaseLineFile', 'count', 100, 'Items processed before the memory baseline is taken.', {
+  opt('MemoryBaseLineFile', 'count', 100, 'Notices accepted (or files transferred) before the memory baseline is measured.', {
     status: 'implemented',
     synonyms: ['hb_memory_baseline_file'],
   }),
@@ -93,10 +95,12 @@ export const MISC_OPTIONS = [
   opt('runStateThreshold_disconnected', 'count', 80, 'Status `disc` when disconnected more than this % of the time.', {
     unsupported: NOT_STATUS,
   }),
-  opt('tlsRigour', 'str', 'normal', 'TLS certificate checking: lax, normal or strict.', {
+  opt('tlsRigour', 'str', 'normal',
+    'TLS checks of amqps brokers and https servers: lax (none), normal (certificate and host name; sr3 docs: medium) or strict (also TLS 1.2 or later).', {
     status: 'implemented',
     synonyms: ['tls_rigour'],
     choices: ['lax', 'normal', 'strict'],
+    parse: parseTlsRigour,
   }),
   opt('message_strategy', 'str', 'stubborn', 'Broker connection strategy.', {
     unsupported: 'sarra-ts always reconnects, forever, with back-off (stubborn)',

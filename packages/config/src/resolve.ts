@@ -72,10 +72,31 @@ export function checkOptions(o: Options, file: string): Diagnostic[] {
       err(`${b}: no password for ${url} in credentials.conf`, b, 'warning');
     }
   }
+  out.push(...checkQueueType(o, file));
   const name = o.queueName;
   const user = brokerUser(o.broker);
   if (name && user && !name.startsWith(`q_${user}`)) {
     err(`queueName: '${name}' does not start with q_${user} (broker permissions expect it)`, 'queueName', 'warning');
+  }
+  return out;
+}
+
+/**
+ * queueType: RabbitMQ refuses a quorum or stream queue that is not durable or auto-deletes (406); a stream has no
+ * competing consumers (every instance would receive every notice), so it takes one instance.
+ */
+function checkQueueType(o: Options, file: string): Diagnostic[] {
+  const type = o.queueType;
+  if (type === 'classic' || !CONSUMERS.includes(o.component)) return [];
+  const out: Diagnostic[] = [];
+  const say = (option: string, message: string): void => {
+    const at = o.origins[option] ?? o.origins.queueType;
+    out.push({ file: at?.file ?? file, line: at?.line ?? 0, message, severity: 'error', option, code: 'check' });
+  };
+  if (!o.durable && 'durable' in o.origins) say('durable', `durable: off contradicts queueType ${type} (such queues are always durable)`);
+  if (o.auto_delete) say('auto_delete', `auto_delete: on contradicts queueType ${type} (such queues never auto-delete)`);
+  if (type === 'stream' && o.instances > 1) {
+    say('instances', `instances: ${o.instances} with queueType stream: every instance would receive every notice (a stream has no competing consumers); use one instance, or queueType quorum to share the work`);
   }
   return out;
 }

@@ -7,10 +7,11 @@ import { ConfigError, describeError } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import { brokerUser, defaultQueueName, subscribeBindings } from '@sarra/config';
 import { Consumer } from '@sarra/broker';
-import type { Delivery } from '@sarra/broker';
+import type { Delivery, QueueSpec } from '@sarra/broker';
 import { MalformedNoticeError, decode, msFromTimestamp, type Notice } from '@sarra/message';
 import type { FlowMetrics, Gatherer, WorkItem } from './types.js';
 import { abortableSleep } from './retry.js';
+import { StreamPosition } from './stream-offset.js';
 
 /** What a message gatherer needs besides the options. */
 export interface MessageGathererOptions {
@@ -89,6 +90,8 @@ export class MessageGatherer implements Gatherer {
   private queue = '';
   private readonly counters = { rxByteCount: 0, rxGoodCount: 0, rxBadCount: 0, rxLast: 0, brokerQueuedMessageCount: 0 };
   private lastDepth = 0;
+  /** queueType stream: how far the flow has acked, where a (re)connect resumes reading. */
+  private position?: StreamPosition;
 
   constructor(private readonly o: Options, private readonly opts: MessageGathererOptions) {}
 
@@ -105,6 +108,13 @@ export class MessageGatherer implements Gatherer {
     const prefetch = effectivePrefetch(o);
     // the instance's stop aborts a connect still in progress; once consuming, the consumer stays open until
     // stop(): the engine acks what its in-flight transfers finish within their stop grace
+    const type = o.queueType === 'quorum' || o.queueType === 'stream' ? o.queueType : 'classic';
+    if (type === 'stream') {
+      this.position = new StreamPosition(queueNameFile(o, this.opts.stateDir).replace(/\.qname$/, '.offset'), this.opts.logger);
+      const at = await this.position.load();
+      this.opts.logger.info(`stream ${this.queue}: reading from ${at === undefined ? 'its first retained message' : `offset ${at}`}`);
+    }
+    const position = this.position;
     const starting = new AbortController();
     const outer = this.opts.signal;
     const onStop = (): void => starting.abort(outer?.reason);
@@ -114,19 +124,15 @@ export class MessageGatherer implements Gatherer {
       url,
       logger: this.opts.logger,
       signal: starting.signal,
-      queue: {
-        name: this.queue,
-        durable: o.durable,
-        autoDelete: o.auto_delete,
-        expires: o.expire > 0 ? Math.round(o.expire * 1000) : 0,
-        messageTtl: o.messageAgeMax > 0 ? Math.round(o.messageAgeMax * 1000) : 0,
-      },
+      tlsRigour: o.tlsRigour,
+      queue: queueSpecOf(o, this.queue),
       bindings,
       prefetch,
       declareQueue: o.queueDeclare,
       bind: o.queueBind,
+      ...(position ? { streamOffset: () => position.resumeAt() } : {}),
     });
-    this.opts.logger.info(`consuming queue ${this.queue} (prefetch ${prefetch}) bound to ${bindings.map((b) => `${b.exchange} ${b.key}`).join(', ') || 'nothing'}`);
+    this.opts.logger.info(`consuming ${type === 'classic' ? '' : `${type} `}queue ${this.queue} (prefetch ${prefetch}) bound to ${bindings.map((b) => `${b.exchange} ${b.key}`).join(', ') || 'nothing'}`);
     try {
       await this.consumer.start();
     } finally {
@@ -148,7 +154,6 @@ export class MessageGatherer implements Gatherer {
   }
 
   private toItem(d: Delivery): WorkItem | undefined {
-    const c = this.consumer!;
     this.counters.rxByteCount += d.body.length;
     this.counters.rxLast = Date.now();
     try {
@@ -161,7 +166,7 @@ export class MessageGatherer implements Gatherer {
       this.counters.rxGoodCount++;
       let pubMs: number | undefined;
       try { pubMs = msFromTimestamp(notice.pubTime); } catch { pubMs = undefined; }
-      const it: WorkItem = { notice, topic: dec.topic, exchange: d.exchange, format: dec.format, pubMs, ack: c.ack.bind(c, d) };
+      const it: WorkItem = { notice, topic: dec.topic, exchange: d.exchange, format: dec.format, pubMs, ack: this.acker(d) };
       if (dec.format === 'v03') it.raw = d.body;
       return it;
     } catch (err: unknown) {
@@ -169,13 +174,27 @@ export class MessageGatherer implements Gatherer {
       this.opts.metrics?.inc('totals.malformed');
       const at = err instanceof MalformedNoticeError ? ` ${err.where()}` : '';
       this.opts.logger.warning(`malformed message from ${d.exchange} ${d.routingKey.slice(0, 120)}${at}: ${describeError(err)} (acked, dropped)`);
-      c.ack(d);
+      this.acker(d)();
       return undefined;
     }
   }
 
+  /** Acks `d` on the broker; on a stream, also moves the read position past it once everything before is acked. */
+  private acker(d: Delivery): () => void {
+    const c = this.consumer!;
+    const pos = this.position;
+    const off = d.streamOffset;
+    if (!pos || off === undefined) return c.ack.bind(c, d);
+    pos.delivered(off);
+    return () => {
+      c.ack(d);
+      pos.acked(off);
+    };
+  }
+
   async stop(): Promise<void> {
     await this.consumer?.close();
+    await this.position?.save();
   }
 
   isConnected(): boolean {
@@ -196,6 +215,21 @@ export class MessageGatherer implements Gatherer {
       disconnectTime: (c?.stats as { disconnectedMs?: number } | undefined)?.disconnectedMs ?? 0,
     };
   }
+}
+
+/**
+ * The queue of a consuming configuration, exactly as its instances and `sr declare` declare it: durable, auto_delete,
+ * expire (x-expires), messageAgeMax (x-message-ttl; a stream's x-max-age) and queueType (x-queue-type).
+ */
+export function queueSpecOf(o: Options, name: string): QueueSpec {
+  return {
+    name,
+    durable: o.durable,
+    autoDelete: o.auto_delete,
+    expires: o.expire > 0 ? Math.round(o.expire * 1000) : 0,
+    messageTtl: o.messageAgeMax > 0 ? Math.round(o.messageAgeMax * 1000) : 0,
+    type: o.queueType === 'quorum' || o.queueType === 'stream' ? o.queueType : 'classic',
+  };
 }
 
 /** Batches a relay keeps in flight (one being gathered, the others awaiting their confirms). */

@@ -2,7 +2,7 @@
 export * from './types.js';
 export { Flow, type FlowParts, type WorkFn, type DupeCheck, type PacedGatherer } from './engine.js';
 export { defaultAccept, type AcceptFn, type Verdict } from './accept.js';
-export { MessageGatherer, messageGatherer, resolveQueueName, queueNameFile, userFromExchange, type MessageGathererOptions } from './gather-message.js';
+export { MessageGatherer, messageGatherer, resolveQueueName, queueNameFile, queueSpecOf, userFromExchange, type MessageGathererOptions } from './gather-message.js';
 export { makeDownloader, inflightPath, remotePath, type DownloadContext } from './download.js';
 export { applyFileOp, destRootOf } from './fileops.js';
 export { Poster, outgoingNotice, postFormat, splitIndex, type PosterOptions, type PublisherLike } from './post.js';

@@ -1,21 +1,15 @@
 // `sr declare` / `sr cleanup`: exchanges on the post side, queue and bindings on the subscribe side, state files.
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { describeError, metricsDir, stateDir, type Env } from '@sarra/common';
-import { cleanupTopology, declareTopology, type Binding, type QueueSpec } from '@sarra/broker';
+import { cleanupTopology, declareTopology, type Binding } from '@sarra/broker';
 import { CONSUMERS, postExchanges, subscribeBindings, subscribeExchange, type Options } from '@sarra/config';
-import { resolveQueueName, queueNameFile } from '@sarra/flow';
+import { resolveQueueName, queueNameFile, queueSpecOf } from '@sarra/flow';
 import type { Say } from './supervisor.js';
 
 /** The broker URL of an option with its password filled in from credentials.conf. */
 export function withPassword(o: Options, url: string | undefined): string | undefined {
   if (!url) return undefined;
   return o.credentials?.lookup(url)?.url ?? url;
-}
-
-/** The queue of a consuming configuration, exactly as its instances declare it. */
-export function queueSpec(o: Options, name: string): QueueSpec {
-  return { name, durable: o.durable, autoDelete: o.auto_delete,
-    expires: o.expire > 0 ? Math.round(o.expire * 1000) : 0, messageTtl: o.messageAgeMax > 0 ? Math.round(o.messageAgeMax * 1000) : 0 };
 }
 
 /** True for components that consume a broker queue. */
@@ -29,7 +23,7 @@ export async function declareConfig(o: Options, say: Say, env: Env = process.env
   const postUrl = withPassword(o, o.post_broker);
   if (postUrl && o.exchangeDeclare !== false) {
     const xs = postExchanges(o);
-    await declareTopology({ url: postUrl, exchanges: xs, connectTimeoutMs: 10_000 });
+    await declareTopology({ url: postUrl, exchanges: xs, connectTimeoutMs: 10_000, tlsRigour: o.tlsRigour });
     say(`${name}: declared exchange(s) ${xs.join(' ')}`);
   }
   const url = withPassword(o, o.broker);
@@ -37,7 +31,7 @@ export async function declareConfig(o: Options, say: Say, env: Env = process.env
     const qname = await resolveQueueName(o, stateDir(o.component, o.config, env), 1);
     const bindings: Binding[] = subscribeBindings(o);
     const exchanges = o.exchangeDeclare !== false ? subscribeExchangesOf(o) : [];
-    await declareTopology({ url, exchanges, queue: queueSpec(o, qname), bindings });
+    await declareTopology({ url, exchanges, queue: queueSpecOf(o, qname), bindings, tlsRigour: o.tlsRigour });
     say(`${name}: declared queue ${qname} bound to ${bindings.map((b) => `${b.exchange}:${b.key}`).join(' ') || '(none)'}`);
   }
 }
@@ -52,13 +46,13 @@ export async function cleanupConfig(o: Options, say: Say, opts: { ownsSubscribeE
   if (url && consumes(o)) {
     const qname = await readQueueName(o, opts.env);
     const xs = opts.ownsSubscribeExchange ? subscribeExchangesOf(o) : [];
-    await cleanupTopology({ url, queue: qname, exchanges: xs });
+    await cleanupTopology({ url, queue: qname, exchanges: xs, tlsRigour: o.tlsRigour });
     say(`${name}: deleted queue ${qname ?? '(none recorded)'}${xs.length ? ` and exchange(s) ${xs.join(' ')}` : ''}`);
   }
   const postUrl = withPassword(o, o.post_broker);
   if (postUrl) {
     const xs = postExchanges(o);
-    await cleanupTopology({ url: postUrl, exchanges: xs });
+    await cleanupTopology({ url: postUrl, exchanges: xs, tlsRigour: o.tlsRigour });
     say(`${name}: deleted exchange(s) ${xs.join(' ')}`);
   }
   await removeStateFiles(o, opts.env);

@@ -54,7 +54,7 @@ export function classifyError(err: unknown, what: string): SarraError {
     }
     if (TLS_CODES.test(code)) {
       // a certificate the node trust store rejects: an operator must act, but the data should wait, not be dropped
-      return new TransientError(`${msg} (TLS certificate check failed)`, { code: 'ERR_TLS', cause: err });
+      return new TransientError(`${msg} (TLS certificate check failed; tlsRigour lax accepts such a server)`, { code: 'ERR_TLS', cause: err });
     }
     if (CONNECTION_CODES.has(code)) return new ConnectionLostError(msg, { cause: err });
     if (TRANSIENT_CODES.has(code)) return new TransientError(msg, { code: 'ERR_TRANSFER', cause: err });

@@ -6,7 +6,7 @@ import type * as httpsNs from 'node:https';
 import type { Agent as HttpsAgent } from 'node:https';
 import { Transform } from 'node:stream';
 import type { Readable, TransformCallback } from 'node:stream';
-import { PermanentError, TransientError } from '@sarra/common';
+import { PermanentError, TransientError, tlsOptions, type TlsClientOptions } from '@sarra/common';
 import { classifyError, unsupported } from './classify.js';
 import { parseIndexPage } from './httpIndex.js';
 import { rawGet } from './httpRaw.js';
@@ -41,7 +41,7 @@ export function encodePath(p: string): string {
 /**
  * A Transfer on an http(s) server. Paths are plain (not percent-encoded); relative ones resolve under the
  * URL's path. Auth: `bearer_token` / `bt` detail -> `Authorization: Bearer`, else user:password in the URL
- * -> Basic. TLS certificates are verified (node defaults). Errors: 404/410 -> PermanentError code
+ * -> Basic. TLS certificates are checked as `tlsRigour` says (normal: node's defaults). Errors: 404/410 -> PermanentError code
  * ERR_NOT_FOUND reportCode 404; other 4xx -> PermanentError reportCode 499; 5xx, refused, reset,
  * timeout -> TransientError / ConnectionLostError. Writes are unsupported (PermanentError 503).
  */
@@ -52,9 +52,11 @@ export class HttpTransfer implements Transfer {
   private readonly timeoutMs: number;
   private readonly basePath: string;
   private httpsMod?: typeof httpsNs;
+  private readonly tls: TlsClientOptions;
 
   constructor(private readonly base: URL, opts: TransferOptions) {
     this.scheme = base.protocol.replace(/:$/, '');
+    this.tls = tlsOptions(opts.tlsRigour);
     this.timeoutMs = (opts.timeout ?? 300) * 1000;
     const token = opts.details?.bearer_token ?? opts.details?.bt;
     if (token) this.auth = `Bearer ${token}`;
@@ -79,7 +81,7 @@ export class HttpTransfer implements Transfer {
       const o = { keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_SOCKETS, scheduling: 'lifo' as const };
       if (u.protocol === 'https:') {
         this.httpsMod ??= await import('node:https');
-        a = new this.httpsMod.Agent(o);
+        a = new this.httpsMod.Agent({ ...o, ...this.tls });
       } else a = new http.Agent(o);
       this.agents.set(key, a);
     }

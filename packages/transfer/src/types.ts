@@ -16,6 +16,8 @@ export interface TransferOptions {
   timeout?: number;
   /** Extra per-URL details from credentials.conf (ssh_keyfile, bearer_token, ...). */
   details?: Record<string, string>;
+  /** https: how the server's certificate is checked (sr3 `tlsRigour`: lax, normal, strict; see tlsOptions). @default 'normal' */
+  tlsRigour?: string;
   signal?: AbortSignal;
 }
 

@@ -31,7 +31,7 @@ export async function buildProducerFlow(ctx: InstanceContext, gatherer: Gatherer
   const poster = postBroker
     ? new Poster(o, {
       publisher: new Publisher({
-        url: withCredentials(o, postBroker), logger: logger.child('post'), signal: afterGrace(signal),
+        url: withCredentials(o, postBroker), tlsRigour: o.tlsRigour, logger: logger.child('post'), signal: afterGrace(signal),
         declareExchanges: o.exchangeDeclare ? postExchanges(o) : [],
       }),
       logger, metrics, relocate: false,
