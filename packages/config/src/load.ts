@@ -149,7 +149,7 @@ export async function loadConfig(component: string, name: string, opts: LoadOpti
  * readable by group or others (error unless `insecureCredentials`).
  * Each is `file:line: message` naming the option. A missing configuration is one error at line 0.
  */
-export async function lintConfig(component: string, name: string, opts: { env?: Env } = {}): Promise<Diagnostic[]> {
+export async function lintConfig(component: string, name: string, opts: LoadOptions = {}): Promise<Diagnostic[]> {
   try {
     return (await readConfig(component, name, opts)).diagnostics;
   } catch (e: unknown) {

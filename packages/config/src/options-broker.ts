@@ -59,8 +59,8 @@ export const BROKER_OPTIONS = [
   }),
   ...MQTT_OPTIONS,
 
-  opt('post_broker', 'url', undefined, 'Broker URL to publish to.'),
-  opt('post_exchange', 'str', undefined, 'Exchange to publish to; default xs_<post_broker user>[_suffix].'),
+  opt('post_broker', 'url', undefined, 'Broker URL to publish to.', { synonyms: ['pb'] }),
+  opt('post_exchange', 'str', undefined, 'Exchange to publish to; default xs_<post_broker user>[_suffix].', { synonyms: ['pe'] }),
   opt('post_exchangeSuffix', 'str', undefined, 'Suffix of the default post exchange.', { synonyms: ['post_exchange_suffix'] }),
   opt('post_exchangeSplit', 'count', 0, 'Publish to N exchanges <x>00..<x>N-1, chosen by identity checksum.', {
     synonyms: ['post_exchange_split'],
@@ -76,10 +76,10 @@ export const BROKER_OPTIONS = [
     unsupportedValues: { wis: 'WIS2 notices come with MQTT/WIS2 support; post v03 (or v02)' },
   }),
   opt('post_baseUrl', 'str', undefined, 'URL prefix subscribers use to fetch what this flow produced.', {
-    synonyms: ['post_base_url', 'post_url', 'post_baseurl'],
+    synonyms: ['post_base_url', 'post_url', 'post_baseurl', 'pbu'],
   }),
   opt('post_baseDir', 'str', undefined, 'Local path prefix removed to form relPath when posting.', {
-    synonyms: ['post_base_dir', 'post_document_root', 'post_basedir'],
+    synonyms: ['post_base_dir', 'post_document_root', 'post_basedir', 'pbd'],
   }),
   opt('post_messageAgeMax', 'duration', 0, 'Per-message TTL when publishing; 0 = none.', {
     synonyms: ['message_ttl', 'message-ttl'],

@@ -11,7 +11,7 @@ async function loadAll(ctx: Ctx, refs: { component: string; config: string; file
   const opts: Options[] = [];
   let failed = 0;
   for (const r of refs) {
-    const { options, error } = await tryLoad(r, ctx.env);
+    const { options, error } = await tryLoad(r, ctx.env, ctx.args.extraLines);
     if (options) opts.push(options);
     else { failed++; ctx.err(`${r.component}/${r.config}: ${error}`); }
   }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { describeError } from '@sarra/common';
 import { COMPONENTS } from '@sarra/config';
+import { overrideArgs, splitOverrides } from './argv.js';
 import type { CliArgs, Ctx } from './context.js';
 import type * as Lifecycle from './lifecycle.js';
 import type * as Manage from './manage.js';
@@ -46,13 +47,20 @@ const VERB_HELP: Record<string, () => Promise<string>> = {
   convert: async () => (await import('./convert.js')).CONVERT_HELP,
 };
 
-const KNOWN_FLAGS = new Set(['json', 'full', 'users', 'dangerWillRobinson', 'serve', 'config', 'c', 'wololo', 'v2', 'help', 'version', '_', '$0']);
+/** The component an override's synonyms are read for: the first `component/config` word's, else subscribe's. */
+function componentOf(words: string[]): string {
+  const c = words.find((w) => w.includes('/'))?.split('/')[0];
+  return c && COMPONENTS.includes(c) ? c : words.includes('post') ? 'post' : 'subscribe';
+}
 
-/** Parses argv (without node and script) into CliArgs; unknown `--option value` pairs become config lines. */
+/** Parses argv (without node and script) into CliArgs; sr3's `--option value` overrides become config lines. */
 export async function parseArgs(argv: string[]): Promise<CliArgs> {
-  const y = yargs(argv)
+  const split = splitOverrides(argv, componentOf(argv.filter((a) => !a.startsWith('-'))), new Set(Object.keys(ACTIONS)));
+  const y = yargs(split.argv)
     .scriptName('sr')
-    .usage('$0 [options] <action> [component/config ...]\n\nactions: ' + Object.keys(ACTIONS).join(' '))
+    .usage('$0 [options] <action> [component/config ...]\n\nactions: ' + Object.keys(ACTIONS).join(' ') +
+      '\n\nAny configuration option may follow as --option value (sr3 style; -pb, -pbu, -pe, ... as sr3_post has them):' +
+      ' foreground, post, show, lint, declare and cleanup read it after the files.')
     .option('json', { type: 'boolean', default: false, describe: 'status/show/dump as JSON' })
     .option('full', { type: 'boolean', default: false, describe: 'status: counters, memory and CPU columns' })
     .option('users', { type: 'boolean', default: false, describe: 'declare: also users, permissions and their exchanges (admin.conf)' })
@@ -67,33 +75,33 @@ export async function parseArgs(argv: string[]): Promise<CliArgs> {
     .version(false);
   const parsed = await y.parseAsync();
   const positional = parsed._.map(String);
-  const extraLines: string[] = [];
-  for (const [k, v] of Object.entries(parsed)) {
-    if (!KNOWN_FLAGS.has(k)) extraLines.push(`${k} ${Array.isArray(v) ? v.join(',') : String(v)}`);
-  }
   return {
     action: positional[0] ?? '', configs: positional.slice(1),
     json: !!parsed.json, full: !!parsed.full, users: !!parsed.users,
     dangerWillRobinson: parsed.dangerWillRobinson as string | number | boolean | undefined,
-    serve: parsed.serve, config: parsed.config, wololo: !!parsed.wololo, v2: !!parsed.v2, extraLines,
+    serve: parsed.serve, config: parsed.config, wololo: !!parsed.wololo, v2: !!parsed.v2, extraLines: split.lines,
   };
 }
 
 /** v2 style `sr_<component> <action> [config ...]` -> `sr <action> <component>/<config> ...`; options pass through. */
 export function v2Argv(component: string, argv: string[]): string[] {
+  const split = splitOverrides(argv, component, new Set(Object.keys(ACTIONS)));
   const options: string[] = [];
   const words: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    // v2 accepted single-dash long options (-config x); sr wants --config
-    if (/^-[A-Za-z_]{2,}/.test(a)) options.push(`-${a}`);
-    else if (a.startsWith('-')) options.push(a);
-    else words.push(a);
+  for (let i = 0; i < split.argv.length; i++) {
+    const a = split.argv[i]!;
+    if (!a.startsWith('-')) { words.push(a); continue; }
+    options.push(a);
+    // the value of --config/-c/--serve stays with its flag (splitOverrides kept it right after)
+    if (/^--?(config|c|serve)$/.test(a) && i + 1 < split.argv.length) options.push(split.argv[++i]!);
   }
+  options.push(...overrideArgs(split.lines));
   if (component === 'post') return ['post', ...options, ...words];
   const [action = 'status', ...configs] = words;
+  // `sr_subscribe list` lists the subscribe configurations (`list examples`/`list plugins` as sr's)
+  if (action === 'list') return [...options, 'list', ...(configs.length ? configs : [component])];
   const cfgs = configs.map((c) => `${component}/${c.replace(/^.*\//, '').replace(/\.conf$/, '')}`);
-  return [...options, action, ...(cfgs.length ? cfgs : action === 'list' ? [] : [`${component}/*`])];
+  return [...options, action, ...(cfgs.length ? cfgs : [`${component}/*`])];
 }
 
 /** This package's version (packages/sr/package.json in a clone, node_modules/@sarra/sr/package.json installed). */

@@ -32,24 +32,24 @@ export function lintLine(d: Diagnostic): string {
  * What keeps a configuration from running: exactly the errors `sr lint` reports for it, each as lint prints it
  * (the one check shared by lint, start, restart, foreground and post). `options` when it loaded.
  */
-export async function configErrors(ref: ConfigRef, env: Env = process.env): Promise<{ options?: Options; errors: string[] }> {
+export async function configErrors(ref: ConfigRef, env: Env = process.env, extraLines: string[] = []): Promise<{ options?: Options; errors: string[] }> {
   if (ref.component === SSM_COMPONENT) return ssmConfigErrors(ref, env);
   try {
-    const read = await readConfig(ref.component, ref.file ?? ref.config, { env });
+    const read = await readConfig(ref.component, ref.file ?? ref.config, { env, extraLines });
     return { options: read.options, errors: read.diagnostics.filter((d) => d.severity === 'error').map(lintLine) };
   } catch (err: unknown) {
     return { errors: [describeError(err)] };
   }
 }
 
-/** Loaded options, or the error text when the configuration does not load. */
-export async function tryLoad(ref: ConfigRef, env: Env = process.env): Promise<{ options?: Options; error?: string }> {
+/** Loaded options (`extraLines`: command-line overrides, read after the files), or the error text when they do not load. */
+export async function tryLoad(ref: ConfigRef, env: Env = process.env, extraLines: string[] = []): Promise<{ options?: Options; error?: string }> {
   if (ref.component === SSM_COMPONENT) {
     const r = await ssmConfigErrors(ref, env);
     return r.options ? { options: r.options } : { error: r.errors.join('; ') };
   }
   try {
-    return { options: await loadConfig(ref.component, ref.file ?? ref.config, { env }) };
+    return { options: await loadConfig(ref.component, ref.file ?? ref.config, { env, extraLines }) };
   } catch (err: unknown) {
     return { error: describeError(err) };
   }

@@ -1,6 +1,9 @@
 // CLI actions that run or inspect instances: start, stop, restart, status, sanity, foreground, post.
 import { COMPONENTS, showOptions, type Options } from '@sarra/config';
-import { configDir, describeError } from '@sarra/common';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configDir, describeError, type Env } from '@sarra/common';
 import { configErrors, exposedCredentials, knownConfigs, resolveSelection, tryLoad } from './configs.js';
 import type { Ctx } from './context.js';
 import { removePid, writePid } from './pidfiles.js';
@@ -25,7 +28,16 @@ async function refusedForCredentials(ctx: Ctx, refs: ConfigRef[], what: string):
   return !!why;
 }
 
+/** sr3's way: instances read their files only; options given to start or restart are said to be ignored. */
+function ignoredOverrides(ctx: Ctx): void {
+  if (ctx.args.extraLines.length) {
+    ctx.err(`sr ${ctx.args.action}: instances read their configuration files only; ignored: ${ctx.args.extraLines.join(', ')}` +
+      ' (foreground, post, show, lint, declare and cleanup take command-line options)');
+  }
+}
+
 export async function doStart(ctx: Ctx): Promise<number> {
+  if (ctx.args.action === 'start') ignoredOverrides(ctx);
   const refs = await selection(ctx);
   if (!refs) return 1;
   if (await refusedForCredentials(ctx, refs, 'refused to start, nothing started')) return 1;
@@ -54,6 +66,7 @@ export async function doStop(ctx: Ctx): Promise<number> {
 }
 
 export async function doRestart(ctx: Ctx): Promise<number> {
+  ignoredOverrides(ctx);
   // checked before the stop: a restart that cannot start again must not stop what runs
   const { selected } = await resolveSelection(ctx.args.configs, ctx.env);
   if (await refusedForCredentials(ctx, selected, 'refused to restart, nothing stopped or started')) return 1;
@@ -121,7 +134,7 @@ export async function doSanity(ctx: Ctx): Promise<number> {
  * does, every error `sr lint` reports for it (nothing runs then).
  */
 async function runnable(ctx: Ctx, ref: ConfigRef): Promise<Options | undefined> {
-  const { options, errors } = await configErrors(ref, ctx.env);
+  const { options, errors } = await configErrors(ref, ctx.env, ctx.args.extraLines);
   if (options && !errors.length) return options;
   ctx.err(`${ref.component}/${ref.config}: refused to run, configuration has errors:`);
   for (const e of errors) ctx.err(`  ${e}`);
@@ -161,32 +174,56 @@ export async function doForeground(ctx: Ctx): Promise<number> {
   return runForeground(ctx, refs[0]!);
 }
 
-/** `sr post -c post/<cfg> [paths...]` (and `sr_post`): one-shot post of the paths, in the foreground. */
+/** True when `word` names a configuration (`post/x`, `x` in post/, or a `.conf` file), not a path to post. */
+async function namesConfig(word: string | undefined, env: Env): Promise<boolean> {
+  if (!word) return false;
+  const isFile = (p: string): Promise<boolean> => stat(p).then((s) => s.isFile(), () => false);
+  const [comp, cfg] = word.includes('/') ? word.replace(/\.conf$/, '').split('/', 2) : ['post', word.replace(/\.conf$/, '')];
+  if (COMPONENTS.includes(comp!) && await isFile(join(configDir(env), comp!, `${cfg}.conf`))) return true;
+  return word.endsWith('.conf') && isFile(word);
+}
+
+const POST_USAGE = 'usage: sr post -c post/<config> <path> ...  or, with no configuration file (sr3_post):' +
+  ' sr post -pb <broker> -pbu <post_baseUrl> [-pe <exchange>] [--option value ...] <path> ...';
+
+/**
+ * `sr post -c post/<cfg> [paths...]` (and `sr_post`): one-shot post of the paths, in the foreground. As sr3_post,
+ * it also runs with no configuration file at all when the options are on the command line (`-pb`, `-pbu`, ...).
+ */
 export async function doPost(ctx: Ctx): Promise<number> {
-  const name = ctx.args.config ?? ctx.args.configs[0];
-  if (!name) {
-    ctx.err('usage: sr post -c post/<config> <path> ...');
+  const name = ctx.args.config ?? (await namesConfig(ctx.args.configs[0], ctx.env) ? ctx.args.configs[0] : undefined);
+  const paths = ctx.args.config || !name ? ctx.args.configs : ctx.args.configs.slice(1);
+  if (!name && !ctx.args.extraLines.length) {
+    ctx.err(POST_USAGE);
     return 1;
   }
-  const paths = ctx.args.config ? ctx.args.configs : ctx.args.configs.slice(1);
   let ref: ConfigRef;
-  if (name.endsWith('.conf') && name.includes('/') && !COMPONENTS.includes(name.split('/')[0]!)) {
+  let scratch: string | undefined;
+  if (!name) {
+    // nothing but the command line: an empty configuration the options are read after (post/commandline)
+    scratch = await mkdtemp(join(tmpdir(), 'sarra-post-'));
+    const file = join(scratch, 'commandline.conf');
+    await writeFile(file, '# sr post: every option came from the command line\n');
+    ref = { component: 'post', config: 'commandline', file };
+  } else if (name.endsWith('.conf') && name.includes('/') && !COMPONENTS.includes(name.split('/')[0]!)) {
     ref = { component: 'post', config: name.replace(/^.*\//, '').replace(/\.conf$/, ''), file: name };
   } else {
     const [comp, cfg] = name.includes('/') ? name.replace(/\.conf$/, '').split('/', 2) : ['post', name.replace(/\.conf$/, '')];
     ref = { component: comp!, config: cfg! };
   }
-  const options = await runnable(ctx, ref);
-  if (!options) return 1;
-  if (!paths.length && !options.path.length) {
-    ctx.err('nothing to post: give paths on the command line or `path` lines in the configuration');
-    return 1;
-  }
   try {
+    const options = await runnable(ctx, ref);
+    if (!options) return 1;
+    if (!paths.length && !options.path.length) {
+      ctx.err(`nothing to post: give paths on the command line or \`path\` lines in the configuration\n${POST_USAGE}`);
+      return 1;
+    }
     return await runForeground(ctx, ref, paths.length ? paths : undefined);
   } catch (err: unknown) {
     ctx.err(describeError(err));
     return 1;
+  } finally {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
   }
 }
 
@@ -201,7 +238,7 @@ export async function effectiveOptions(ctx: Ctx, refs: ConfigRef[]): Promise<{ o
       else { failed++; ctx.err(`${r.component}/${r.config}: ${error}`); }
       continue;
     }
-    const { options, error } = await tryLoad(r, ctx.env);
+    const { options, error } = await tryLoad(r, ctx.env, ctx.args.extraLines);
     if (options) ok.push(showOptions(options));
     else { failed++; ctx.err(`${r.component}/${r.config}: ${error}`); }
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configDir, logDir, stateDir } from '@sarra/common';
 import { COMPONENTS, lintConfig } from '@sarra/config';
-import { knownConfigs, lintLine } from './configs.js';
+import { knownConfigs, lintLine, resolveSelection } from './configs.js';
 import type { Ctx } from './context.js';
 import { disabledFile, logFile } from './layout.js';
 import { effectiveOptions, selection } from './lifecycle.js';
@@ -39,7 +39,10 @@ export async function doList(ctx: Ctx): Promise<number> {
     return 0;
   }
   ctx.out(`User Configurations: (from: ${configDir(ctx.env)} )`);
-  for (const r of await knownConfigs(ctx.env)) ctx.out(`${r.component}/${r.config}.conf`);
+  // `sr list subscribe` (what sr_subscribe list runs) or `sr list 'sub*/x*'`: only those
+  const patterns = ctx.args.configs.map((p) => (p.includes('/') ? p : `${p}/*`));
+  const refs = patterns.length ? (await resolveSelection(patterns, ctx.env)).selected : await knownConfigs(ctx.env);
+  for (const r of refs) ctx.out(`${r.component}/${r.config}.conf`);
   ctx.out(`logs are in: ${logDir(ctx.env)}`);
   return 0;
 }
@@ -149,7 +152,7 @@ export async function doLint(ctx: Ctx): Promise<number> {
       errors += lines.length;
       continue;
     }
-    const diags = await lintConfig(r.component, r.file ?? r.config, { env: ctx.env });
+    const diags = await lintConfig(r.component, r.file ?? r.config, { env: ctx.env, extraLines: ctx.args.extraLines });
     for (const d of diags) {
       const line = lintLine(d);
       if (said.has(line)) continue;
