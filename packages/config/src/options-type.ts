@@ -3,10 +3,12 @@
 import type { BROKER_OPTIONS } from './options-broker.js';
 import type { FILE_OPTIONS } from './options-files.js';
 import type { MISC_OPTIONS } from './options-misc.js';
+import type { TRUST_OPTIONS } from './options-trust.js';
 import type { LoadedParts, OptionKind } from './types.js';
 
 /** Every entry of the table, as a union of their literal types. */
-type Entry = (typeof BROKER_OPTIONS)[number] | (typeof FILE_OPTIONS)[number] | (typeof MISC_OPTIONS)[number];
+type Entry = (typeof BROKER_OPTIONS)[number] | (typeof FILE_OPTIONS)[number] | (typeof MISC_OPTIONS)[number]
+  | (typeof TRUST_OPTIONS)[number];
 
 /** The TypeScript type of a value of each kind (units: seconds, bytes, octal numbers). */
 interface KindValue {

@@ -2,6 +2,7 @@
 import { BROKER_OPTIONS } from './options-broker.js';
 import { FILE_OPTIONS } from './options-files.js';
 import { MISC_OPTIONS } from './options-misc.js';
+import { TRUST_OPTIONS } from './options-trust.js';
 import type { OptionSpec } from './types.js';
 
 /** Components sarra-ts runs (COMPAT §1). */
@@ -16,7 +17,7 @@ export const CONSUMERS: readonly string[] = ['subscribe', 'sarra', 'shovel', 'wi
 export const PRODUCERS: readonly string[] = ['poll', 'post', 'watch'];
 
 /** Every option of sr3/sarra-ts: name, kind, default, synonyms, per-component defaults, doc. */
-export const OPTIONS: readonly OptionSpec[] = [...BROKER_OPTIONS, ...FILE_OPTIONS, ...MISC_OPTIONS];
+export const OPTIONS: readonly OptionSpec[] = [...BROKER_OPTIONS, ...FILE_OPTIONS, ...MISC_OPTIONS, ...TRUST_OPTIONS];
 
 /** Directives handled by the parser itself (not values): they never appear in OPTIONS. */
 export const DIRECTIVES: readonly string[] = ['accept', 'reject', 'include', 'config', 'declare', 'header', 'set'];

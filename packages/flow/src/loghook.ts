@@ -54,19 +54,31 @@ export class LogHook implements FlowHook {
     return joinUrl(it.notice.baseUrl, it.notice.relPath);
   }
 
+  /** logMessageDump (sr3): after an event's line, the whole notice as it stands, with the flow's working fields. */
+  private dump(it: WorkItem): void {
+    if (!this.o.logMessageDump) return;
+    const { raw: _raw, ack: _ack, notice, ...work } = it;
+    this.log.info(`message: ${JSON.stringify({ ...notice, ...(Object.keys(work).length ? { _work: work } : {}) })}`);
+  }
+
   private logRejected(wl: Worklist): void {
     const show = this.has('after_accept') || this.has('reject') || (!!this.o.logReject && this.log.enabled('info'));
     for (const it of wl.rejected) {
       if (this.seen.has(it)) continue;
       this.seen.add(it);
       if (it.reportCode === 304) {
-        if (this.o.logDuplicates && this.log.enabled('info')) this.log.info(`rejected: 304 ${it.reportMessage ?? 'duplicate'} ${this.url(it)}`);
+        if (this.o.logDuplicates && this.log.enabled('info')) {
+          this.log.info(`rejected: 304 ${it.reportMessage ?? 'duplicate'} ${this.url(it)}`);
+          this.dump(it);
+        }
         continue;
       }
       this.rejectedCount++;
-      // a path that would lead out of the tree is a hostile notice: always worth a line
-      if (it.reportCode === 422) this.log.warning(`rejected: 422 ${it.reportMessage ?? ''} ${this.url(it)}`);
+      // a path that would lead out of the tree, or a signature refused (notice_verify), is a hostile notice: always worth a line
+      if (it.reportCode === 422 || it.reportCode === 403) this.log.warning(`rejected: ${it.reportCode} ${it.reportMessage ?? ''} ${this.url(it)}`);
       else if (show) this.log.info(`rejected: ${it.reportCode ?? 404} ${it.reportMessage ?? 'rejected by plugin'} ${this.url(it)}`);
+      else continue;
+      this.dump(it);
     }
   }
 
@@ -78,7 +90,9 @@ export class LogHook implements FlowHook {
       this.accepted++;
       this.lagTotal += lag;
       if (lag > this.lagMax) this.lagMax = lag;
-      if (show) this.log.info(`accepted: (lag: ${lag.toFixed(2)}) ${this.url(it)}`);
+      if (!show) continue;
+      this.log.info(`accepted: (lag: ${lag.toFixed(2)}) ${this.url(it)}`);
+      this.dump(it);
     }
     this.logRejected(wl);
   }
@@ -90,13 +104,16 @@ export class LogHook implements FlowHook {
       this.worked++;
       if (show && it.newFile !== undefined) {
         this.log.info(`${work} ${it.newDir ?? ''}/${it.newFile}`);
+        this.dump(it);
       }
     }
     for (const it of wl.failed) {
       if (this.seen.has(it)) continue;
       this.seen.add(it);
       this.failed++;
-      if (this.has('after_work', 'warning')) this.log.warning(`failed: ${it.reportCode ?? 499} ${it.reportMessage ?? ''} ${this.url(it)}`);
+      if (!this.has('after_work', 'warning')) continue;
+      this.log.warning(`failed: ${it.reportCode ?? 499} ${it.reportMessage ?? ''} ${this.url(it)}`);
+      this.dump(it);
     }
     this.logRejected(wl);
   }
@@ -108,8 +125,9 @@ export class LogHook implements FlowHook {
     for (const it of wl.ok) {
       const rel = it.newRelPath ?? it.notice.relPath;
       const ex = this.exchangeOf(it);
-      const topic = this.o.topicCopy && it.topic ? it.topic : topicFor(this.o.post_topicPrefix || this.o.topicPrefix, rel);
+      const topic = this.o.post_topic ?? (this.o.topicCopy && it.topic ? it.topic : topicFor(this.o.post_topicPrefix || this.o.topicPrefix, rel));
       this.log.info(`published: ${ex} ${topic} ${rel}`);
+      this.dump(it);
     }
   }
 

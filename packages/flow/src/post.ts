@@ -9,6 +9,7 @@ import { encode, formatFromPrefix, topicFor } from '@sarra/message';
 const TOPIC_CACHE_MAX = 10_000;
 import type { PublishOptions } from '@sarra/broker';
 import type { FlowMetrics, PostSink, RetryQueue, WorkItem } from './types.js';
+import { noticeSigner, restamp, type NoticeSigner } from './notice-trust.js';
 
 /** What the Poster needs from a broker Publisher (the @sarra/broker Publisher satisfies it). */
 export interface PublisherLike {
@@ -71,13 +72,16 @@ export function outgoingNotice(o: Options, item: WorkItem, relocate = true): Not
   if (item.newSize !== undefined) n.size = item.newSize;
   if (newBase && newBase !== item.notice.baseUrl) delete n.retrievePath;
   if (o.cluster && !n.from_cluster) n.from_cluster = o.cluster;
+  // `header name=value` lines (sr3): added to every notice posted, replacing a field of the same name
+  for (const [k, v] of Object.entries(o.headers ?? {})) n[k] = v;
   if (o.component !== 'report') delete n.report;
   return n;
 }
 
 /**
  * Publishes each ok item to postExchanges(o) (split by identity when post_exchangeSplit > 1), encoded as
- * postFormat(o) with topicFor(post_topicPrefix, relPath) (the received topic with topicCopy), and waits for
+ * postFormat(o) with topicFor(post_topicPrefix, relPath) (post_topic when set, else the received topic with topicCopy),
+ * `header` fields added, and waits for
  * the confirms of the batch. Unconfirmed ones go to the post retry queue and are re-published by retry().
  * post() never throws.
  */
@@ -86,6 +90,7 @@ export class Poster implements PostSink {
   private readonly format: Format;
   private readonly prefix: string;
   private readonly topics = new Map<string, string>();
+  private signer?: NoticeSigner;
 
   constructor(private readonly o: Options, private readonly opts: PosterOptions) {
     this.exchanges = postExchanges(o);
@@ -107,6 +112,7 @@ export class Poster implements PostSink {
   }
 
   async start(): Promise<void> {
+    this.signer = await noticeSigner(this.o);
     await this.opts.retryQueue?.open();
     await this.opts.publisher.start();
   }
@@ -115,13 +121,13 @@ export class Poster implements PostSink {
   private prepare(items: WorkItem[]): WorkItem[] {
     const out: WorkItem[] = [];
     const relocate = this.opts.relocate !== false;
-    const passThrough = !relocate && !!this.opts.passThrough;
+    const passThrough = !relocate && !!this.opts.passThrough && Object.keys(this.o.headers ?? {}).length === 0;
     const n = this.exchanges.length;
     for (const it of items) {
-      const same = passThrough && reusable(it, this.format);
-      const notice = same ? it.notice : outgoingNotice(this.o, it, relocate);
+      const same = passThrough && !this.signer && reusable(it, this.format);
+      const notice = same ? it.notice : restamp(it.notice, outgoingNotice(this.o, it, relocate), this.signer);
       const exchange = n === 1 ? this.exchanges[0]! : this.exchanges[splitIndex(notice, n)]!;
-      const topic = this.o.topicCopy && it.topic ? it.topic : undefined;
+      const topic = this.o.post_topic ?? (this.o.topicCopy && it.topic ? it.topic : undefined);
       const rec: WorkItem = { notice, topic, exchange, format: this.format };
       if (same) rec.raw = it.raw;
       out.push(rec);

@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { ConfigError } from '@sarra/common';
 import { decryptMessage, encryptMessage, isEncrypted, signMessage, verifyMessage } from '../src/crypto/smime.js';
 import { CryptoError, loadIdentity, subjectDn, TrustStore, type Identity } from '@sarra/common/pki';
-import { makePki, openssl, type Pki } from './pki.js';
+import { makePki, openssl, type Pki } from '@sarra/testkit/pki';
 
 let pki: Pki;
 let sender: Identity;

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { withVhost, type TestVhost } from '@sarra/testkit/rabbit';
-import { makePki, type Pki } from './pki.js';
+import { makePki, type Pki } from '@sarra/testkit/pki';
 import { python, pythonWithInput } from './python.js';
 import { loadConfig } from '../src/options.js';
 import { createLog } from '../src/log.js';

@@ -10,7 +10,7 @@ import { runSender } from '../src/sender.js';
 import { signMessage } from '../src/crypto/smime.js';
 import { loadIdentity } from '@sarra/common/pki';
 import { makeSite, pythonAdd, pythonRead, startReceiver, waitFor, type Site } from './setup.js';
-import { openssl } from './pki.js';
+import { openssl } from '@sarra/testkit/pki';
 import { python } from './python.js';
 
 let site: Site;

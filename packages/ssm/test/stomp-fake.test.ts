@@ -10,7 +10,7 @@ import { StompClient } from '../src/stomp/client.js';
 import { encodeFrame, FrameDecoder } from '../src/stomp/frame.js';
 import { stompOptions } from '../src/broker.js';
 import { resolveConfig } from '../src/options.js';
-import { makePki, type Pki } from './pki.js';
+import { makePki, type Pki } from '@sarra/testkit/pki';
 
 let pki: Pki;
 before(async () => { pki = await makePki(); });

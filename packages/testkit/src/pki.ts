@@ -1,4 +1,4 @@
-// Test helper: a throw-away PKI made with the openssl CLI: a root CA, host certificates, a hashed capath
+// Test helper: a throw-away PKI made with the openssl CLI (SSM and signed-notice tests): a root CA, host certificates, a hashed capath
 // (with a CRL revoking one host), as grid sites keep /etc/grid-security/certificates.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile, copyFile, rm } from 'node:fs/promises';
