@@ -13,7 +13,7 @@ export const post: ComponentSpec = {
       posix.isAbsolute(p) ? p : posix.resolve(o.post_baseDir && !p.startsWith('.') ? o.post_baseDir : process.cwd(), p));
     const gatherer = new FileGatherer({
       ...noticeSpecOf(o), paths, logger: ctx.logger,
-      postDirectories: o.fileEvents.has('mkdir'), recursive: o.recursive,
+      postDirectories: o.fileEvents.has('mkdir'), recursive: o.recursive, followSymlinks: o.follow_symlinks,
     });
     return buildProducerFlow(ctx, gatherer, { exitCode: () => (gatherer.failures > 0 ? 1 : 0) });
   },

@@ -17,7 +17,7 @@ export const watch: ComponentSpec = {
     const watcher = new Watcher({
       ...noticeSpecOf(o), paths, logger: ctx.logger,
       fileEvents: o.fileEvents, forcePolling: o.force_polling, pollInterval: o.sleep > 0 ? o.sleep : 5,
-      fileAgeMin: o.fileAgeMin, postOnStart: o.post_on_start, stateDir: ctx.stateDir,
+      fileAgeMin: o.fileAgeMin, postOnStart: o.post_on_start, stateDir: ctx.stateDir, followSymlinks: o.follow_symlinks,
       settleMs: typeof extra.watch_settle === 'number' ? extra.watch_settle * 1000 : undefined,
     });
     return buildProducerFlow(ctx, watcher);

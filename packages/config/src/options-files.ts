@@ -106,10 +106,9 @@ export const FILE_OPTIONS = [
     universe: ALL_FILE_EVENTS,
   }),
   opt('force_polling', 'flag', false, 'Watch: scan directories instead of using inotify.', { synonyms: ['fp'] }),
-  opt('follow_symlinks', 'flag', false, 'Watch/post: descend into symlinked directories.', {
-    status: 'implemented',
-    synonyms: ['fs'],
-  }),
+  opt('follow_symlinks', 'flag', false,
+    'Follow symlinks: watch/post also announce what a link leads to (a directory walked through the link, a file at its real path); downloads and sends may write through a link that stays under the destination.',
+    { status: 'implemented', synonyms: ['fs'] }),
   opt('recursive', 'flag', true, 'Watch/post: descend into subdirectories.'),
   opt('realpathPost', 'flag', false, 'Post the resolved real path instead of the given one.', {
     status: 'implemented',

@@ -1,6 +1,6 @@
 // The post gatherer: walks the given local paths once and yields one work item per file (and directory).
 import { lstat as lstatCb } from 'node:fs';
-import { lstat as lstatP, opendir } from 'node:fs/promises';
+import { lstat as lstatP, opendir, realpath, stat as statP } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { posix } from 'node:path';
 import type { Stats } from 'node:fs';
@@ -17,6 +17,13 @@ export interface FileGathererOptions extends NoticeSpec {
   recursive?: boolean;
   /** Files stat'ed, read and hashed at once. @default 64 */
   concurrency?: number;
+  /**
+   * sr3's `follow_symlinks`: a symlink is still announced as a link, and what it leads to is posted too: a
+   * directory is walked through the link's path, a file is posted at its real path. Each directory is walked
+   * once (a link back up the tree is not followed again). Off: links are announced and never followed.
+   * @default false
+   */
+  followSymlinks?: boolean;
   logger: Logger;
 }
 
@@ -27,7 +34,7 @@ const lstat = promisify(lstatCb);
 interface Entry { abs: string; st?: Stats }
 
 /**
- * One-shot gatherer over a set of local paths. Symlinks are announced as links and never followed.
+ * One-shot gatherer over a set of local paths. Symlinks are announced as links, and followed only with followSymlinks.
  * The walk is one async generator; stat, read and hash run `concurrency` at a time, and the next
  * batch is prepared while the engine posts the current one. `done()` turns true once the walk is over
  * and every entry was handed out; files that vanish or cannot be read are logged and counted in `failures`.
@@ -51,9 +58,27 @@ export class FileGatherer implements Gatherer {
     this.walker = this.walk();
   }
 
+  /**
+   * What a symlink at `abs` leads to, when followSymlinks: 'dir' (to be walked through `abs`, once per
+   * directory), the real path of a file, or undefined (dangling, something else, or a directory already walked).
+   */
+  private async follow(abs: string, walked: Set<string>): Promise<'dir' | Entry | undefined> {
+    try {
+      const st = await statP(abs);
+      if (st.isDirectory()) return claim(walked, st) ? 'dir' : undefined;
+      if (st.isFile()) return { abs: await realpath(abs), st };
+    } catch (e: unknown) {
+      this.opts.logger.warning(`follow_symlinks: ${abs} leads nowhere: ${describeError(e)}`);
+    }
+    return undefined;
+  }
+
   private async *walk(): AsyncGenerator<Entry> {
     const dirs = this.opts.postDirectories ?? true;
     const recursive = this.opts.recursive ?? true;
+    const follow = this.opts.followSymlinks === true;
+    /** dev:ino of the directories walked (followSymlinks): a link back up the tree is not walked again. */
+    const walked = new Set<string>();
     for (const p of this.opts.paths) {
       const top = posix.resolve(p);
       let st: Stats;
@@ -66,16 +91,23 @@ export class FileGatherer implements Gatherer {
       }
       if (!st.isDirectory()) {
         yield { abs: top, st };
-        continue;
+        // a top path that is a link to a directory is walked through it (followSymlinks)
+        const to = follow && st.isSymbolicLink() ? await this.follow(top, walked) : undefined;
+        if (to !== 'dir') {
+          if (to) yield to;
+          continue;
+        }
+      } else {
+        if (dirs) yield { abs: top, st };
+        if (follow) claim(walked, st);
       }
-      if (dirs) yield { abs: top, st };
       const stack = [top];
       while (stack.length) {
         const dir = stack.pop()!;
-        const ents: { name: string; dir: boolean; post: boolean }[] = [];
+        const ents: { name: string; dir: boolean; post: boolean; link: boolean }[] = [];
         try {
           for await (const ent of await opendir(dir, { bufferSize: 256 })) {
-            ents.push({ name: ent.name, dir: ent.isDirectory(), post: ent.isFile() || ent.isSymbolicLink() || ent.isDirectory() });
+            ents.push({ name: ent.name, dir: ent.isDirectory(), post: ent.isFile() || ent.isSymbolicLink() || ent.isDirectory(), link: ent.isSymbolicLink() });
           }
         } catch (e: unknown) {
           this.failures++;
@@ -88,9 +120,12 @@ export class FileGatherer implements Gatherer {
           const abs = `${dir}/${ent.name}`;
           if (ent.dir) {
             if (dirs) yield { abs };
-            if (recursive) subdirs.push(abs);
+            if (recursive && (!follow || claim(walked, await statP(abs).catch(() => undefined)))) subdirs.push(abs);
           } else if (ent.post) {
             yield { abs };
+            if (!follow || !ent.link) continue;
+            const to = await this.follow(abs, walked);
+            if (to === 'dir') { if (recursive) subdirs.push(abs); } else if (to) yield to;
           }
         }
         // depth-first, in name order
@@ -167,4 +202,13 @@ export class FileGatherer implements Gatherer {
   metrics(): Record<string, number> {
     return { walked: this.walked, failures: this.failures };
   }
+}
+
+/** Marks a directory walked (by dev:ino); false when it already was (or could not be stat'ed). */
+function claim(walked: Set<string>, st: Stats | undefined): boolean {
+  if (!st) return false;
+  const key = `${st.dev}:${st.ino}`;
+  if (walked.has(key)) return false;
+  walked.add(key);
+  return true;
 }

@@ -1,5 +1,5 @@
 // The force_polling fallback of watch: a periodic lstat walk compared with one Map of what was seen.
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 
 /** What the watcher remembers of each path: enough to see a change and to match a rename by inode. */
@@ -12,15 +12,31 @@ export function kindOf(st: Stats): Known['kind'] {
 }
 
 /**
+ * With follow_symlinks: whether the symlink at `abs` leads to a directory not walked yet (by dev:ino, so a link
+ * back up the tree is not walked again); the directory is then marked walked.
+ */
+export async function linkedDirToWalk(abs: string, walked: Set<string>): Promise<boolean> {
+  const st = await stat(abs).catch(() => undefined);
+  if (!st?.isDirectory()) return false;
+  const key = `${st.dev}:${st.ino}`;
+  if (walked.has(key)) return false;
+  walked.add(key);
+  return true;
+}
+
+/**
  * One scan of `roots`: calls `emit` for every path that appeared, changed (size or mtime) or vanished
  * since the previous scan, updating `known` in place. Memory is the one Map (no copy of the tree per
  * scan: a generation number marks what this scan saw). `ignore(name)` skips inflight/hidden names.
+ * `follow` (follow_symlinks): a symlink to a directory is announced as a link and also walked through.
  */
 export async function scanOnce(
   roots: string[], known: Map<string, Known>, gen: number, ignore: (name: string) => boolean,
-  emit: (ev: FsEvent, abs: string, prevIno?: number) => void,
+  emit: (ev: FsEvent, abs: string, prevIno?: number) => void, follow = false,
 ): Promise<void> {
   const stack = [...roots];
+  const walked = new Set<string>();
+  if (follow) for (const r of roots) await linkedDirToWalk(r, walked);
   while (stack.length) {
     const dir = stack.pop()!;
     let names: string[];
@@ -49,7 +65,7 @@ export async function scanOnce(
         }
         k.ino = st.ino; k.size = st.size; k.mtimeMs = st.mtimeMs; k.kind = kind; k.gen = gen;
       }
-      if (kind === 'dir') stack.push(abs);
+      if (kind === 'dir' || (follow && kind === 'link' && (await linkedDirToWalk(abs, walked)))) stack.push(abs);
     }
   }
   for (const [abs, k] of known) {

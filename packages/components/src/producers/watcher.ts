@@ -1,6 +1,6 @@
 // The watch gatherer: turns file-system events (chokidar 4, or a periodic scan with force_polling)
 // into notices for create/modify/delete/link/mkdir/rmdir/rename, once each file has been quiet.
-import { lstat, opendir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { lstat, opendir, readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Stats } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
@@ -8,7 +8,7 @@ import type { Gatherer, WorkItem } from '@sarra/flow';
 import type { Notice } from '@sarra/message';
 import { describeError, mkdirp, type Logger } from '@sarra/common';
 import { noticeOfPath, relPathOf, stamp, type NoticeSpec } from './fileinfo.js';
-import { kindOf, scanOnce, type FsEvent, type Known } from './scanner.js';
+import { kindOf, linkedDirToWalk, scanOnce, type FsEvent, type Known } from './scanner.js';
 
 /** sr3 fileEvents names. */
 export const FILE_EVENTS = ['create', 'modify', 'delete', 'link', 'mkdir', 'rmdir'] as const;
@@ -30,6 +30,12 @@ export interface WatcherOptions extends NoticeSpec {
   renameWindowMs?: number;
   /** Announce the files already there at start (sr3 post_on_start). */
   postOnStart?: boolean;
+  /**
+   * sr3's `follow_symlinks`: a symlink is announced as a link, and what it leads to is watched too: a directory
+   * through the link's path (its files announced there), a file at its real path. Off: links are never followed.
+   * @default false
+   */
+  followSymlinks?: boolean;
   /**
    * Instance state directory. When given, the watcher saves what it knows of the files (path -> size, mtime)
    * to `watch_known.json` there (at stop, and every `saveEveryMs` while running), and at the next start
@@ -106,7 +112,7 @@ export class Watcher implements Gatherer {
       return;
     }
     this.fsw = watch(this.roots, {
-      ignoreInitial: true, followSymlinks: false, persistent: true,
+      ignoreInitial: true, followSymlinks: this.opts.followSymlinks === true, persistent: true,
       ignored: (p: string) => isInflightName(posix.basename(p)) && !this.roots.includes(p),
     });
     for (const ev of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) {
@@ -121,6 +127,9 @@ export class Watcher implements Gatherer {
 
   private async initialWalk(root: string): Promise<void> {
     const stack = [root];
+    const follow = this.opts.followSymlinks === true;
+    const walked = new Set<string>();
+    if (follow) await linkedDirToWalk(root, walked);
     while (stack.length) {
       const dir = stack.pop()!;
       try {
@@ -130,7 +139,7 @@ export class Watcher implements Gatherer {
           const st = await lstat(abs).catch(() => undefined);
           if (!st) continue;
           this.known.set(abs, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, kind: kindOf(st), gen: this.gen });
-          if (st.isDirectory()) stack.push(abs);
+          if (st.isDirectory() || (follow && st.isSymbolicLink() && (await linkedDirToWalk(abs, walked)))) stack.push(abs);
           if (this.opts.postOnStart) {
             if (st.isDirectory()) this.emitDir(abs, st);
             else this.pending.set(abs, { lastEvent: 0, created: true });
@@ -153,7 +162,7 @@ export class Watcher implements Gatherer {
 
   private async scan(): Promise<void> {
     this.gen++;
-    await scanOnce(this.roots, this.known, this.gen, isInflightName, (ev, abs, ino) => this.onEvent(ev, abs, ino));
+    await scanOnce(this.roots, this.known, this.gen, isInflightName, (ev, abs, ino) => this.onEvent(ev, abs, ino), this.opts.followSymlinks === true);
   }
 
   /** Feeds one raw event in; exposed for the force_polling scanner and for tests. */
@@ -169,6 +178,11 @@ export class Watcher implements Gatherer {
       }
       case 'addDir':
         void lstat(abs).then((st) => {
+          if (st.isSymbolicLink()) {
+            // a link to a directory, reported as one when chokidar follows links: announced as a link, walked through
+            this.onEvent('add', abs);
+            return this.opts.followSymlinks && !this.opts.forcePolling ? this.scanNewDir(abs) : undefined;
+          }
           if (!this.opts.forcePolling) {
             if (this.known.get(abs)?.kind === 'dir') return; // already seen (by the scan of its parent or by chokidar)
             this.remember(abs, st);
@@ -326,7 +340,8 @@ export class Watcher implements Gatherer {
     const k = this.known.get(abs);
     const same = k && k.ino === st.ino && k.size === st.size && k.mtimeMs === st.mtimeMs;
     const dupOfScan = this.scanAnnounced.delete(abs);
-    if (!this.opts.forcePolling && same && (!p.created || dupOfScan)) {
+    // chokidar also reports the symlinks already there at start as added: the same link is not announced again
+    if (!this.opts.forcePolling && same && (!p.created || dupOfScan || st.isSymbolicLink())) {
       return; // a repeated change event, or chokidar's late add of a file the new-directory scan announced
     }
     if (this.scanned.delete(abs)) this.scanAnnounced.add(abs);
@@ -348,9 +363,18 @@ export class Watcher implements Gatherer {
         this.counts.renames++;
       }
       this.push(n, abs);
+      if (this.opts.followSymlinks && st.isSymbolicLink()) await this.announceTarget(abs);
     } catch (e: unknown) {
       this.opts.logger.warning(`cannot announce ${abs}: ${describeError(e)}`);
     }
+  }
+
+  /** follow_symlinks: the file a symlink leads to is announced at its real path (a directory is watched through the link). */
+  private async announceTarget(link: string): Promise<void> {
+    const st = await stat(link).catch(() => undefined);
+    if (!st?.isFile()) return;
+    const real = await realpath(link);
+    this.push(await noticeOfPath(this.opts, real, st), real);
   }
 
   async gather(max: number, signal: AbortSignal): Promise<WorkItem[]> {
