@@ -14,17 +14,7 @@ import { OPTIONS, optionSpec } from '@sarra/config';
  */
 export const PENDING_IMPLEMENTATION: readonly string[] = [
   // one name a line: engineers landing different options delete different lines
-  'dry_run',
-  'delete',
-  'discard',
-  'overwrite',
-  'acceptSizeWrong',
-  'fileSizeMax',
-  'inlineOnly',
-  'retry_refilter',
   'retryEmptyBeforeExit',
-  'sourceFromMessage',
-  'byteRateMax',
   'messageRateMin',
   'messageRateMax',
   'header',
@@ -36,8 +26,6 @@ export const PENDING_IMPLEMENTATION: readonly string[] = [
   'MemoryMultiplier',
   'MemoryBaseLineFile',
   'realpathPost',
-  'follow_symlinks',
-  'transferRateMin',
 ];
 
 /** Directives whose values land in an Options field of another name. */
