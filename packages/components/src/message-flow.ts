@@ -4,7 +4,7 @@ import { postExchanges } from '@sarra/config';
 import { Publisher } from '@sarra/broker';
 import {
   DiscardHook, DiskQueue, LogHook, NoDupe, Poster, Reporter, byteRateLimiter, loadHooks, makeDownloader, messageGatherer, nodupeCacheFile,
-  retryQueueFile, type FlowHook, type WorkFn,
+  retryQueueFile, verifyingAccept, type FlowHook, type WorkFn,
 } from '@sarra/flow';
 import { afterGrace, type BuiltFlow, type InstanceContext } from './context.js';
 
@@ -34,6 +34,8 @@ function brokerUrl(o: Options, url: string): string {
 /** Builds the flow of a broker-consuming component. */
 export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSpec): Promise<BuiltFlow> {
   const { o, logger, metrics, stateDir, signal } = ctx;
+  // notice_verify: signatures checked in the filter, before duplicate suppression and any transfer
+  const accept = await verifyingAccept(o, { destination: spec.work !== 'none' });
   const gatherer = messageGatherer(o, { logger, instance: ctx.instance, stateDir, metrics, signal });
   const postBroker = o.post_broker ?? (spec.postByDefault ? o.broker : undefined);
   let publisher: Publisher | undefined;
@@ -49,9 +51,9 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
   };
   const builtins = [...(spec.hooks ?? []), new LogHook(o, logger, { posts: !!postBroker })];
   const hooks = await loadHooks(o, builtins, { logger, env: ctx.env });
-  const poster = postBroker
   // discard removes each downloaded file after post: after the user's callbacks, which may still read it
   if (o.discard && spec.work === 'download') hooks.push(new DiscardHook(o, logger));
+  const poster = postBroker
     ? new Poster(o, {
       publisher: pub(),
       logger,
@@ -76,6 +78,7 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
   return {
     gatherer,
     work: spec.work,
+    accept,
     poster,
     reporter,
     hooks,
