@@ -6,6 +6,7 @@ export { MessageGatherer, messageGatherer, resolveQueueName, queueNameFile, queu
 export { makeDownloader, inflightPath, remotePath, type DownloadContext } from './download.js';
 export { applyFileOp, destRootOf } from './fileops.js';
 export { Poster, outgoingNotice, postFormat, splitIndex, type PosterOptions, type PublisherLike } from './post.js';
+export { verifyingAccept } from './notice-trust.js';
 export { Reporter, reportExchange, reportNotice } from './report.js';
 export { abortableSleep, runBounded, backoff } from './retry.js';
 export { runHook } from './run-hook.js';
