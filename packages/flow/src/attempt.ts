@@ -26,12 +26,13 @@ export function fetches(item: WorkItem): boolean {
 /**
  * The whole-transfer deadline of one try, in ms: `timeout` + size / `transferRateMin` (bytes/s), for notices of
  * known size that need a transfer. undefined (no deadline; the drivers' per-read `timeout` still applies) when
- * `transferRateMin` is 0, the size is unknown, or nothing is fetched (a fileOp, inline content).
+ * `transferRateMin` is 0, the size is unknown, or nothing is fetched (a fileOp, inline content); and with
+ * `byteRateMax`, which slows transfers on purpose (shared by those in flight) below any floor rate.
  */
 export function deadlineMs(o: Options, item: WorkItem): number | undefined {
   const n = item.notice;
   const rate = o.transferRateMin;
-  if (!(rate > 0) || typeof n.size !== 'number' || !(n.size >= 0) || !fetches(item)) return undefined;
+  if (!(rate > 0) || o.byteRateMax > 0 || typeof n.size !== 'number' || !(n.size >= 0) || !fetches(item)) return undefined;
   const base = o.timeout > 0 ? o.timeout : DEFAULT_TIMEOUT_S;
   return (base + n.size / rate) * 1000;
 }

@@ -14,6 +14,7 @@ import { deleteSource } from '../src/download-local.js';
 import { DiscardHook } from '../src/discard.js';
 import { newWorklist } from '../src/types.js';
 import { ByteRateLimiter } from '../src/rate-limit.js';
+import { deadlineMs } from '../src/attempt.js';
 import type { WorkItem } from '../src/types.js';
 
 let dir: string;
@@ -208,4 +209,10 @@ test('discard: after post, the files the download wrote are removed; file operat
   assert.deepEqual((await readdir(join(dir, 'disc'))).sort(), ['dry.txt', 'made-by-a-fileop']);
   // already gone: no error
   await new DiscardHook(o, Logger.silent()).afterPost(wl);
+});
+
+test('byteRateMax: no whole-transfer deadline (transferRateMin) while transfers are paced on purpose', () => {
+  const it = item('x', { size: 10 << 20 });
+  assert.equal(deadlineMs(opts({ transferRateMin: 1024, timeout: 300 } as Partial<Options>), it), (300 + 10240) * 1000);
+  assert.equal(deadlineMs(opts({ transferRateMin: 1024, timeout: 300, byteRateMax: 512 } as Partial<Options>), it), undefined);
 });
