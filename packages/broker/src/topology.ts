@@ -129,10 +129,13 @@ export async function declareTopology(
 
 /**
  * `sr cleanup`: deletes the queue (with any messages in it) and the exchanges given. Deleting what
- * does not exist is not an error. Throws TransientError on connection or permission failure.
+ * does not exist is not an error. With `ifUnused`, an exchange that is the source of a binding (a queue or
+ * exchange of anyone's still reads it) is kept: the broker refuses (406) and it is returned in `kept`.
+ * Throws TransientError on connection or permission failure.
  */
-export async function cleanupTopology(opts: ConnectOptions & { exchanges?: string[]; queue?: string }): Promise<void> {
+export async function cleanupTopology(opts: ConnectOptions & { exchanges?: string[]; queue?: string; ifUnused?: boolean }): Promise<{ kept: string[] }> {
   const log = opts.logger ?? Logger.silent();
+  const kept: string[] = [];
   const model = await openConnection({ ...opts, connectionName: opts.connectionName ?? 'sarra-ts cleanup' });
   try {
     if (opts.queue) {
@@ -142,10 +145,16 @@ export async function cleanupTopology(opts: ConnectOptions & { exchanges?: strin
     }
     for (const x of opts.exchanges ?? []) {
       if (reserved(x)) continue;
-      await onScratchChannel(model, `delete exchange ${x}`, (ch) => ch.deleteExchange(x));
-      log.info(`exchange deleted: ${x}`);
+      try {
+        await onScratchChannel(model, `delete exchange ${x}`, (ch) => ch.deleteExchange(x, { ifUnused: !!opts.ifUnused }));
+        log.info(`exchange deleted: ${x}`);
+      } catch (err: unknown) {
+        if (!opts.ifUnused || replyCode(err) !== 406) throw err;
+        kept.push(x);
+      }
     }
   } finally {
     await closeQuietly(model);
   }
+  return { kept };
 }

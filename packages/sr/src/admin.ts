@@ -1,8 +1,8 @@
 // CLI actions on the broker: declare (setup) and cleanup of the selected configurations.
-import type { Options } from '@sarra/config';
+import { postExchanges, type Options } from '@sarra/config';
 import { tryLoad } from './configs.js';
 import type { Ctx } from './context.js';
-import { cleanupConfig, declareConfig, eachConfig, subscribeExchangesOf } from './declare.js';
+import { cleanupPostExchanges, cleanupQueue, declareConfig, eachConfig, subscribeExchangesOf } from './declare.js';
 import { selection } from './lifecycle.js';
 import { statusOf } from './status.js';
 import { declareUsers } from './users.js';
@@ -31,9 +31,9 @@ export async function doDeclare(ctx: Ctx): Promise<number> {
 }
 
 /**
- * `sr cleanup`: deletes each selected configuration's queue, its exchanges (the subscribe exchange only when
- * no configuration left out of the cleanup uses it) and its state files. Refused while running; more than
- * one configuration needs --dangerWillRobinson=<count>, as in sr3.
+ * `sr cleanup`: deletes each selected configuration's queue and state files, then the exchanges it posts to
+ * when unused (cleanupPostExchanges); never the exchanges it reads from (sr3). Refused while running; more than one configuration needs
+ * --dangerWillRobinson=<count>, as in sr3.
  */
 export async function doCleanup(ctx: Ctx): Promise<number> {
   const refs = await selection(ctx);
@@ -47,13 +47,15 @@ export async function doCleanup(ctx: Ctx): Promise<number> {
   for (const s of running) ctx.err(`${s.component}/${s.config}: running, stop it before cleanup`);
   if (running.length) return 1;
   const { opts, failed } = await loadAll(ctx, refs);
-  // exchanges other configurations still read from must survive
+  // exchanges other configurations read from or post to must survive
   const { knownConfigs } = await import('./configs.js');
   const others = (await knownConfigs(ctx.env)).filter((k) => !refs.some((r) => r.component === k.component && r.config === k.config));
   const { opts: otherOpts } = await loadAll({ ...ctx, err: () => {} }, others);
-  const usedElsewhere = new Set(otherOpts.flatMap((o) => subscribeExchangesOf(o)));
-  const failures = await eachConfig(opts, (o) =>
-    cleanupConfig(o, ctx.out, { env: ctx.env, ownsSubscribeExchange: !subscribeExchangesOf(o).some((x) => usedElsewhere.has(x)) }));
+  const usedElsewhere = new Set(otherOpts.flatMap((o) => [...subscribeExchangesOf(o), ...(o.post_broker ? postExchanges(o) : [])]));
+  const failures = [
+    ...await eachConfig(opts, (o) => cleanupQueue(o, ctx.out, ctx.env)),
+    ...await eachConfig(opts, (o) => cleanupPostExchanges(o, ctx.out, usedElsewhere)),
+  ];
   for (const f of failures) ctx.err(f);
   return failed || failures.length ? 1 : 0;
 }

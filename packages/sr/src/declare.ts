@@ -37,25 +37,37 @@ export async function declareConfig(o: Options, say: Say, env: Env = process.env
 }
 
 /**
- * Removes what one configuration declared: its queue, its post-side exchanges, the subscribe exchange when
- * `ownsSubscribeExchange` (no other configuration uses it), and its state files (queue name, caches, retry queues, metrics).
+ * `sr cleanup`, first step: deletes a configuration's queue and its state files (queue name, caches, retry
+ * queues, metrics). The exchanges it reads from are never deleted (a pump's xpublic is shared by every
+ * subscriber, and by posters AMQP cannot show), as in sr3.
  */
-export async function cleanupConfig(o: Options, say: Say, opts: { ownsSubscribeExchange: boolean; env: Env }): Promise<void> {
+export async function cleanupQueue(o: Options, say: Say, env: Env): Promise<void> {
   const name = `${o.component}/${o.config}`;
   const url = withPassword(o, o.broker);
   if (url && consumes(o)) {
-    const qname = await readQueueName(o, opts.env);
-    const xs = opts.ownsSubscribeExchange ? subscribeExchangesOf(o) : [];
-    await cleanupTopology({ url, queue: qname, exchanges: xs, tlsRigour: o.tlsRigour });
-    say(`${name}: deleted queue ${qname ?? '(none recorded)'}${xs.length ? ` and exchange(s) ${xs.join(' ')}` : ''}`);
+    const qname = await readQueueName(o, env);
+    await cleanupTopology({ url, queue: qname, tlsRigour: o.tlsRigour });
+    say(`${name}: deleted queue ${qname ?? '(none recorded)'}`);
   }
+  await removeStateFiles(o, env);
+}
+
+/**
+ * `sr cleanup`, second step (after every selected queue is gone): deletes the exchanges a configuration posts
+ * to, when unused: named by no other configuration (`usedElsewhere`), and deleted if-unused, so a queue any
+ * client still binds to one keeps it. Says which it kept and why.
+ */
+export async function cleanupPostExchanges(o: Options, say: Say, usedElsewhere: ReadonlySet<string>): Promise<void> {
+  const name = `${o.component}/${o.config}`;
   const postUrl = withPassword(o, o.post_broker);
-  if (postUrl) {
-    const xs = postExchanges(o);
-    await cleanupTopology({ url: postUrl, exchanges: xs, tlsRigour: o.tlsRigour });
-    say(`${name}: deleted exchange(s) ${xs.join(' ')}`);
-  }
-  await removeStateFiles(o, opts.env);
+  if (!postUrl) return;
+  const mine = postExchanges(o);
+  const shared = mine.filter((x) => usedElsewhere.has(x));
+  const { kept } = await cleanupTopology({ url: postUrl, exchanges: mine.filter((x) => !shared.includes(x)), ifUnused: true, tlsRigour: o.tlsRigour });
+  const deleted = mine.filter((x) => !shared.includes(x) && !kept.includes(x));
+  if (deleted.length) say(`${name}: deleted exchange(s) ${deleted.join(' ')}`);
+  if (shared.length) say(`${name}: kept exchange(s) ${shared.join(' ')} (another configuration uses it)`);
+  if (kept.length) say(`${name}: kept exchange(s) ${kept.join(' ')} (in use: a queue is bound to it)`);
 }
 
 /** Exchanges a consuming configuration binds to. */
