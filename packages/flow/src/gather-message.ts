@@ -212,7 +212,8 @@ export class MessageGatherer implements Gatherer {
       ...this.counters,
       connected: this.isConnected(),
       disconnectCount: c?.stats.disconnects ?? 0,
-      disconnectTime: (c?.stats as { disconnectedMs?: number } | undefined)?.disconnectedMs ?? 0,
+      // seconds, as sr3 writes it (sr status divides it by the interval in seconds)
+      disconnectTime: ((c?.stats as { disconnectedMs?: number } | undefined)?.disconnectedMs ?? 0) / 1000,
     };
   }
 }

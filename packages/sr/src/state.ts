@@ -54,7 +54,8 @@ export function deriveStatus(o: Observed, now: number): ConfigStatus {
   for (let i = 1; i <= o.expected; i++) if (!liveInstances.has(i) && started) missing.push(i);
 
   // counts: cumulative totals of every instance file; rates: only files fresh enough to describe the present
-  const fresh = o.metrics.filter((m) => now - m.mtimeMs <= 1.5 * o.housekeeping * 1000);
+  // a configuration with no live process has no present: its last figures would pass for current ones (stale rows)
+  const fresh = running > 0 || foreground ? o.metrics.filter((m) => now - m.mtimeMs <= 1.5 * o.housekeeping * 1000) : [];
   const t = { received: 0, accepted: 0, rejected: 0, malformed: 0, duplicates: 0, posted: 0, transferredFiles: 0, transferredBytes: 0 };
   let retry = 0, queued = 0, lagMax = 0, lagTotal = 0, lagCount = 0, lastMs = 0, startedMs = 0;
   for (const m of o.metrics) {

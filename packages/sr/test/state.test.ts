@@ -79,6 +79,22 @@ test('the footer counts the instances of a configuration whose every process die
   assert.match(out, /Processes: 0 missing: 1 stray: 0/);
 });
 
+test('msg column: disconnectTime is seconds; a subscriber down 0.3 s of 100 s shows 100%, one down all the time 0%', () => {
+  const g = (connected: boolean, disconnectTime: number): InstanceMetrics => ({
+    flow: { last_housekeeping: (NOW - 100_000) / 1000 }, 'gather.message': { connected, disconnectTime } });
+  assert.equal(Math.round(deriveStatus(observed({ metrics: [metrics(1, g(true, 0.3))] }), NOW).msgConnectedPercent!), 100);
+  assert.equal(deriveStatus(observed({ metrics: [metrics(1, g(false, 100))] }), NOW).msgConnectedPercent, 0);
+  assert.match(formatStatus([deriveStatus(observed({ metrics: [metrics(1, g(true, 0.3))] }), NOW)]), /^subscribe\/x\s+run\s+3\/3\s+0\s+100%/m);
+});
+
+test('a stopped configuration shows no current figures from its last metrics (no stale msg %, rates, queue or lag)', () => {
+  const s = deriveStatus(observed({ pidFiles: [], metrics: [metrics(1, busy)] }), NOW);
+  assert.equal(s.state, 'stop');
+  assert.equal(s.msgConnectedPercent, null);
+  assert.deepEqual([s.rates.messages, s.queued, s.retry, s.lagAvg], [0, 0, 0, 0]);
+  assert.equal(s.received, 100, 'totals still count');
+});
+
 test('metrics files older than 1.5 x housekeeping do not count for rates, retry or queue; totals still count', () => {
   const old = metrics(1, busy, 451_000);
   const s = deriveStatus(observed({ metrics: [old], logMtimeMs: NOW }), NOW);
