@@ -81,11 +81,33 @@ export async function doRemove(ctx: Ctx): Promise<number> {
   return rc;
 }
 
+/**
+ * `sr edit <component>/<name>`: $EDITOR (or $VISUAL, else vi) on the configuration; a name that does not exist yet
+ * is created (an empty file in ~/.config/sarra/<component>/) as sr3's edit does. An editor that cannot be run says so.
+ */
 export async function doEdit(ctx: Ctx): Promise<number> {
-  const refs = await selection(ctx);
-  if (!refs || refs.length !== 1) { ctx.err('edit takes exactly one configuration'); return 1; }
+  const [want] = ctx.args.configs;
+  if (ctx.args.configs.length !== 1 || !want) { ctx.err('usage: sr edit <component>/<config>'); return 1; }
+  const { selected } = await resolveSelection([want], ctx.env);
+  let file = selected.length === 1 ? selected[0]!.file : undefined;
+  if (selected.length > 1) { ctx.err(`edit takes exactly one configuration; ${want} selects ${selected.length}`); return 1; }
+  if (!file) {
+    const [comp, name] = want.replace(/\.conf$/, '').split('/', 2);
+    if (!comp || !name || !COMPONENTS.includes(comp) || /[*?]/.test(name)) {
+      ctx.err(`sr edit: ${want}: name a new configuration as <component>/<name>; components: ${COMPONENTS.join(' ')}`);
+      return 1;
+    }
+    file = join(configDir(ctx.env), comp, `${name}.conf`);
+    await mkdir(join(configDir(ctx.env), comp), { recursive: true });
+    await writeFile(file, '', { flag: 'a' });
+    ctx.out(`created ${file}`);
+  }
   const editor = ctx.env.EDITOR || ctx.env.VISUAL || 'vi';
-  const r = spawnSync(editor, [refs[0]!.file ?? ''], { stdio: 'inherit', shell: false });
+  const r = spawnSync(editor, [file], { stdio: 'inherit', shell: false });
+  if (r.error) {
+    ctx.err(`sr edit: cannot run the editor '${editor}' (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}); set EDITOR or VISUAL`);
+    return 1;
+  }
   return r.status ?? 1;
 }
 
