@@ -11,8 +11,10 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-slim
 ENV NODE_ENV=production
-# the pump runs as "sarra"; its configurations are in ~/.config/sarra, state and logs in ~/.cache/sarra
-RUN groupadd --system sarra && useradd --system --gid sarra --create-home --home-dir /home/sarra sarra
+# the pump runs as "sarra"; its configurations are in ~/.config/sarra, state and logs in ~/.cache/sarra (the VOLUMEs,
+# created here owned by sarra so a fresh named volume inherits that owner). bin/_run.js runs the build: tsx is pruned.
+RUN groupadd --system sarra && useradd --system --gid sarra --create-home --home-dir /home/sarra sarra \
+ && mkdir -p /home/sarra/.config/sarra /home/sarra/.cache/sarra && chown -R sarra:sarra /home/sarra
 WORKDIR /opt/sarra
 COPY --from=build /opt/sarra/package.json ./
 COPY --from=build /opt/sarra/node_modules ./node_modules
