@@ -94,7 +94,9 @@ export function pump(src: Readable, dst: Writable, signal?: AbortSignal): Promis
 /** The reason an aborted signal carries, as an Error (a TransientError code ERR_ABORTED when it has none). */
 export function abortReason(signal: AbortSignal): Error {
   const r: unknown = signal.reason;
-  return r instanceof Error ? r : new TransientError('aborted', { code: 'ERR_ABORTED' });
+  // a reason the aborter gave (a deadline's TransientError) is kept; abort() without one gives a bare AbortError
+  const bare = r instanceof DOMException && r.name === 'AbortError';
+  return r instanceof Error && !bare ? r : new TransientError('aborted', { code: 'ERR_ABORTED' });
 }
 
 /**
