@@ -70,7 +70,11 @@ export class NoticeVerifier {
 
   constructor(private readonly trust: TrustStore, private readonly signers: ReadonlySet<string>) {}
 
-  /** undefined when the notice is signed by an allowed, trusted signer and unchanged since; else why not (report code 403). */
+  /**
+   * undefined when the notice is signed by an allowed, trusted signer and unchanged since; else why not (report code
+   * 403), its first words a stable category (rejectedByReason keeps 60 characters): `unsigned notice`, `bad signature
+   * field: …`, `untrusted signer: <chain error>`, `signer not listed: <DN>`, `forged notice: signature does not match`.
+   */
   check(n: Notice, now = Date.now()): string | undefined {
     const s = n.signature as Partial<NoticeSignature> | undefined;
     if (s === undefined) return 'unsigned notice';
@@ -78,11 +82,11 @@ export class NoticeVerifier {
     if (s.method !== SIGNATURE_METHOD) return `bad signature field: unknown method ${JSON.stringify(s.method)}`;
     let e: CertEntry;
     try { e = this.entry(s.cert, now); } catch (err: unknown) { return `bad signature field: cert: ${(err as Error).message}`; }
-    if (e.chainError) return `untrusted signer certificate: ${e.chainError}`;
-    if (!this.signers.has(e.dn)) return `signer not in notice_signers: ${e.dn}`;
+    if (e.chainError) return `untrusted signer: ${e.chainError}`;
+    if (!this.signers.has(e.dn)) return `signer not listed: ${e.dn}`;
     let ok = false;
     try { ok = verify('sha256', canonicalBytes(n), e.cert.publicKey, Buffer.from(s.value, 'base64')); } catch { ok = false; }
-    return ok ? undefined : 'forged notice: signature does not match relPath, identity, size, fileOp, content';
+    return ok ? undefined : 'forged notice: signature does not match';
   }
 
   private entry(b64: string, now: number): CertEntry {

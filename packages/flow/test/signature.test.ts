@@ -105,11 +105,11 @@ describe('sign and check', () => {
     assert.match(verifier.check({ ...NOTICE, signature: 'x' })!, /^bad signature field: not/);
     assert.match(verifier.check({ ...NOTICE, signature: { method: 'pgp', cert: '', value: '' } })!, /unknown method "pgp"/);
     assert.match(verifier.check({ ...NOTICE, signature: { method: 'x509-sha256', cert: 'AAAA', value: '' } })!, /^bad signature field: cert/);
-    assert.equal(verifier.check(signNotice(NOTICE, other)), `signer not in notice_signers: ${pki.hosts.other.dn}`);
+    assert.equal(verifier.check(signNotice(NOTICE, other)), `signer not listed: ${pki.hosts.other.dn}`);
     const later = Date.now() + 5 * 86_400_000;
     assert.match(new NoticeVerifier(trust, new Set([pki.hosts.sender.dn])).check(signNotice(NOTICE, signer), later)!,
-      /^untrusted signer certificate: certificate expired: \/C=UK\/O=eScience\/OU=CLRC\/L=RAL\/CN=sender.example.org/);
-    assert.match(verifier.check(signNotice(NOTICE, stranger))!, /^untrusted signer certificate: unable to get issuer certificate of \/C=UK\/O=Rogue\/CN=stranger/);
+      /^untrusted signer: certificate expired: \/C=UK\/O=eScience\/OU=CLRC\/L=RAL\/CN=sender.example.org/);
+    assert.match(verifier.check(signNotice(NOTICE, stranger))!, /^untrusted signer: unable to get issuer certificate of \/C=UK\/O=Rogue\/CN=stranger/);
   });
 });
 
