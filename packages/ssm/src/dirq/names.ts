@@ -1,5 +1,5 @@
 // python-dirq's naming facts shared by QueueSimple and Queue: 8-hex directories, 14-hex element names.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 
 /** An intermediate directory: 8 lowercase hex digits. */
 export const DIRECTORY_RE = /^[0-9a-f]{8}$/;
@@ -45,4 +45,24 @@ export async function specialMkdir(path: string): Promise<boolean> {
   }
   await mkdir(path, { recursive: true });
   return true;
+}
+
+/** The intermediate directories of a queue at `path`, oldest first ([] while the queue does not exist). */
+export async function queueDirs(path: string): Promise<string[]> {
+  try {
+    return (await readdir(path)).filter((n) => DIRECTORY_RE.test(n)).sort();
+  } catch (err: unknown) {
+    if (isErrno(err, 'ENOENT')) return [];
+    throw err;
+  }
+}
+
+/** Every element name (`dir/elt`) of a queue at `path`, oldest first; temporary and locked names are not elements. */
+export async function elementNames(path: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await queueDirs(path)) {
+    const elts = (await readdir(`${path}/${d}`).catch(() => [] as string[])).filter((n) => ELEMENT_RE.test(n)).sort();
+    for (const e of elts) out.push(`${d}/${e}`);
+  }
+  return out;
 }

@@ -2,7 +2,7 @@
 // field, built in temporary/, locked by a `locked` subdirectory, removed through obsolete/. SSM's incoming
 // and reject spools; python consumers (APEL's loader) keep reading them.
 import { lstat, mkdir, open, readdir, readFile, rename, rmdir, unlink } from 'node:fs/promises';
-import { DIRECTORY_RE, DIRELT_RE, ELEMENT_RE, elementName, isErrno, randomHex, specialMkdir } from './names.js';
+import { DIRELT_RE, elementName, elementNames, isErrno, queueDirs, randomHex, specialMkdir } from './names.js';
 
 /** A schema as python-dirq writes it: field -> 'string' | 'binary', `?` marks an optional field. */
 export type Schema = Record<string, string>;
@@ -41,8 +41,8 @@ export class Queue {
     return this;
   }
 
-  private async dirs(): Promise<string[]> {
-    return (await readdir(this.path)).filter((n) => DIRECTORY_RE.test(n)).sort();
+  private dirs(): Promise<string[]> {
+    return queueDirs(this.path);
   }
 
   /** Elements in a directory = its link count - 2 (python-dirq counts so on POSIX). */
@@ -87,13 +87,8 @@ export class Queue {
   }
 
   /** Every element name, oldest first. */
-  async names(): Promise<string[]> {
-    const out: string[] = [];
-    for (const d of await this.dirs()) {
-      const elts = (await readdir(`${this.path}/${d}`).catch(() => [] as string[])).filter((n) => ELEMENT_RE.test(n)).sort();
-      for (const e of elts) out.push(`${d}/${e}`);
-    }
-    return out;
+  names(): Promise<string[]> {
+    return elementNames(this.path);
   }
 
   /** How many elements. */

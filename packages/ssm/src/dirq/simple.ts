@@ -1,7 +1,7 @@
 // python-dirq QueueSimple on disk, byte for byte: <8-hex dir>/<14-hex element>, `.tmp` while written,
 // a `.lck` hard link while locked. SSM's outgoing spool; python producers keep writing into it.
 import { link, open, readdir, readFile, rmdir, stat, unlink, utimes } from 'node:fs/promises';
-import { DIRECTORY_RE, ELEMENT_RE, elementName, isErrno, randomHex, specialMkdir } from './names.js';
+import { elementName, elementNames, isErrno, queueDirs, randomHex, specialMkdir } from './names.js';
 
 const TMP = '.tmp';
 const LCK = '.lck';
@@ -55,23 +55,13 @@ export class QueueSimple {
     }
   }
 
-  private async dirs(): Promise<string[]> {
-    try {
-      return (await readdir(this.path)).filter((n) => DIRECTORY_RE.test(n)).sort();
-    } catch (err: unknown) {
-      if (isErrno(err, 'ENOENT')) return [];
-      throw err;
-    }
+  private dirs(): Promise<string[]> {
+    return queueDirs(this.path);
   }
 
   /** Every element name, oldest first (locked ones included, temporary ones not). */
-  async names(): Promise<string[]> {
-    const out: string[] = [];
-    for (const d of await this.dirs()) {
-      const elts = (await readdir(`${this.path}/${d}`).catch(() => [] as string[])).filter((n) => ELEMENT_RE.test(n)).sort();
-      for (const e of elts) out.push(`${d}/${e}`);
-    }
-    return out;
+  names(): Promise<string[]> {
+    return elementNames(this.path);
   }
 
   /** How many elements, locked or not. */
