@@ -1,5 +1,6 @@
 // From parsed values to typed Options: v2 compatibility moves, derived defaults, whole-config checks.
 import type { Credentials } from './credentials.js';
+import { checkNoticeTrust } from './check-trust.js';
 import { defaultExchange, brokerUser } from './derive.js';
 import { CONSUMERS, PRODUCERS } from './options.js';
 import type { ParseState } from './parse.js';
@@ -73,6 +74,7 @@ export function checkOptions(o: Options, file: string): Diagnostic[] {
     }
   }
   out.push(...checkQueueType(o, file));
+  out.push(...checkNoticeTrust(o, file));
   const name = o.queueName;
   const user = brokerUser(o.broker);
   if (name && user && !name.startsWith(`q_${user}`)) {
