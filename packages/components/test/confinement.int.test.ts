@@ -4,15 +4,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { withVhost, type TestVhost } from '@sarra/testkit/rabbit';
 import { startNginx, type NginxHandle } from '@sarra/testkit/nginx';
 import { tempHome, type TempHome } from '@sarra/testkit/home';
 import { nowTimestamp, type Notice } from '@sarra/message';
 import { runInstance } from '../src/instance.js';
-import { collector, declareExchanges, logTails, publish, readMetrics, total, waitFor, type Collector } from './flowkit.js';
+import { collector, declareExchanges, logTails, publish, readMetrics, total, waitFor, type Collector, snapshot } from './flowkit.js';
 
 let v: TestVhost;
 let home: TempHome;
@@ -25,23 +25,6 @@ const PWNED = 'if you read this outside, it leaked\n';
 const SECRET = 'local secret of the pump\n';
 const sha = (b: Buffer | string): string => createHash('sha512').update(b).digest('base64');
 
-/** Every path under `dir` (files, links and directories), with a fingerprint of what it is and holds. */
-async function snapshot(dir: string, skip: (rel: string) => boolean): Promise<Map<string, string>> {
-  const m = new Map<string, string>();
-  const walk = async (d: string): Promise<void> => {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      const rel = relative(dir, p);
-      if (skip(rel)) continue;
-      const st = await lstat(p);
-      if (st.isSymbolicLink()) m.set(rel, 'link');
-      else if (st.isDirectory()) { m.set(rel, 'dir'); await walk(p); }
-      else m.set(rel, sha(await readFile(p)));
-    }
-  };
-  await walk(dir);
-  return m;
-}
 
 /** What the tests may change: the two roots, and the canary files they publish. */
 const outsideRoots = (rel: string): boolean => /^(root|pubroot)(\/|$)|^(src|pub)\/canary(\/|$)/.test(rel);

@@ -1,6 +1,6 @@
 // Helpers of the consuming-component integration tests: sample notices, publishing, tree sums, metrics, waiting.
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import amqp from 'amqplib';
 import { decode, encode, timestampFromMs, nowTimestamp, type Decoded, type Notice } from '@sarra/message';
@@ -159,4 +159,22 @@ export async function logTails(cacheDir: string, n = 12): Promise<string> {
 export function total(m: Record<string, Record<string, unknown>> | undefined, key: string): number {
   const v = m?.totals?.[key];
   return typeof v === 'number' ? v : 0;
+}
+
+/** Every path under `dir` with what it is (link, dir, or the sha512 of its bytes): what "unchanged" is judged by. */
+export async function snapshot(dir: string, skip: (rel: string) => boolean = () => false): Promise<Map<string, string>> {
+  const m = new Map<string, string>();
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      const rel = relative(dir, p);
+      if (skip(rel)) continue;
+      const st = await lstat(p);
+      if (st.isSymbolicLink()) m.set(rel, 'link');
+      else if (st.isDirectory()) { m.set(rel, 'dir'); await walk(p); }
+      else m.set(rel, createHash('sha512').update(await readFile(p)).digest('base64'));
+    }
+  };
+  await walk(dir);
+  return m;
 }

@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, readFile, readdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { withVhost, type TestVhost } from '@sarra/testkit/rabbit';
 import { tempHome, type TempHome } from '@sarra/testkit/home';
 import { startSshd, type SshdHandle } from '@sarra/testkit/sshd';
 import { nowTimestamp, type Notice } from '@sarra/message';
 import { runInstance } from '../src/instance.js';
-import { collector, declareExchanges, logTails, publish, readMetrics, total, waitFor } from './flowkit.js';
+import { collector, declareExchanges, logTails, publish, readMetrics, total, waitFor, snapshot } from './flowkit.js';
 
 let v: TestVhost;
 let home: TempHome;
@@ -24,23 +24,6 @@ const SECRET = 'the pump host\'s secret\n';
 const VICTIM = 'outside the remote root: must survive\n';
 const sha = (b: Buffer | string): string => createHash('sha512').update(b).digest('base64');
 
-/** Every path under `dir` with what it is (link target, dir, content hash): what "unchanged" is judged by. */
-async function snapshot(dir: string, skip: (rel: string) => boolean = () => false): Promise<Map<string, string>> {
-  const m = new Map<string, string>();
-  const walk = async (d: string): Promise<void> => {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      const rel = relative(dir, p);
-      if (skip(rel)) continue;
-      const st = await lstat(p);
-      if (st.isSymbolicLink()) m.set(rel, 'link');
-      else if (st.isDirectory()) { m.set(rel, 'dir'); await walk(p); }
-      else m.set(rel, sha(await readFile(p)));
-    }
-  };
-  await walk(dir);
-  return m;
-}
 
 function fileNotice(rel: string, data: string): Notice {
   return { pubTime: nowTimestamp(), baseUrl: 'file:/', relPath: `/${rel}`, identity: { method: 'sha512', value: sha(data) }, size: Buffer.byteLength(data) };
