@@ -14,8 +14,10 @@ export function redact(text: string): string {
 export interface LoggerOptions {
   /** Minimum level written. @default 'info' */
   level?: LogLevel;
-  /** Log file path; absent means stderr. */
+  /** Log file path; absent means stderr (stdout with `stdout`). */
   file?: string;
+  /** Without `file`: write to standard output instead of standard error (sr3 `logStdout`). @default false */
+  stdout?: boolean;
   /** Permission of the log file. @default 0o600 */
   mode?: number;
   /** Rotate when the file is older than this many seconds. @default 86400 */
@@ -29,11 +31,19 @@ interface Sink {
   end(): Promise<void>;
 }
 
-class StderrSink implements Sink {
+/** A standard stream (stderr, or stdout for logStdout); nothing to rotate, nothing to close. */
+class StdioSink implements Sink {
+  constructor(private readonly out: NodeJS.WriteStream) {}
   write(line: string): void {
-    process.stderr.write(line);
+    this.out.write(line);
   }
-  async end(): Promise<void> {}
+  /** Resolves once what was written is handed to the OS (a pipe to a container's log may lag). */
+  end(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.out.writableLength === 0) resolve();
+      else this.out.write('', () => resolve());
+    });
+  }
 }
 
 /** Appends to a file; rotates it (name.1 .. name.N) once it is older than the interval. */
@@ -94,7 +104,7 @@ export class Logger {
   static create(name: string, options: LoggerOptions = {}): Logger {
     const sink = options.file
       ? new FileSink(options.file, options.mode ?? 0o600, options.rotateInterval ?? 86400, options.rotateCount ?? 5)
-      : new StderrSink();
+      : new StdioSink(options.stdout ? process.stdout : process.stderr);
     return new Logger(sink, options.level ?? 'info', name);
   }
 

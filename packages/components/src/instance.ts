@@ -40,6 +40,8 @@ function levelOf(o: Options | undefined): LogLevel {
 function makeLogger(args: RunInstanceArgs, env: Env, o?: Options): Logger {
   const name = `${args.component}/${args.config}:${instanceTag(args.instance)}`;
   const level = levelOf(o);
+  // logStdout (sr3): no log file, no rotation; lines go to standard output for a container or a supervisor to keep
+  if (o?.logStdout) return Logger.create(name, { level, stdout: true });
   if (args.foreground) return Logger.create(name, { level });
   return Logger.create(name, {
     level,
@@ -52,7 +54,7 @@ function makeLogger(args: RunInstanceArgs, env: Env, o?: Options): Logger {
 
 /**
  * Runs one instance until its signal aborts (SIGTERM/SIGINT when none is given) or a one-shot flow is done.
- * Logs to `~/.cache/sarra/log/<component>_<config>_NN.log` (stderr when foreground), writes metrics to
+ * Logs to `~/.cache/sarra/log/<component>_<config>_NN.log` (stderr when foreground, stdout with logStdout), writes metrics to
  * `~/.cache/sarra/metrics/<component>_<config>_NN.json`, keeps state in `~/.cache/sarra/<component>/<config>/`.
  * @returns 0 after a clean stop; 1 for a configuration error (logged with file:line) or a fatal error.
  */

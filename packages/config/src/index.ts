@@ -11,7 +11,8 @@ export { pythonRegex } from './regex.js';
 export {
   brokerUser, defaultExchange, subscribeExchange, postExchanges, splitIndex, defaultQueueName, bindingKeys, subscribeBindings,
 } from './derive.js';
-export { pluginOption, type PluginOptions, type PluginOptionDecl } from './plugin-options.js';
+export { pluginOption, declaredOptions, type PluginOptions, type PluginOptionDecl } from './plugin-options.js';
+export { callbackSettings } from './settings.js';
 export { NATIVE_CALLBACKS, builtinName, importCallback, isNativeCallback, pluginDir, type ImportedCallback } from './plugins.js';
 export { BROKER_SCHEMES, TRANSFER_SCHEMES } from './schemes.js';
 export { optionReference } from './reference.js';

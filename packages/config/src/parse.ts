@@ -12,6 +12,15 @@ import { rand8, substitute } from './substitute.js';
 import { suggestName } from './suggest.js';
 import type { BindingSpec, Diagnostic, Env, Mask, OptionSpec, Origin } from './types.js';
 
+/**
+ * Notice fields `header name=value` may not set: the flow computes them (the v02 names too), and a string there would
+ * make the notice malformed downstream.
+ */
+const COMPUTED_FIELDS: ReadonlySet<string> = new Set([
+  'pubTime', 'baseUrl', 'relPath', 'retrievePath', 'identity', 'integrity', 'sum', 'fileOp', 'size', 'parts', 'blocks',
+  'content', 'report', 'mtime', 'atime',
+]);
+
 /** Finds an included file: relative to the including file, then the config dir. undefined = missing. */
 export type IncludeResolver = (name: string, fromFile: string) => { file: string; text: string } | undefined;
 
@@ -27,6 +36,8 @@ export interface ParseState {
   declared: { source: string[]; subscriber: string[]; exchange: string[]; env: Record<string, string> };
   headers: Record<string, string>;
   settings: Record<string, string>;
+  /** Where each `set` key was last set. */
+  settingOrigins: Record<string, Origin>;
   unknownOptions: Record<string, { value: string; file: string; line: number }>;
   origins: Record<string, Origin>;
   /** Where each `callback`/`callback_prepend` entry was named (by module spec). */
@@ -55,6 +66,7 @@ export function newParseState(component: string, config: string, env: Env = proc
     declared: { source: [], subscriber: [], exchange: [], env: {} },
     headers: {},
     settings: {},
+    settingOrigins: {},
     unknownOptions: {},
     origins: {},
     callbackOrigins: {},
@@ -162,15 +174,18 @@ export function parseLine(st: ParseState, raw: string, file: string, line: numbe
       case 'header': {
         const eq = value.indexOf('=');
         if (eq <= 0) throw new Error(`expected header name=value, got '${value}'`);
-        st.headers[value.slice(0, eq).trim()] = value.slice(eq + 1).trim();
+        const field = value.slice(0, eq).trim();
+        if (COMPUTED_FIELDS.has(field)) throw new Error(`'${field}' is a notice field the flow computes, not a header to set`);
+        st.headers[field] = value.slice(eq + 1).trim();
         return;
       }
       case 'set':
       case 'setting':
       case 's': {
         const sm = /^(\S+)\s*(.*)$/.exec(value);
-        if (!sm) throw new Error('expected set <class.option> <value>');
+        if (!sm || !/^[^.]+(\.[^.]+)+$/.test(sm[1]!)) throw new Error('expected set <callback>.<option> <value>');
         st.settings[sm[1]!] = sm[2]!;
+        st.settingOrigins[sm[1]!] = where;
         return;
       }
       case 'subtopic':

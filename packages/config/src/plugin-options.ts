@@ -2,7 +2,7 @@
 // its `options` export, so lint and start know them before any hook runs; values are typed from the config lines.
 import { ConfigError, describeError } from '@sarra/common';
 import { opt, parseScalar } from './option-kinds.js';
-import type { Diagnostic, OptionKind, Options } from './types.js';
+import type { Diagnostic, OptionKind, OptionSpec, Options } from './types.js';
 
 /** One option a callback declares. */
 export interface PluginOptionDecl {
@@ -34,11 +34,14 @@ export function declaredOptions(mod: Record<string, unknown>): { decls: PluginOp
   return { decls };
 }
 
-/** Parses a hook option's text as `kind` (lists and sets split on commas and spaces). Throws Error with a reason. */
-function parseAs(name: string, kind: OptionKind, dflt: unknown, text: string, component: string): unknown {
+/**
+ * Parses an option's text as `kind` (lists and sets split on commas and spaces), with `spec`'s own parser when given
+ * (a table option). Throws Error with a reason.
+ */
+export function parseAs(name: string, kind: OptionKind, dflt: unknown, text: string, component: string, spec?: OptionSpec): unknown {
   if (kind === 'list') return text.split(/[\s,]+/).filter((s) => s !== '');
   if (kind === 'set') return new Set(text.split(/[\s,]+/).filter((s) => s !== ''));
-  return parseScalar(opt(name, kind, dflt, ''), text, { component });
+  return parseScalar(spec ?? opt(name, kind, dflt, ''), text, { component });
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Env } from '@sarra/common';
 import { applyPluginOptions, declaredOptions } from './plugin-options.js';
 import { importCallback, isNativeCallback, pluginDir } from './plugins.js';
 import { BROKER_SCHEMES, MQTT_SCHEMES, TRANSFER_SCHEMES, schemeOf } from './schemes.js';
+import { callbackSettings, straySettings } from './settings.js';
 import type { Diagnostic, Options } from './types.js';
 
 const BROKERS = ['broker', 'post_broker', 'report_broker', 'admin', 'feeder'] as const;
@@ -43,13 +44,20 @@ export function checkSchemes(o: Options, file: string): Diagnostic[] {
  * Imports every callback module the configuration names (natively provided sr3 callbacks aside): one that
  * is missing, Python, or does not import is an error at its line. The options each module declares (its
  * `options` export) are taken out of `o.unknownOptions` into `o.pluginOptions`; returns those declared names too.
+ * `set <callback>.<option>` lines are checked against the module they designate (a bad value, an option it does not
+ * declare, or no such callback: an error at the `set` line).
  */
 export async function checkCallbacks(o: Options, env: Env): Promise<{ diagnostics: Diagnostic[]; declared: Set<string> }> {
   const diagnostics: Diagnostic[] = [];
   const declared = new Set<string>();
   const dir = pluginDir(env);
+  const modules: string[] = [], builtins: string[] = [];
   for (const spec of [...o.callback_prepend, ...o.callback]) {
-    if (isNativeCallback(spec) || COMPONENT_HOOKS[o.component]?.includes(spec)) continue;
+    if (isNativeCallback(spec) || COMPONENT_HOOKS[o.component]?.includes(spec)) {
+      builtins.push(spec);
+      continue;
+    }
+    modules.push(spec);
     const where = o.callbackOrigins[spec] ?? o.origins.callback ?? o.origins.callback_prepend;
     const pos = { file: where?.file ?? o.file ?? '', line: where?.line ?? 0 };
     const r = await importCallback(spec, dir);
@@ -61,6 +69,8 @@ export async function checkCallbacks(o: Options, env: Env): Promise<{ diagnostic
     if (problem) diagnostics.push({ ...pos, severity: 'error', option: 'callback', code: 'callback', message: `callback ${spec}: ${problem}` });
     for (const n of Object.keys(decls)) declared.add(n);
     diagnostics.push(...applyPluginOptions(o, decls));
+    diagnostics.push(...callbackSettings(o, o.settings, spec, decls).problems);
   }
+  diagnostics.push(...straySettings(o, modules, builtins));
   return { diagnostics, declared };
 }

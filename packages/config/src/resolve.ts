@@ -47,6 +47,7 @@ export function resolveOptions(st: ParseState, credentials: Credentials, file?: 
     declared: st.declared,
     headers: st.headers,
     settings: st.settings,
+    settingOrigins: st.settingOrigins,
     unknownOptions: st.unknownOptions,
     origins: st.origins,
     callbackOrigins: st.callbackOrigins,

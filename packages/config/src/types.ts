@@ -61,10 +61,12 @@ export interface LoadedParts {
   masks: Mask[];
   /** `declare source|subscriber <user>`, `declare exchange <x>`, `declare env NAME=value`. */
   declared: { source: string[]; subscriber: string[]; exchange: string[]; env: Record<string, string> };
-  /** `header name=value` lines: fields added to every posted message. */
+  /** `header name=value` lines: fields added to (or replaced in) every posted notice. */
   headers: Record<string, string>;
-  /** `set a.b.c value` lines (per-class settings), stored, not interpreted. */
+  /** `set <callback>.<option> value` lines (sr3's per-class settings): the option's value for that callback only. */
   settings: Record<string, string>;
+  /** Where each `set` key was last set. */
+  settingOrigins: Record<string, Origin>;
   /**
    * Option lines no table entry knows, last value wins, with their file:line. A callback module declaring
    * the name (its `options` export) takes it out of here into `pluginOptions`; whatever is left is an error.

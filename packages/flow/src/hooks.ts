@@ -1,5 +1,7 @@
 // Flow callbacks: loading user hooks named by callback/flowcb lines, and running an entry point on each.
-import { builtinName, importCallback, isNativeCallback, pluginDir as defaultPluginDir, type Options } from '@sarra/config';
+import {
+  builtinName, callbackSettings, declaredOptions, importCallback, isNativeCallback, pluginDir as defaultPluginDir, type Options,
+} from '@sarra/config';
 import type { Env, Logger } from '@sarra/common';
 import { ConfigError, describeError, Logger as LoggerClass } from '@sarra/common';
 import type { FlowHook } from './types.js';
@@ -28,15 +30,27 @@ export async function loadHook(spec: string, o: Options, logger: Logger, pluginD
   if ('problem' in r) throw new ConfigError(r.problem, { ...where, cause: r.cause });
   const { file, mod } = r;
   const exp = mod.default;
+  const own = ownOptions(o, spec, mod);
   let hook: unknown;
   try {
-    if (typeof exp === 'function') hook = new (exp as new (o: Options, logger: Logger) => unknown)(o, logger.child(spec));
+    if (typeof exp === 'function') hook = new (exp as new (o: Options, logger: Logger) => unknown)(own, logger.child(spec));
     else hook = exp;
   } catch (err: unknown) {
     throw new ConfigError(`callback ${spec}: constructor failed: ${describeError(err)}`, { ...where, cause: err });
   }
   if (!isHook(hook)) throw new ConfigError(`callback ${spec}: ${file} must default-export a FlowHook class or object with a name`, where);
   return hook;
+}
+
+/**
+ * The options a callback module is constructed with: the configuration's, with its `set <callback>.<option>` values
+ * over them (sr3's per-class settings), its own copy when it has any. Bad values were refused by lint; here they throw.
+ */
+function ownOptions(o: Options, spec: string, mod: Record<string, unknown>): Options {
+  const { table, plugin, problems } = callbackSettings(o, o.settings, spec, declaredOptions(mod).decls);
+  if (problems.length) throw new ConfigError(problems[0]!.message, { file: problems[0]!.file, line: problems[0]!.line });
+  if (!Object.keys(table).length && !Object.keys(plugin).length) return o;
+  return { ...o, ...table, pluginOptions: { ...o.pluginOptions, ...plugin } } as Options;
 }
 
 /**

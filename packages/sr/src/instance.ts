@@ -3,6 +3,7 @@
 import { describeError } from '@sarra/common';
 import { removePid, writePid } from './pidfiles.js';
 import { waitAtGate } from './startgate.js';
+import { LOG_STDOUT_ENV } from './spawn.js';
 
 async function main(): Promise<number> {
   const [component, config, n] = process.argv.slice(2);
@@ -26,7 +27,9 @@ async function main(): Promise<number> {
   const { runInstance } = await import('@sarra/components');
   let code: number;
   try {
-    code = await runInstance({ component, config, instance, foreground: false, signal: abort.signal });
+    // `sr --logStdout start`: the command line's logStdout reaches the instance through its environment
+    const extraLines = process.env[LOG_STDOUT_ENV] === '1' ? ['logStdout on'] : undefined;
+    code = await runInstance({ component, config, instance, foreground: false, signal: abort.signal, extraLines });
   } catch (err: unknown) {
     process.stderr.write(`${new Date().toISOString()} [CRITICAL] ${component}/${config}:${instance} ${describeError(err)}\n`);
     return 1;

@@ -3,7 +3,7 @@ import { COMPONENTS, showOptions, type Options } from '@sarra/config';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configDir, describeError, type Env } from '@sarra/common';
+import { configDir, describeError, parseFlag, type Env } from '@sarra/common';
 import { configErrors, exposedCredentials, knownConfigs, resolveSelection, tryLoad } from './configs.js';
 import type { Ctx } from './context.js';
 import { removePid, writePid } from './pidfiles.js';
@@ -28,12 +28,28 @@ async function refusedForCredentials(ctx: Ctx, refs: ConfigRef[], what: string):
   return !!why;
 }
 
-/** sr3's way: instances read their files only; options given to start or restart are said to be ignored. */
+/**
+ * sr3's way: instances read their files only; options given to start or restart are said to be ignored, except
+ * logStdout (`sr3 --logStdout start`, the use sr3 documents), which start passes on to the instances it spawns.
+ */
 function ignoredOverrides(ctx: Ctx): void {
-  if (ctx.args.extraLines.length) {
-    ctx.err(`sr ${ctx.args.action}: instances read their configuration files only; ignored: ${ctx.args.extraLines.join(', ')}` +
-      ' (foreground, post, show, lint, declare and cleanup take command-line options)');
+  const ignored = ctx.args.extraLines.filter((l) => !LOG_STDOUT_LINE.test(l.trim()));
+  if (ignored.length) {
+    ctx.err(`sr ${ctx.args.action}: instances read their configuration files only; ignored: ${ignored.join(', ')}` +
+      ' (foreground, post, show, lint, declare and cleanup take command-line options; start takes logStdout)');
   }
+}
+
+const LOG_STDOUT_LINE = /^logStdout(?:\s+(\S+))?$/;
+
+/** `sr --logStdout start` (sr3): the command line's last logStdout line, as a flag. */
+function logStdoutOf(lines: readonly string[]): boolean {
+  let on = false;
+  for (const l of lines) {
+    const m = LOG_STDOUT_LINE.exec(l.trim());
+    if (m) on = m[1] === undefined || parseFlag(m[1]);
+  }
+  return on;
 }
 
 export async function doStart(ctx: Ctx): Promise<number> {
@@ -41,7 +57,7 @@ export async function doStart(ctx: Ctx): Promise<number> {
   const refs = await selection(ctx);
   if (!refs) return 1;
   if (await refusedForCredentials(ctx, refs, 'refused to start, nothing started')) return 1;
-  const res = await start(refs, ctx.env, ctx.out);
+  const res = await start(refs, ctx.env, ctx.out, { logStdout: logStdoutOf(ctx.args.extraLines) });
   for (const r of res.refused) {
     ctx.err(`${r.ref.component}/${r.ref.config}: refused to start, configuration has errors:`);
     for (const e of r.errors) ctx.err(`  ${e}`);

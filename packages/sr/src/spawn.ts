@@ -25,40 +25,53 @@ export function instanceCommand(): { execPath: string; args: string[] } {
  * the default 4 threads serialise the file-system calls of concurrent small-file transfers.
  * It cannot be set from inside the instance: the pool exists before any of our code runs.
  */
-function instanceEnv(env: Env): NodeJS.ProcessEnv {
-  return { UV_THREADPOOL_SIZE: '16', ...env } as NodeJS.ProcessEnv;
+function instanceEnv(env: Env, opts: SpawnOptions = {}): NodeJS.ProcessEnv {
+  return { UV_THREADPOOL_SIZE: '16', ...env, ...(opts.logStdout ? { [LOG_STDOUT_ENV]: '1' } : {}) } as NodeJS.ProcessEnv;
 }
+
+/** Set in an instance's environment by `sr --logStdout start`: the instance adds `logStdout on` to its configuration. */
+export const LOG_STDOUT_ENV = 'SARRA_LOG_STDOUT';
 
 /**
  * Spawns instance `n` of a configuration, detached in its own session with stdout/stderr appended to the
- * instance log. Synchronous on purpose: a batch of spawns is not interleaved with anything the children's
+ * instance log (inherited from this process with `logStdout`). Synchronous on purpose: a batch of spawns is not interleaved with anything the children's
  * start-up could starve of CPU. The caller writes the pid file (see spawnInstance). Returns the pid.
  * @throws SarraError ERR_SPAWN when the process could not be created.
  */
-export function spawnDetached(component: string, config: string, n: number, env: Env = process.env): number {
-  const log = logFile(component, config, n, env);
-  mkdirSync(dirname(log), { recursive: true });
-  const fd = openSync(log, 'a', 0o600);
+export function spawnDetached(component: string, config: string, n: number, env: Env = process.env, opts: SpawnOptions = {}): number {
+  let fd: number | undefined;
+  if (!opts.logStdout) {
+    const log = logFile(component, config, n, env);
+    mkdirSync(dirname(log), { recursive: true });
+    fd = openSync(log, 'a', 0o600);
+  }
   const { execPath, args } = instanceCommand();
   try {
+    // logStdout (sr3): the instance inherits this process's stdout and stderr, as sr3's launched processes do
     const child = spawn(execPath, [...args, component, config, String(n)], {
-      detached: true, stdio: ['ignore', fd, fd], env: instanceEnv(env),
+      detached: true, stdio: fd === undefined ? ['ignore', 'inherit', 'inherit'] : ['ignore', fd, fd], env: instanceEnv(env, opts),
     });
     child.on('error', () => {});
     child.unref();
     if (child.pid === undefined) throw new SarraError('ERR_SPAWN', `could not spawn ${execPath}`);
     return child.pid;
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** How an instance is spawned. */
+export interface SpawnOptions {
+  /** The configuration's logStdout: output to this process's stdout/stderr instead of the instance log file. */
+  logStdout?: boolean;
 }
 
 /**
  * Spawns instance `n` and writes its pid file at once (so a second `sr start` racing the child's own
  * start-up sees it). Does not wait for the instance to connect to anything. Returns the pid.
  */
-export async function spawnInstance(component: string, config: string, n: number, env: Env = process.env): Promise<number> {
-  const pid = spawnDetached(component, config, n, env);
+export async function spawnInstance(component: string, config: string, n: number, env: Env = process.env, opts: SpawnOptions = {}): Promise<number> {
+  const pid = spawnDetached(component, config, n, env, opts);
   await writePid(component, config, n, pid, env);
   return pid;
 }

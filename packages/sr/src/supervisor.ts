@@ -35,11 +35,12 @@ async function notRunning(ref: ConfigRef, expected: number, env: Env): Promise<n
 /**
  * Starts the missing instances of each configuration, all in parallel, without waiting for any broker.
  * Skips disabled configurations and one-shot posts; refuses a configuration whose lint reports errors.
+ * `logStdout` (or the configuration's): the instances write to this process's output instead of their log files.
  */
-export async function start(refs: ConfigRef[], env: Env, say: Say): Promise<StartResult> {
+export async function start(refs: ConfigRef[], env: Env, say: Say, opts: { logStdout?: boolean } = {}): Promise<StartResult> {
   const result: StartResult = { spawned: [], refused: [] };
   // check everything first, spawn last: children starting up would otherwise starve the remaining checks of CPU
-  const plans = await Promise.all(refs.map(async (ref): Promise<{ ref: ConfigRef; todo: number[] } | undefined> => {
+  const plans = await Promise.all(refs.map(async (ref): Promise<{ ref: ConfigRef; todo: number[]; logStdout: boolean } | undefined> => {
     const name = `${ref.component}/${ref.config}`;
     if (await isDisabled(ref, env)) { say(`${name}: disabled, not started`); return undefined; }
     const { options, errors } = await configErrors(ref, env);
@@ -47,7 +48,7 @@ export async function start(refs: ConfigRef[], env: Env, say: Say): Promise<Star
     if (oneShot(options)) { say(`${name}: one-shot post, run it with: sr post -c ${name} <paths>`); return undefined; }
     const todo = await notRunning(ref, options.instances, env);
     if (!todo.length) say(`${name}: already running`);
-    return { ref, todo };
+    return { ref, todo, logStdout: options.logStdout || !!opts.logStdout };
   }));
   const batch: { ref: ConfigRef; instance: number; pid: number }[] = [];
   if (plans.some((p) => p?.todo.length)) {
@@ -55,7 +56,10 @@ export async function start(refs: ConfigRef[], env: Env, say: Say): Promise<Star
     try {
       for (const plan of plans) {
         if (!plan?.todo.length) continue;
-        for (const n of plan.todo) batch.push({ ref: plan.ref, instance: n, pid: spawnDetached(plan.ref.component, plan.ref.config, n, env) });
+        for (const n of plan.todo) {
+          const pid = spawnDetached(plan.ref.component, plan.ref.config, n, env, { logStdout: plan.logStdout });
+          batch.push({ ref: plan.ref, instance: n, pid });
+        }
       }
       await Promise.all(batch.map((b) => writePid(b.ref.component, b.ref.config, b.instance, b.pid, env)));
     } finally {
@@ -149,7 +153,7 @@ export async function sanity(refs: ConfigRef[], known: ConfigRef[], env: Env, sa
     }
     const todo = await notRunning(ref, options.instances, env);
     for (const n of todo) {
-      const pid = await spawnInstance(ref.component, ref.config, n, env);
+      const pid = await spawnInstance(ref.component, ref.config, n, env, { logStdout: options.logStdout });
       spawned.push(pid);
       say(`${name}: restarted missing instance ${n}: ${pid}`);
     }
