@@ -96,7 +96,10 @@ export class Flow {
         // messageRateMax: a pass of n items takes at least n / rate seconds
         if (rate && n > 0) await abortableSleep((n / rate) * 1000 - (Date.now() - t0), signal);
         const drained = this.slots.size === 0 && !this.slots.hasSettled();
-        if (drained && p.gatherer.done?.() && (p.workRetry?.size() ?? 0) === 0) break;
+        // a one-shot flow ends once gathered and worked; retryEmptyBeforeExit (sr3): also once its posts are confirmed
+        // (none in flight, none in the post retry queue)
+        const postRetries = this.o.retryEmptyBeforeExit ? this.posting.size + (p.poster?.pending() ?? 0) : 0;
+        if (drained && p.gatherer.done?.() && (p.workRetry?.size() ?? 0) + postRetries === 0) break;
         if (drained && this.countReached()) break;
         if (n > 0) { idle = base; continue; }
         await this.metrics.write();

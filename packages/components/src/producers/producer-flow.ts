@@ -46,7 +46,9 @@ export async function buildProducerFlow(ctx: InstanceContext, gatherer: Gatherer
     exitCode: () => {
       const own = extra.exitCode?.() ?? 0;
       const postFailed = Number(metrics.get('totals.postFailed') ?? 0);
-      return own || (postFailed > 0 ? 1 : 0);
+      // retryEmptyBeforeExit: a notice first unconfirmed and then published on retry is not a failure
+      const drained = o.retryEmptyBeforeExit && (poster?.pending() ?? 0) === 0 && Number(metrics.get('post.message.txBadCount') ?? 0) === 0;
+      return own || (postFailed > 0 && !drained ? 1 : 0);
     },
     close: extra.close,
   };
