@@ -2,7 +2,7 @@
 import { isNone, opt } from './option-kinds.js';
 
 /** `post_sign <cert> <key>`: two PEM file paths (a path with spaces cannot be given); `None` unsets. */
-export function parsePostSign(value: string): { cert: string; key: string } | undefined {
+function parsePostSign(value: string): { cert: string; key: string } | undefined {
   const v = value.trim();
   if (isNone(v) || v === '') return undefined;
   const parts = v.split(/\s+/);

@@ -7,7 +7,7 @@ import { defaultAccept, type AcceptFn } from './accept.js';
 import { canonicalBytes, NoticeVerifier, signNotice } from './signature.js';
 
 /** Report code of a refused signature: 403 Forbidden, as a CryptoError in @sarra/ssm (sr3's table has no code for it). */
-export const SIGNATURE_REFUSED = 403;
+const SIGNATURE_REFUSED = 403;
 
 /** The file:line of `option` (else of notice_verify, else the configuration file), for a ConfigError. */
 function where(o: Options, option: string): { file?: string; line?: number } {

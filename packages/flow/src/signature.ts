@@ -5,7 +5,7 @@ import { CryptoError, subjectDn, type Identity as Signer, type TrustStore } from
 import type { Notice } from '@sarra/message';
 
 /** The only method so far: SHA-256 with the key of an X.509 certificate (RSA PKCS#1 v1.5 or ECDSA, DER). */
-export const SIGNATURE_METHOD = 'x509-sha256';
+const SIGNATURE_METHOD = 'x509-sha256';
 
 /** First line of the signed bytes: names the layout, so a later one cannot be mistaken for it. */
 const LAYOUT = 'sarra-notice-signature-1';
