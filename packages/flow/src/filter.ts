@@ -16,6 +16,8 @@ export const REJECT = {
   tooBig: 413,
   /** inlineOnly: the notice carries data but not inline. */
   notInline: 415,
+  /** notice_verify: unsigned, forged, or signed by an untrusted or unlisted signer (403 Forbidden, as ssm's CryptoError). */
+  untrusted: 403,
 } as const;
 
 /** What {@link applyMasks} decided for one notice. */

@@ -4,10 +4,8 @@ import { loadDns, loadIdentity, TrustStore, type Identity } from '@sarra/common/
 import type { Options } from '@sarra/config';
 import type { Notice } from '@sarra/message';
 import { defaultAccept, type AcceptFn } from './accept.js';
+import { REJECT } from './filter.js';
 import { canonicalBytes, NoticeVerifier, signNotice } from './signature.js';
-
-/** Report code of a refused signature: 403 Forbidden, as a CryptoError in @sarra/ssm (sr3's table has no code for it). */
-const SIGNATURE_REFUSED = 403;
 
 /** The file:line of `option` (else of notice_verify, else the configuration file), for a ConfigError. */
 function where(o: Options, option: string): { file?: string; line?: number } {
@@ -76,6 +74,6 @@ export async function verifyingAccept(o: Options, opts: { destination?: boolean 
     const v = inner(item, now);
     if (!v.accepted) return v;
     const why = verifier.check(item.notice, now);
-    return why === undefined ? v : { accepted: false, code: SIGNATURE_REFUSED, reason: why };
+    return why === undefined ? v : { accepted: false, code: REJECT.untrusted, reason: why };
   };
 }

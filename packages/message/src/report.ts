@@ -16,6 +16,8 @@ export const REPORT = {
   duplicate: 304,
   /** insertion deferred (part file) */
   deferred: 307,
+  /** notice_verify: signature missing, forged or not trusted (sarra-ts; not in sr3's table) */
+  forbidden: 403,
   /** no accept/reject pattern matched */
   noMatch: 404,
   /** file older than fileAgeMax */
@@ -51,6 +53,7 @@ const TEXT: Record<number, string> = {
   206: 'partial content inserted',
   304: 'not modified (duplicate)',
   307: 'insertion deferred',
+  403: 'notice signature refused',
   404: 'no pattern match',
   406: 'older than fileAgeMax',
   410: 'file too old',
