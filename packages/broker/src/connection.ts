@@ -33,11 +33,6 @@ export interface BrokerAddress {
   vhost: string;
 }
 
-/** `url` with any password masked, even when the URL is malformed (redact() needs a well-formed scheme). */
-export function hidePassword(url: string): string {
-  return redact(url).replace(/([^:/@\s]*:)[^@\s/]*@/g, '$1***@');
-}
-
 /** Parses `amqp[s]://user:password@host[:port][/vhost]`. Throws ConfigError (password redacted) when malformed. */
 export function parseBrokerUrl(url: string): BrokerAddress {
   let u: URL;
@@ -45,13 +40,13 @@ export function parseBrokerUrl(url: string): BrokerAddress {
     u = new URL(url);
   } catch {
     // the URL TypeError is not kept as cause: it carries the input, password included
-    throw new ConfigError(`invalid broker URL ${hidePassword(url)}`);
+    throw new ConfigError(`invalid broker URL ${redact(url)}`);
   }
   const protocol = u.protocol.replace(/:$/, '');
   if (protocol !== 'amqp' && protocol !== 'amqps') {
-    throw new ConfigError(`broker URL ${hidePassword(url)}: scheme must be amqp or amqps, not ${protocol}`);
+    throw new ConfigError(`broker URL ${redact(url)}: scheme must be amqp or amqps, not ${protocol}`);
   }
-  if (!u.hostname) throw new ConfigError(`broker URL ${hidePassword(url)}: no host`);
+  if (!u.hostname) throw new ConfigError(`broker URL ${redact(url)}: no host`);
   const decode = (s: string): string => {
     try {
       return decodeURIComponent(s);
@@ -142,7 +137,7 @@ export async function openConnection(opts: ConnectOptions): Promise<ChannelModel
   } catch (err) {
     if (err instanceof AbortedError) throw err;
     // amqplib's messages may quote the URL: redact before they reach any log
-    throw new TransientError(`cannot connect to ${where}: ${hidePassword(describeError(err))}`, {
+    throw new TransientError(`cannot connect to ${where}: ${redact(describeError(err))}`, {
       code: 'ERR_BROKER_CONNECT',
       cause: err,
     });

@@ -4,7 +4,6 @@ export {
   type ConnectOptions,
   type BrokerAddress,
   parseBrokerUrl,
-  hidePassword,
   backoffDelay,
   sleep,
   AbortedError,

@@ -2,14 +2,10 @@
 // Chosen over winston to keep an instance's idle memory under one sr3 instance (DESIGN.md "Memory").
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, stat, unlink, chmod } from 'node:fs/promises';
+import { redact } from './secrets.js';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'critical';
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warning: 30, error: 40, critical: 50 };
-
-/** Hide passwords in any URL: `amqp://user:secret@host` -> `amqp://user:***@host`. */
-export function redact(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
-}
 
 export interface LoggerOptions {
   /** Minimum level written. @default 'info' */

@@ -1,6 +1,6 @@
 // credentials.conf: one URL with its (URL-encoded) password per line, plus optional details.
 import { readFile, stat } from 'node:fs/promises';
-import { ConfigError, describeError } from '@sarra/common';
+import { ConfigError, describeError, redact } from '@sarra/common';
 
 const DEFAULT_PORTS: Record<string, string> = {
   amqp: '5672', amqps: '5671', mqtt: '1883', mqtts: '8883', sftp: '22', ftp: '21', ftps: '21', http: '80', https: '443',
@@ -91,7 +91,7 @@ export class Credentials {
       const sp = t.search(/\s/);
       const urlText = sp < 0 ? t : t.slice(0, sp);
       const p = split(urlText);
-      if (!p || p.host === '') throw new ConfigError(`not a URL (scheme://user:password@host): '${urlText.replace(/:[^:@/]*@/, ':***@')}'`, { file, line: i + 1 });
+      if (!p || p.host === '') throw new ConfigError(`not a URL (scheme://user:password@host): '${redact(urlText)}'`, { file, line: i + 1 });
       entries.push({ ...p, details: sp < 0 ? {} : parseDetails(t.slice(sp)), line: i + 1 });
     });
     return new Credentials(entries, file, insecure, mode);

@@ -6,7 +6,7 @@ import type * as httpsNs from 'node:https';
 import type { Agent as HttpsAgent } from 'node:https';
 import { Transform } from 'node:stream';
 import type { Readable, TransformCallback } from 'node:stream';
-import { PermanentError, TransientError, tlsOptions, type TlsClientOptions } from '@sarra/common';
+import { PermanentError, TransientError, redact, tlsOptions, type TlsClientOptions } from '@sarra/common';
 import { classifyError, unsupported } from './classify.js';
 import { parseIndexPage } from './httpIndex.js';
 import { rawGet } from './httpRaw.js';
@@ -96,10 +96,10 @@ export class HttpTransfer implements Transfer {
       const s = res.statusCode ?? 0;
       if (s >= 300 && s < 400 && s !== 304 && res.headers.location) {
         drain(res);
-        if (hop >= MAX_REDIRECTS) throw new TransientError(`${method} ${redact(start)}: more than ${MAX_REDIRECTS} redirects`, { code: 'ERR_REDIRECTS' });
+        if (hop >= MAX_REDIRECTS) throw new TransientError(`${method} ${redact(start.href)}: more than ${MAX_REDIRECTS} redirects`, { code: 'ERR_REDIRECTS' });
         const next = new URL(res.headers.location, u);
         if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-          throw new PermanentError(`${method} ${redact(start)}: redirect to unsupported ${next.protocol}`, { code: 'ERR_REDIRECTS', reportCode: 499 });
+          throw new PermanentError(`${method} ${redact(start.href)}: redirect to unsupported ${next.protocol}`, { code: 'ERR_REDIRECTS', reportCode: 499 });
         }
         u = next;
         continue;
@@ -116,7 +116,7 @@ export class HttpTransfer implements Transfer {
       const r = await new Promise<{ res?: IncomingMessage; err?: unknown; reused: boolean }>((resolve) => {
         const req = mod.request(u, o, (res) => resolve({ res, reused: req.reusedSocket }));
         req.on('timeout', () => {
-          req.destroy(new TransientError(`${method} ${redact(u)}: no data for ${this.timeoutMs / 1000} s`, { code: 'ERR_TIMEOUT' }));
+          req.destroy(new TransientError(`${method} ${redact(u.href)}: no data for ${this.timeoutMs / 1000} s`, { code: 'ERR_TIMEOUT' }));
         });
         req.on('error', (err: unknown) => resolve({ err, reused: req.reusedSocket }));
         req.end();
@@ -125,7 +125,7 @@ export class HttpTransfer implements Transfer {
       // a kept-alive socket the server closed while idle fails on first use: GET/HEAD are safe to send again
       const code = (r.err as { code?: unknown } | undefined)?.code;
       if (attempt === 0 && r.reused && (code === 'ECONNRESET' || code === 'EPIPE') && !signal?.aborted) continue;
-      throw classifyError(r.err, `${method} ${redact(u)}`);
+      throw classifyError(r.err, `${method} ${redact(u.href)}`);
     }
   }
 
@@ -162,10 +162,10 @@ export class HttpTransfer implements Transfer {
     if (s === 200) {
       // the server ignored Range: skip what we already have
       const skip = new SkipBytes(offset);
-      res.on('error', (e: unknown) => skip.destroy(classifyError(e, `GET ${redact(u)}`)));
+      res.on('error', (e: unknown) => skip.destroy(classifyError(e, `GET ${redact(u.href)}`)));
       return res.pipe(skip);
     }
-    throw HttpTransfer.fail(res, `GET ${redact(u)}`);
+    throw HttpTransfer.fail(res, `GET ${redact(u.href)}`);
   }
 
   async putStream(): Promise<void> { throw unsupported(this.scheme, 'put'); }
@@ -182,7 +182,7 @@ export class HttpTransfer implements Transfer {
     drain(res);
     const s = res.statusCode ?? 0;
     if (s === 404 || s === 410) return undefined;
-    if (s < 200 || s >= 300) throw HttpTransfer.fail(res, `HEAD ${redact(u)}`);
+    if (s < 200 || s >= 300) throw HttpTransfer.fail(res, `HEAD ${redact(u.href)}`);
     const lm = res.headers['last-modified'];
     const name = path.replace(/\/+$/, '').split('/').pop() ?? '';
     return {
@@ -195,7 +195,7 @@ export class HttpTransfer implements Transfer {
   async list(dir: string): Promise<RemoteEntry[]> {
     const u = this.urlFor(dir.endsWith('/') ? dir : `${dir}/`);
     const res = await this.request('GET', u, this.headers());
-    if ((res.statusCode ?? 0) !== 200) throw HttpTransfer.fail(res, `GET ${redact(u)}`);
+    if ((res.statusCode ?? 0) !== 200) throw HttpTransfer.fail(res, `GET ${redact(u.href)}`);
     const chunks: Buffer[] = [];
     let n = 0;
     try {
@@ -203,12 +203,12 @@ export class HttpTransfer implements Transfer {
         n += c.length;
         if (n > MAX_INDEX_BYTES) {
           res.destroy();
-          throw new PermanentError(`GET ${redact(u)}: index page over ${MAX_INDEX_BYTES} bytes`, { code: 'ERR_HTTP', reportCode: 499 });
+          throw new PermanentError(`GET ${redact(u.href)}: index page over ${MAX_INDEX_BYTES} bytes`, { code: 'ERR_HTTP', reportCode: 499 });
         }
         chunks.push(c);
       }
     } catch (e: unknown) {
-      throw classifyError(e, `GET ${redact(u)}`);
+      throw classifyError(e, `GET ${redact(u.href)}`);
     }
     return parseIndexPage(Buffer.concat(chunks).toString('utf8'));
   }
@@ -230,10 +230,6 @@ function drain(res: IncomingMessage): void {
 function stripAuth(h: Record<string, string>): Record<string, string> {
   const { authorization: _drop, ...rest } = h;
   return rest;
-}
-
-function redact(u: URL): string {
-  return u.password ? u.href.replace(`:${u.password}@`, ':***@') : u.href;
 }
 
 /** Driver for http: and https: URLs. Opening does no I/O. */

@@ -1,6 +1,6 @@
 // The scheme -> driver registry. Drivers are loaded on first use (dynamic import) so an instance
 // only pays for the protocols its configuration names (DESIGN.md, Memory).
-import { PermanentError } from '@sarra/common';
+import { PermanentError, redact } from '@sarra/common';
 import type { Transfer, TransferOptions } from './types.js';
 
 /** What a driver module exports as `driver`. `url` has its password (if any) filled in. */
@@ -26,7 +26,7 @@ export function parseTransferUrl(url: string): URL {
   try {
     return new URL(url);
   } catch (e: unknown) {
-    throw new PermanentError(`not a valid URL: ${url.replace(/\/\/([^/@:]*):[^@/]*@/, '//$1:***@')}`,
+    throw new PermanentError(`not a valid URL: ${redact(url)}`,
       { code: 'ERR_BAD_URL', reportCode: 503, cause: e });
   }
 }
