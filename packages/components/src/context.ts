@@ -1,7 +1,7 @@
 // What a component's build() receives (one instance's resources) and what it returns (the flow parts).
 import type { Env, Logger } from '@sarra/common';
 import type { Options } from '@sarra/config';
-import type { FlowParts, Metrics } from '@sarra/flow';
+import { MemoryWatch, MessageRateMin, type FlowHook, type FlowParts, type Metrics } from '@sarra/flow';
 import type { TransferPool } from '@sarra/transfer';
 
 /** One instance's resources, created by runInstance and handed to ComponentSpec.build. */
@@ -20,7 +20,12 @@ export interface InstanceContext {
   env: Env;
   /** Paths given on the command line (post, watch). */
   paths?: string[];
+  /** Stops the instance cleanly (as a SIGTERM does) and has it started again: runInstance returns EXIT_RESTART. */
+  restart(reason: string): void;
 }
+
+/** The exit code of an instance that stopped to be restarted (MemoryMax): sr's instance entry starts a new one. */
+export const EXIT_RESTART = 75;
 
 /** Flow parts plus what runInstance needs after the flow ends. */
 export interface BuiltFlow extends FlowParts {
@@ -50,4 +55,14 @@ export function afterGrace(signal: AbortSignal, grace = PUBLISH_GRACE_MS): Abort
   if (signal.aborted) later();
   else signal.addEventListener('abort', later, { once: true });
   return ctl.signal;
+}
+
+/**
+ * The built-in hooks every flow loads before the user's callbacks (sr3's load order puts housekeeping.resources
+ * there): the memory watch that restarts the instance past its limit, and the messageRateMin warning when set.
+ */
+export function resourceHooks(ctx: InstanceContext): FlowHook[] {
+  const hooks: FlowHook[] = [new MemoryWatch(ctx.o, ctx.logger, { restart: (why) => ctx.restart(why) })];
+  if (ctx.o.messageRateMin > 0) hooks.push(new MessageRateMin(ctx.o, ctx.logger));
+  return hooks;
 }

@@ -8,7 +8,7 @@ import type { Options } from '@sarra/config';
 import { Flow, Metrics } from '@sarra/flow';
 import { TransferPool } from '@sarra/transfer';
 import { COMPONENT_SPECS } from './registry.js';
-import type { InstanceContext } from './context.js';
+import { EXIT_RESTART, type InstanceContext } from './context.js';
 
 /** Arguments of runInstance (CONTRACTS.md). */
 export interface RunInstanceArgs {
@@ -56,7 +56,8 @@ function makeLogger(args: RunInstanceArgs, env: Env, o?: Options): Logger {
  * Runs one instance until its signal aborts (SIGTERM/SIGINT when none is given) or a one-shot flow is done.
  * Logs to `~/.cache/sarra/log/<component>_<config>_NN.log` (stderr when foreground, stdout with logStdout), writes metrics to
  * `~/.cache/sarra/metrics/<component>_<config>_NN.json`, keeps state in `~/.cache/sarra/<component>/<config>/`.
- * @returns 0 after a clean stop; 1 for a configuration error (logged with file:line) or a fatal error.
+ * @returns 0 after a clean stop; EXIT_RESTART after a clean stop to be restarted (memory past its limit); 1 for a
+ *   configuration error (logged with file:line) or a fatal error.
  */
 export async function runInstance(args: RunInstanceArgs): Promise<number> {
   const env = args.env ?? process.env;
@@ -73,6 +74,7 @@ export async function runInstance(args: RunInstanceArgs): Promise<number> {
   const logger = makeLogger(args, env, o);
   const ctl = new AbortController();
   const stop = (): void => ctl.abort();
+  let restartWhy: string | undefined;
   const ownSignals = !args.signal;
   if (ownSignals) {
     process.once('SIGTERM', stop);
@@ -92,6 +94,10 @@ export async function runInstance(args: RunInstanceArgs): Promise<number> {
     });
     const ctx: InstanceContext = {
       o, logger, instance: args.instance, foreground: args.foreground, stateDir: dir, metrics, pool, signal: ctl.signal, env, paths: args.paths,
+      restart: (why) => {
+        restartWhy ??= why;
+        ctl.abort();
+      },
     };
     const built = await spec.build(ctx);
     logger.info(`starting ${args.component}/${args.config} instance ${args.instance} pid ${process.pid}`);
@@ -101,8 +107,8 @@ export async function runInstance(args: RunInstanceArgs): Promise<number> {
       await built.close?.().catch((e: unknown) => logger.warning(`close: ${describeError(e)}`));
     }
     metrics.close();
-    code = built.exitCode?.() ?? 0;
-    logger.info(`stopped (exit ${code})`);
+    code = restartWhy !== undefined ? EXIT_RESTART : built.exitCode?.() ?? 0;
+    logger.info(restartWhy !== undefined ? `stopped to restart (exit ${code}): ${restartWhy}` : `stopped (exit ${code})`);
   } catch (err: unknown) {
     logger.critical(`fatal: ${describeError(err)}`);
     code = 1;

@@ -6,7 +6,7 @@ import {
   DiscardHook, DiskQueue, LogHook, NoDupe, Poster, Reporter, byteRateLimiter, loadHooks, makeDownloader, messageGatherer, nodupeCacheFile,
   retryQueueFile, verifyingAccept, type FlowHook, type WorkFn,
 } from '@sarra/flow';
-import { afterGrace, type BuiltFlow, type InstanceContext } from './context.js';
+import { afterGrace, resourceHooks, type BuiltFlow, type InstanceContext } from './context.js';
 
 /** What differs between the consuming components. */
 export interface MessageFlowSpec {
@@ -49,7 +49,7 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
     });
     return publisher;
   };
-  const builtins = [...(spec.hooks ?? []), new LogHook(o, logger, { posts: !!postBroker })];
+  const builtins = [...(spec.hooks ?? []), ...resourceHooks(ctx), new LogHook(o, logger, { posts: !!postBroker })];
   const hooks = await loadHooks(o, builtins, { logger, env: ctx.env });
   // discard removes each downloaded file after post: after the user's callbacks, which may still read it
   if (o.discard && spec.work === 'download') hooks.push(new DiscardHook(o, logger));

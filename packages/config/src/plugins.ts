@@ -7,7 +7,7 @@ import { configDir, describeError, type Env } from '@sarra/common';
 
 /**
  * sr3 built-in callbacks the engine provides natively (gather/post by the component, retry and nodupe by the
- * engine, resources not needed, log by the log hook): a line naming one loads no module.
+ * engine, housekeeping.resources by the flow's memory watch, log by the log hook): a line naming one loads no module.
  */
 export const NATIVE_CALLBACKS: ReadonlySet<string> = new Set(['gather', 'post', 'retry', 'housekeeping', 'nodupe', 'log', 'v2wrapper']);
 

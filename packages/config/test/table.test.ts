@@ -14,17 +14,6 @@ import { OPTIONS, optionSpec } from '@sarra/config';
  */
 export const PENDING_IMPLEMENTATION: readonly string[] = [
   // one name a line: engineers landing different options delete different lines
-  'retryEmptyBeforeExit',
-  'messageRateMin',
-  'messageRateMax',
-  'header',
-  'set',
-  'post_topic',
-  'logStdout',
-  'logMessageDump',
-  'MemoryMax',
-  'MemoryMultiplier',
-  'MemoryBaseLineFile',
   'realpathPost',
 ];
 

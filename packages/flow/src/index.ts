@@ -16,6 +16,8 @@ export { NoDupe, nodupeCacheFile, checkFileAge } from './nodupe.js';
 export { DiskQueue, retryQueueFile } from './diskqueue.js';
 export { Metrics, countTransfer, type MetricsOptions } from './metrics.js';
 export { LogHook } from './loghook.js';
+export { MemoryWatch, type MemoryWatchOptions } from './resources.js';
+export { MessageRateMin } from './rate-min.js';
 export { DiscardHook } from './discard.js';
 export { ByteRateLimiter, byteRateLimiter } from './rate-limit.js';
 export { loadHooks, runHooks } from './hooks.js';

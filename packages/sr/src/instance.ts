@@ -3,7 +3,7 @@
 import { describeError } from '@sarra/common';
 import { removePid, writePid } from './pidfiles.js';
 import { waitAtGate } from './startgate.js';
-import { LOG_STDOUT_ENV } from './spawn.js';
+import { LOG_STDOUT_ENV, spawnInstance } from './spawn.js';
 
 async function main(): Promise<number> {
   const [component, config, n] = process.argv.slice(2);
@@ -24,7 +24,7 @@ async function main(): Promise<number> {
     if (rc === 0) await removePid(component, config, instance, process.pid);
     return rc;
   }
-  const { runInstance } = await import('@sarra/components');
+  const { runInstance, EXIT_RESTART } = await import('@sarra/components');
   let code: number;
   try {
     // `sr --logStdout start`: the command line's logStdout reaches the instance through its environment
@@ -34,8 +34,20 @@ async function main(): Promise<number> {
     process.stderr.write(`${new Date().toISOString()} [CRITICAL] ${component}/${config}:${instance} ${describeError(err)}\n`);
     return 1;
   }
+  // a stop asked meanwhile (sr stop's SIGTERM) wins over a restart: nothing is started behind sr stop's back
+  if (code === EXIT_RESTART && abort.signal.aborted) code = 0;
   // a clean exit removes the pid file; a crash leaves it so `sr sanity` sees the instance as missing and restarts it
   if (code === 0) await removePid(component, config, instance, process.pid);
+  // stopped cleanly to be restarted (MemoryMax; sr3 re-executes itself): the replacement starts now, its pid in the
+  // pid file; if it cannot be spawned, the pid file left behind lets `sr sanity` restart the instance
+  if (code === EXIT_RESTART) {
+    try {
+      const pid = await spawnInstance(component, config, instance, process.env, { logStdout: process.env[LOG_STDOUT_ENV] === '1' });
+      process.stderr.write(`${new Date().toISOString()} [INFO] ${component}/${config}:${instance} restarted as pid ${pid}\n`);
+    } catch (err: unknown) {
+      process.stderr.write(`${new Date().toISOString()} [ERROR] ${component}/${config}:${instance} restart failed: ${describeError(err)}\n`);
+    }
+  }
   return code;
 }
 

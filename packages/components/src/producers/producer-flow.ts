@@ -5,7 +5,7 @@ import type { Options } from '@sarra/config';
 import { postExchanges } from '@sarra/config';
 import { Publisher } from '@sarra/broker';
 import { DiskQueue, LogHook, NoDupe, Poster, loadHooks, type Gatherer } from '@sarra/flow';
-import { afterGrace, type BuiltFlow, type InstanceContext } from '../context.js';
+import { afterGrace, resourceHooks, type BuiltFlow, type InstanceContext } from '../context.js';
 
 /** The file-name number sr3 uses for per-instance state files (three digits). */
 export function stateTag(instance: number): string {
@@ -40,7 +40,7 @@ export async function buildProducerFlow(ctx: InstanceContext, gatherer: Gatherer
     : undefined;
   if (!poster) logger.warning('no post_broker: notices are gathered and filtered but not published');
   const nodupe = o.nodupe_ttl > 0 ? new NoDupe(o, join(stateDir, `recent_files_${tag}.cache`)) : undefined;
-  const hooks = await loadHooks(o, [new LogHook(o, logger, { posts: !!poster })], { logger, env: ctx.env });
+  const hooks = await loadHooks(o, [...resourceHooks(ctx), new LogHook(o, logger, { posts: !!poster })], { logger, env: ctx.env });
   return {
     gatherer, work: 'none', poster, hooks, logger, instance: ctx.instance, metrics, nodupe,
     exitCode: () => {
