@@ -1,7 +1,7 @@
 // Shared wiring of the broker-consuming components: gatherer, retry queues, nodupe, poster, reporter, hooks.
-import type { Options } from '@sarra/config';
 import { postExchanges } from '@sarra/config';
 import { Publisher } from '@sarra/broker';
+import { withCredentials } from '@sarra/common';
 import {
   DiscardHook, DiskQueue, LogHook, NoDupe, Poster, Reporter, byteRateLimiter, loadHooks, makeDownloader, messageGatherer, nodupeCacheFile,
   retryQueueFile, verifyingAccept, type FlowHook, type WorkFn,
@@ -27,10 +27,6 @@ export function stateTag(instance: number): string {
   return String(instance).padStart(3, '0');
 }
 
-function brokerUrl(o: Options, url: string): string {
-  return o.credentials?.lookup(url)?.url ?? url;
-}
-
 /** Builds the flow of a broker-consuming component. */
 export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSpec): Promise<BuiltFlow> {
   const { o, logger, metrics, stateDir, signal } = ctx;
@@ -41,7 +37,7 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
   let publisher: Publisher | undefined;
   const pub = (): Publisher => {
     publisher ??= new Publisher({
-      url: brokerUrl(o, postBroker ?? o.broker!),
+      url: withCredentials(o, postBroker ?? o.broker!),
       tlsRigour: o.tlsRigour,
       logger: logger.child('post'),
       signal: afterGrace(signal),
@@ -70,7 +66,7 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
     const shared = !rb && postBroker === o.broker && poster;
     reporter = shared
       ? new Reporter(o, pub(), logger, false)
-      : new Reporter(o, new Publisher({ url: brokerUrl(o, rb ?? o.broker!), tlsRigour: o.tlsRigour, logger: logger.child('report'), signal }), logger, true);
+      : new Reporter(o, new Publisher({ url: withCredentials(o, rb ?? o.broker!), tlsRigour: o.tlsRigour, logger: logger.child('report'), signal }), logger, true);
     if (!shared) await reporter.start();
   }
   const nodupe = o.nodupe_ttl > 0 ? new NoDupe(o, nodupeCacheFile(stateDir, ctx.instance), { logger }) : undefined;

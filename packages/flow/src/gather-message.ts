@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from '@sarra/common';
-import { ConfigError, describeError } from '@sarra/common';
+import { ConfigError, describeError, withCredentials } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import { brokerUser, defaultQueueName, subscribeBindings } from '@sarra/config';
 import { Consumer } from '@sarra/broker';
@@ -104,7 +104,7 @@ export class MessageGatherer implements Gatherer {
     this.queue = await resolveQueueName(o, this.opts.stateDir, this.opts.instance, this.opts.signal);
     this.opts.metrics?.setQueue?.(this.queue);
     const bindings = subscribeBindings(o, this.opts.instance);
-    const url = o.credentials?.lookup(o.broker)?.url ?? o.broker;
+    const url = withCredentials(o, o.broker);
     const prefetch = effectivePrefetch(o);
     // the instance's stop aborts a connect still in progress; once consuming, the consumer stays open until
     // stop(): the engine acks what its in-flight transfers finish within their stop grace

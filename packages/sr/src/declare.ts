@@ -1,15 +1,14 @@
 // `sr declare` / `sr cleanup`: exchanges on the post side, queue and bindings on the subscribe side, state files.
 import { readFile, readdir, rm } from 'node:fs/promises';
-import { describeError, metricsDir, stateDir, type Env } from '@sarra/common';
+import { describeError, metricsDir, stateDir, withCredentials, type Env } from '@sarra/common';
 import { cleanupTopology, declareTopology, type Binding } from '@sarra/broker';
 import { CONSUMERS, postExchanges, subscribeBindings, subscribeExchange, type Options } from '@sarra/config';
 import { resolveQueueName, queueNameFile, queueSpecOf } from '@sarra/flow';
 import type { Say } from './supervisor.js';
 
 /** The broker URL of an option with its password filled in from credentials.conf. */
-export function withPassword(o: Options, url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  return o.credentials?.lookup(url)?.url ?? url;
+function withPassword(o: Options, url: string | undefined): string | undefined {
+  return url ? withCredentials(o, url) : undefined;
 }
 
 /** True for components that consume a broker queue. */

@@ -1,7 +1,7 @@
 // `sr declare --users`: broker users, permissions and per-user exchanges from admin.conf + credentials.conf (COMPAT §1 roles).
 import { join } from 'node:path';
 import axios from 'axios';
-import { ConfigError, TransientError, configDir, describeError } from '@sarra/common';
+import { ConfigError, TransientError, configDir, describeError, withCredentials } from '@sarra/common';
 import { declareTopology, cleanupTopology } from '@sarra/broker';
 import { Management, type Permissions } from '@sarra/broker/management';
 import { readConfig, type Options } from '@sarra/config';
@@ -33,7 +33,7 @@ export async function wantedUsers(ctx: Ctx): Promise<{ users: Wanted[]; adminUrl
   const file = join(configDir(ctx.env), 'admin.conf');
   const { options: o } = await readConfig('shovel', file, { env: ctx.env });
   if (!o.admin) throw new ConfigError("no 'admin <url>' line", { file });
-  const adminUrl = o.credentials.lookup(o.admin)?.url ?? o.admin;
+  const adminUrl = withCredentials(o, o.admin);
   const u = new URL(adminUrl);
   const vhost = decodeURIComponent(u.pathname.replace(/^\//, '')) || '/';
   const secure = u.protocol === 'amqps:';

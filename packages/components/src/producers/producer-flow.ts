@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Options } from '@sarra/config';
 import { postExchanges } from '@sarra/config';
 import { Publisher } from '@sarra/broker';
+import { withCredentials } from '@sarra/common';
 import { DiskQueue, LogHook, NoDupe, Poster, loadHooks, type Gatherer } from '@sarra/flow';
 import { afterGrace, resourceHooks, type BuiltFlow, type InstanceContext } from '../context.js';
 
@@ -15,11 +16,6 @@ export function stateTag(instance: number): string {
 /** Where a producer publishes: post_broker, else broker (sr3 reads a poll's `broker` as post_broker). */
 export function postBrokerOf(o: Options): string | undefined {
   return o.post_broker ?? o.broker;
-}
-
-/** Broker URL with the password from credentials.conf filled in. */
-export function withCredentials(o: Options, url: string): string {
-  return o.credentials?.lookup(url)?.url ?? url;
 }
 
 /** Builds the flow of a producer around `gatherer`; extra close/exitCode from the component. */
