@@ -1,6 +1,7 @@
 // Opening AMQP connections: URL parsing, heartbeat, connection name, back-off with jitter, abortable retries.
 import { connect, type ChannelModel } from 'amqplib';
 import { coalesceWrites } from './coalesce.js';
+import { BrokerRefusedError, refusalCode } from './refused.js';
 import { ConfigError, SarraError, TransientError, describeError, redact, tlsOptions, Logger } from '@sarra/common';
 
 /** How to reach the broker. Shared by Consumer, Publisher and the topology functions. */
@@ -21,6 +22,9 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** amqps: how the broker's certificate is checked (sr3 `tlsRigour`: lax, normal, strict; see tlsOptions). @default 'normal' */
   tlsRigour?: string;
+  /** Keep retrying when the broker refuses the login (403) or the vhost (530), as after a password change on a pump
+   *  that was connected; off: connectWithRetry throws BrokerRefusedError at once. @default false */
+  retryRefused?: boolean;
 }
 
 /** The parts of a broker URL, decoded. */
@@ -105,8 +109,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /**
  * One connection attempt. The returned connection already has 'error', 'blocked' and 'unblocked'
- * listeners (logging); callers add their own 'close' handling. Throws TransientError if the broker
- * cannot be reached or refuses us, AbortedError if `signal` aborts first.
+ * listeners (logging); callers add their own 'close' handling. Throws BrokerRefusedError if the broker refuses the
+ * login or the vhost, TransientError if it cannot be reached, AbortedError if `signal` aborts first.
  */
 export async function openConnection(opts: ConnectOptions): Promise<ChannelModel> {
   const a = parseBrokerUrl(opts.url);
@@ -136,6 +140,8 @@ export async function openConnection(opts: ConnectOptions): Promise<ChannelModel
     model = await raceAbort(pending, opts.signal);
   } catch (err) {
     if (err instanceof AbortedError) throw err;
+    const refused = refusalCode(err);
+    if (refused) throw new BrokerRefusedError(refused, a.username, where, { cause: err });
     // amqplib's messages may quote the URL: redact before they reach any log
     throw new TransientError(`cannot connect to ${where}: ${redact(describeError(err))}`, {
       code: 'ERR_BROKER_CONNECT',
@@ -176,7 +182,8 @@ function raceAbort(p: Promise<ChannelModel>, signal?: AbortSignal): Promise<Chan
 
 /**
  * Connects, retrying forever with back-off (attempt 0 waits base seconds, then 2*base ... max), each
- * failure logged as a warning with the password redacted. Rejects only with AbortedError.
+ * failure logged as a warning with the password redacted. Rejects with AbortedError, ConfigError, or
+ * BrokerRefusedError when the broker refuses the login or vhost (unless `retryRefused`).
  * `onFailure` is told of each failed attempt (for stats).
  */
 export async function connectWithRetry(opts: ConnectOptions, onFailure?: (err: unknown) => void): Promise<ChannelModel> {
@@ -187,6 +194,7 @@ export async function connectWithRetry(opts: ConnectOptions, onFailure?: (err: u
     } catch (err) {
       if (err instanceof AbortedError || opts.signal?.aborted) throw new AbortedError();
       if (err instanceof ConfigError) throw err;
+      if (err instanceof BrokerRefusedError && !opts.retryRefused) throw err;
       onFailure?.(err);
       const ms = backoffDelay(attempt, opts.backoff);
       log.warning(`${describeError(err)}; retrying in ${(ms / 1000).toFixed(1)} s`);

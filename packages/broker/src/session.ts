@@ -80,10 +80,14 @@ export class Session<C extends Channel> {
     return { disconnects: this.disconnects, connectedMs, disconnectedMs: Math.max(0, lived - connectedMs) };
   }
 
-  /** First connection: retries forever; rejects with AbortedError if aborted or closed first. */
+  /**
+   * First connection: retries forever; rejects with AbortedError if aborted or closed first, with BrokerRefusedError
+   * if the broker refuses the login or vhost (unless `retryRefused`): options that were never accepted will not be.
+   * Reconnects after a loss keep retrying a refusal (a password changed on a running pump).
+   */
   async start(): Promise<void> {
     this.startedAt ??= Date.now();
-    await this.establish();
+    await this.establish(this.opts.retryRefused ?? false);
   }
 
   /** A connection to run one-off operations (e.g. a passive queue check) on a throwaway channel. */
@@ -91,10 +95,10 @@ export class Session<C extends Channel> {
     return this.channel ? this.model : undefined;
   }
 
-  private async establish(): Promise<void> {
+  private async establish(retryRefused: boolean): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       if (this.closing) throw new AbortedError('closed');
-      const model = await connectWithRetry(this.opts);
+      const model = await connectWithRetry({ ...this.opts, retryRefused });
       const generation = this.generation + 1;
       try {
         const channel = (this.confirm ? await model.createConfirmChannel() : await model.createChannel()) as C;
@@ -156,7 +160,7 @@ export class Session<C extends Channel> {
     this.reconnecting = (async () => {
       try {
         await sleep(backoffDelay(0, this.opts.backoff), this.abort.signal);
-        await this.establish();
+        await this.establish(true);
       } catch (err) {
         if (!(err instanceof AbortedError)) this.log.error(`${this.label}: reconnect gave up: ${describeError(err)}`);
       } finally {

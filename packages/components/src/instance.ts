@@ -1,14 +1,14 @@
 // runInstance: one instance of one configuration, from loading its options to a clean stop and an exit code.
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { Env, LogLevel } from '@sarra/common';
-import { describeError, instanceStem, instanceTag, logDir, Logger, metricsDir, mkdirp, stateDir } from '@sarra/common';
+import { describeError, instanceTag, logDir, logFile, Logger, metricsDir, metricsFile, mkdirp, stateDir } from '@sarra/common';
 import { loadConfig } from '@sarra/config';
 import type { Options } from '@sarra/config';
 import { Flow, Metrics } from '@sarra/flow';
 import { TransferPool } from '@sarra/transfer';
 import { COMPONENT_SPECS } from './registry.js';
 import { EXIT_RESTART, type InstanceContext } from './context.js';
+import { EXIT_REFUSED, refusalReason } from './refused.js';
 
 /** Arguments of runInstance (CONTRACTS.md). */
 export interface RunInstanceArgs {
@@ -26,6 +26,8 @@ export interface RunInstanceArgs {
   extraLines?: string[];
   /** Paths given on the command line (post, watch). */
   paths?: string[];
+  /** Told the reason when the instance stops with EXIT_REFUSED (sr's instance entry records it for sr status). */
+  onRefused?: (reason: string) => Promise<void>;
 }
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warning', 'error', 'critical'];
@@ -45,7 +47,7 @@ function makeLogger(args: RunInstanceArgs, env: Env, o?: Options): Logger {
   if (args.foreground) return Logger.create(name, { level });
   return Logger.create(name, {
     level,
-    file: join(logDir(env), `${instanceStem(args.component, args.config, args.instance)}.log`),
+    file: logFile(args.component, args.config, args.instance, env),
     mode: o?.permLog || 0o600,
     rotateInterval: o?.logRotateInterval || 86400,
     rotateCount: o?.logRotateCount ?? 5,
@@ -56,8 +58,9 @@ function makeLogger(args: RunInstanceArgs, env: Env, o?: Options): Logger {
  * Runs one instance until its signal aborts (SIGTERM/SIGINT when none is given) or a one-shot flow is done.
  * Logs to `~/.cache/sarra/log/<component>_<config>_NN.log` (stderr when foreground, stdout with logStdout), writes metrics to
  * `~/.cache/sarra/metrics/<component>_<config>_NN.json`, keeps state in `~/.cache/sarra/<component>/<config>/`.
- * @returns 0 after a clean stop; EXIT_RESTART after a clean stop to be restarted (memory past its limit); 1 for a
- *   configuration error (logged with file:line) or a fatal error.
+ * @returns 0 after a clean stop; EXIT_RESTART after a clean stop to be restarted (memory past its limit); EXIT_REFUSED
+ *   when the broker refused the login or vhost at the first connect; 1 for a configuration error (logged with
+ *   file:line) or a fatal error.
  */
 export async function runInstance(args: RunInstanceArgs): Promise<number> {
   const env = args.env ?? process.env;
@@ -89,7 +92,7 @@ export async function runInstance(args: RunInstanceArgs): Promise<number> {
     const dir = stateDir(args.component, args.config, env, o.statehost);
     await mkdirp(dir);
     await mkdirp(metricsDir(env));
-    const metrics = new Metrics(join(metricsDir(env), `${instanceStem(args.component, args.config, args.instance)}.json`), {
+    const metrics = new Metrics(metricsFile(args.component, args.config, args.instance, env), {
       component: args.component, config: args.config, instance: args.instance, pid: process.pid, hostname: hostname(),
     });
     const ctx: InstanceContext = {
@@ -110,8 +113,10 @@ export async function runInstance(args: RunInstanceArgs): Promise<number> {
     code = restartWhy !== undefined ? EXIT_RESTART : built.exitCode?.() ?? 0;
     logger.info(restartWhy !== undefined ? `stopped to restart (exit ${code}): ${restartWhy}` : `stopped (exit ${code})`);
   } catch (err: unknown) {
-    logger.critical(`fatal: ${describeError(err)}`);
-    code = 1;
+    const refused = refusalReason(err, o);
+    logger.critical(refused ?? `fatal: ${describeError(err)}`);
+    code = refused ? EXIT_REFUSED : 1;
+    if (refused) await args.onRefused?.(refused).catch((e: unknown) => logger.warning(`cannot record the refusal: ${describeError(e)}`));
   } finally {
     if (ownSignals) {
       process.removeListener('SIGTERM', stop);

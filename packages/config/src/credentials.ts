@@ -67,14 +67,20 @@ export class Credentials {
   readonly insecure: boolean;
   /** Permission bits of the file read (e.g. 0o644), when it was read from disk. */
   readonly mode?: number;
-  /** Path read, if any. */
+  /** Path read (or looked for, when `missing`), if any. */
   readonly file?: string;
+  /** `file` does not exist. */
+  readonly missing: boolean;
+  /** Lines that are not a credential, each as a ConfigError naming file:line; they are skipped, the others kept. */
+  readonly problems: readonly ConfigError[];
 
-  private constructor(entries: Entry[], file?: string, insecure = false, mode?: number) {
+  private constructor(entries: Entry[], file?: string, opts: { insecure?: boolean; mode?: number; missing?: boolean; problems?: ConfigError[] } = {}) {
     this.entries = entries;
     this.file = file;
-    this.insecure = insecure;
-    this.mode = mode;
+    this.insecure = opts.insecure ?? false;
+    this.mode = opts.mode;
+    this.missing = opts.missing ?? false;
+    this.problems = opts.problems ?? [];
   }
 
   /** No credentials at all. */
@@ -82,23 +88,30 @@ export class Credentials {
     return new Credentials([]);
   }
 
-  /** Parse credentials text. Throws ConfigError (file:line) for a line that is not a URL. */
+  /**
+   * Parse credentials text, line by line: a line that is not a URL is skipped and kept in `problems` (file:line,
+   * password masked), so one typo does not take every other secret with it.
+   */
   static parse(text: string, file = 'credentials.conf', insecure = false, mode?: number): Credentials {
     const entries: Entry[] = [];
+    const problems: ConfigError[] = [];
     text.split(/\r?\n/).forEach((raw, i) => {
       const t = raw.trim();
       if (t === '' || t.startsWith('#')) return;
       const sp = t.search(/\s/);
       const urlText = sp < 0 ? t : t.slice(0, sp);
       const p = split(urlText);
-      if (!p || p.host === '') throw new ConfigError(`not a URL (scheme://user:password@host): '${redact(urlText)}'`, { file, line: i + 1 });
+      if (!p || p.host === '') {
+        problems.push(new ConfigError(`not a URL (scheme://user:password@host): '${redact(urlText)}'; line ignored`, { file, line: i + 1 }));
+        return;
+      }
       entries.push({ ...p, details: sp < 0 ? {} : parseDetails(t.slice(sp)), line: i + 1 });
     });
-    return new Credentials(entries, file, insecure, mode);
+    return new Credentials(entries, file, { insecure, mode, problems });
   }
 
   /**
-   * Read a credentials file; a missing file gives empty credentials. Other read errors throw ConfigError.
+   * Read a credentials file; a missing file gives empty credentials (`missing`). Other read errors throw ConfigError.
    * `insecure` is set when any group or other permission bit is (on Windows never).
    */
   static async load(file: string): Promise<Credentials> {
@@ -108,10 +121,32 @@ export class Credentials {
       text = await readFile(file, 'utf8');
       mode = (await stat(file)).mode & 0o7777;
     } catch (e: unknown) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Credentials([], undefined);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Credentials([], file, { missing: true });
       throw new ConfigError(`cannot read credentials: ${describeError(e)}`, { file, cause: e });
     }
     return Credentials.parse(text, file, process.platform !== 'win32' && (mode & 0o077) !== 0, mode);
+  }
+
+  /**
+   * Where the password sent for `url` (e.g. `amqp://bob@host:5672/`) comes from, in words for an operator whose
+   * login was refused: the file and line of the entry used, or that the file has none or does not exist, and the
+   * lines of the file that were ignored.
+   */
+  explain(url: string): string {
+    const p = split(url);
+    const file = this.file ?? 'credentials.conf';
+    if (!p) return `the password comes from ${file}`;
+    const at = `${p.scheme}://${p.user}@${p.host}:${p.port}`;
+    const e = this.entries.find((c) => c.scheme === p.scheme && c.host === p.host && c.port === p.port && (p.user === '' || c.user === p.user));
+    let why: string;
+    // the line to add is said without user:password@, which every log redacts
+    const add = `a line for ${at}/ with the password after the user name (${p.user}:<password>)`;
+    if (e) why = `the password for ${at} comes from ${file}:${e.line}; check it there`;
+    else if (p.user === 'anonymous') why = `${file} has no line for ${at}, so the public password 'anonymous' was sent`;
+    else if (this.missing) why = `${file} does not exist: create it with ${add}, chmod 600`;
+    else why = `${file} has no line for ${at} (the password, if any, came from the configuration's URL): add ${add}`;
+    const ignored = this.problems.map((c) => c.line).filter((l): l is number => l !== undefined);
+    return ignored.length ? `${why} (${file} line${ignored.length > 1 ? 's' : ''} ${ignored.join(', ')} ignored: not a URL)` : why;
   }
 
   /** Number of entries (for diagnostics). */

@@ -90,6 +90,10 @@ export async function readConfig(
     const ce = e instanceof ConfigError ? e : undefined;
     diagnostics.push({ file: ce?.file ?? credFile, line: ce?.line ?? 0, severity: 'error', code: 'credentials', message: describeError(e) });
   }
+  // a bad line voids only itself: a warning at its line, the same for every configuration (lint says it once)
+  for (const p of credentials.problems) {
+    diagnostics.push({ file: p.file ?? credFile, line: p.line ?? 0, severity: 'warning', code: 'credentials', message: p.message.replace(/^.*?:\d+: /, '') });
+  }
   const options = resolveOptions(st, credentials, main);
   if (credentials.insecure && !options.insecureCredentials) diagnostics.push(exposedCredentials(credentials, credFile));
   diagnostics.push(...checkOptions(options, main), ...checkSchemes(options, main));

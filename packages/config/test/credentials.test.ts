@@ -53,11 +53,31 @@ describe('Credentials', () => {
     assert.deepEqual(c.lookup('amqp://guest:guest@localhost/'), { url: 'amqp://guest:guest@localhost/', details: {} });
   });
 
-  it('a line that is not a URL is a ConfigError at its line (password not echoed)', () => {
-    assert.throws(
-      () => Credentials.parse('amqp://a:b@h/\nuser:secret@nohost\n', 'cred.conf'),
-      (e: unknown) => e instanceof ConfigError && e.line === 2 && e.file === 'cred.conf' && !e.message.includes('secret'),
-    );
+  it('a line that is not a URL is skipped and reported at its line (password not echoed); the other lines stay', () => {
+    const c2 = Credentials.parse('amqp://a:b@h/\nuser:secret@nohost\namqp://c:d@k/\n', 'cred.conf');
+    assert.equal(c2.size, 2);
+    assert.equal(c2.lookup('amqp://c@k/')?.url, 'amqp://c:d@k/');
+    assert.equal(c2.problems.length, 1);
+    const e = c2.problems[0]!;
+    assert.ok(e instanceof ConfigError && e.line === 2 && e.file === 'cred.conf', String(e));
+    assert.match(e.message, /^cred\.conf:2: not a URL .*line ignored$/);
+    assert.doesNotMatch(e.message, /secret/);
+  });
+
+  it('explain: where the password for a refused login came from', async () => {
+    const c2 = Credentials.parse('amqp://a:b@h/\nbroken line\n', '/x/credentials.conf');
+    assert.equal(c2.explain('amqp://a@h:5672/%2F'),
+      'the password for amqp://a@h:5672 comes from /x/credentials.conf:1; check it there (/x/credentials.conf line 2 ignored: not a URL)');
+    assert.match(c2.explain('amqp://z@h:5672/'), /^\/x\/credentials\.conf has no line for amqp:\/\/z@h:5672 .*add a line for amqp:\/\/z@h:5672\/ with the password after the user name \(z:<password>\)/);
+    const dir = await mkdtemp(join(tmpdir(), 'sarra-cred-'));
+    try {
+      const none = await Credentials.load(join(dir, 'credentials.conf'));
+      assert.equal(none.missing, true);
+      assert.equal(none.explain('amqp://bob@h:5672/'),
+        `${join(dir, 'credentials.conf')} does not exist: create it with a line for amqp://bob@h:5672/ with the password after the user name (bob:<password>), chmod 600`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('load: missing file is empty; group/other-readable file is flagged insecure', async () => {

@@ -1,9 +1,10 @@
 // Pure derivation of one configuration's status (sr3 columns and states) from pid files, /proc and metrics.
 import { num, type MetricsSample } from './metrics.js';
 import type { ProcUsage } from './procfs.js';
+import type { Failure } from './failed.js';
 
 /** sr3 status states (COMPAT §2). */
-export type RunState = 'run' | 'stop' | 'disa' | 'part' | 'miss' | 'hung' | 'idle' | 'lag' | 'reje' | 'rtry' | 'fore';
+export type RunState = 'run' | 'stop' | 'disa' | 'part' | 'miss' | 'hung' | 'idle' | 'lag' | 'reje' | 'rtry' | 'fore' | 'fail';
 
 /** Thresholds deciding the refined states; sr3's `runStateThreshold_*` options, in seconds / percent / messages. */
 export interface Thresholds { hung: number; idle: number; lag: number; reject: number; retry: number }
@@ -21,6 +22,7 @@ export interface Observed {
   /** newest log file mtime over the instances (ms), 0 when none */ logMtimeMs: number;
   usage: ProcUsage[];
   /** load error of the configuration, when it could not be read */ error?: string;
+  /** why its instances stopped for good (the broker refused the login), until the next start */ failed?: Failure;
 }
 
 /** One configuration's status line, also the `sr status --json` record. */
@@ -40,6 +42,7 @@ export interface ConfigStatus {
   full: { subBytes: number; pubBytes: number; pubMsgs: number; pubMal: number; rxFiles: number; txFiles: number;
     rxBytes: number; txBytes: number; since: number | null; uss: number | null; rss: number; vms: number; user: number; system: number; msgsPerCpu: number };
   error?: string;
+  /** state `fail`: the instance that stopped, why (one line to act on) and when (ms) */ failed?: Failure;
 }
 
 /** Derives the status of one configuration at time `now` (ms). Pure: no I/O, no clock. */
@@ -107,6 +110,8 @@ export function deriveStatus(o: Observed, now: number): ConfigStatus {
 
   let state: RunState;
   if (o.disabled) state = 'disa';
+  // a failed instance does not come back by itself (sanity leaves it): say so rather than stop, miss or part
+  else if (o.failed && running < o.expected) state = 'fail';
   else if (running === 0) state = foreground ? 'fore' : o.pidFiles.length > 0 ? 'miss' : 'stop';
   else if (running < o.expected) state = 'part';
   else {
@@ -129,5 +134,6 @@ export function deriveStatus(o: Observed, now: number): ConfigStatus {
     full: { ...full, since, uss: ussSum, rss: mem.rss, vms: mem.vms, user: mem.user, system: mem.system, msgsPerCpu: cpuTime > 0 ? t.received / cpuTime : 0 },
   };
   if (o.error) status.error = o.error;
+  if (state === 'fail') status.failed = o.failed;
   return status;
 }

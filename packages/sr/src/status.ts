@@ -3,6 +3,7 @@ import { access, stat } from 'node:fs/promises';
 import type { Env } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import { oneShot, thresholdsOf, tryLoad } from './configs.js';
+import { readFailure } from './failed.js';
 import { disabledFile, logFile } from './layout.js';
 import { readMetrics, type MetricsSample } from './metrics.js';
 import { readPids } from './pidfiles.js';
@@ -20,7 +21,8 @@ export async function observe(ref: ConfigRef, env: Env = process.env, options?: 
   let o = options, error: string | undefined;
   if (!o) ({ options: o, error } = await tryLoad(ref, env));
   const expected = o?.instances ?? 1;
-  const [pidEntries, disabled] = await Promise.all([readPids(ref.component, ref.config, env), exists(disabledFile(ref.component, ref.config, env))]);
+  const [pidEntries, disabled, failed] = await Promise.all([readPids(ref.component, ref.config, env),
+    exists(disabledFile(ref.component, ref.config, env)), readFailure(ref.component, ref.config, env)]);
   const pidFiles = await Promise.all(pidEntries.map(async (p) => ({ instance: p.instance, pid: p.pid,
     alive: await isInstance(p.pid, ref.component, ref.config, p.instance) })));
   const numbers = new Set<number>(pidEntries.map((p) => p.instance));
@@ -44,6 +46,7 @@ export async function observe(ref: ConfigRef, env: Env = process.env, options?: 
   const observed: Observed = { component: ref.component, config: ref.config, expected, disabled,
     housekeeping: o?.housekeeping ?? 300, thresholds: thresholdsOf(o), pidFiles, metrics, logMtimeMs, usage: usages };
   if (error) observed.error = error;
+  if (failed) observed.failed = failed;
   return observed;
 }
 

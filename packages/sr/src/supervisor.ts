@@ -2,6 +2,7 @@
 import { access } from 'node:fs/promises';
 import type { Env } from '@sarra/common';
 import { configErrors, oneShot, thresholdsOf, tryLoad } from './configs.js';
+import { clearFailure } from './failed.js';
 import { disabledFile } from './layout.js';
 import { readPids, removePid, writePid } from './pidfiles.js';
 import { instanceProcesses, isInstance, type InstanceProcess } from './processes.js';
@@ -48,6 +49,8 @@ export async function start(refs: ConfigRef[], env: Env, say: Say, opts: { logSt
     if (oneShot(options)) { say(`${name}: one-shot post, run it with: sr post -c ${name} <paths>`); return undefined; }
     const todo = await notRunning(ref, options.instances, env);
     if (!todo.length) say(`${name}: already running`);
+    // a start is the operator's answer to a failure (state fail): the new instances try again
+    else await clearFailure(ref.component, ref.config, env);
     return { ref, todo, logStdout: options.logStdout || !!opts.logStdout };
   }));
   const batch: { ref: ConfigRef; instance: number; pid: number }[] = [];
@@ -99,6 +102,7 @@ export async function terminate(pids: number[], pollMs = 100): Promise<number[]>
 export async function stop(refs: ConfigRef[], env: Env, say: Say, opts: { foreground?: boolean } = {}): Promise<number> {
   let stopped = 0;
   await Promise.all(refs.map(async (ref) => {
+    await clearFailure(ref.component, ref.config, env);
     const entries = await readPids(ref.component, ref.config, env);
     const targets: typeof entries = [];
     for (const e of entries) {
@@ -133,8 +137,8 @@ export async function strays(known: ConfigRef[], env: Env): Promise<InstanceProc
 
 /**
  * sr sanity (cron): SIGKILL hung instances (log and metrics not written for runStateThreshold_hung), then
- * restart missing instances of configurations that are meant to run (some pid file exists); stopped and disabled
- * configurations are left alone. Reports strays. Returns the pids spawned.
+ * restart missing instances of configurations that are meant to run (some pid file exists); stopped, disabled and
+ * failed (state fail: the broker refused their login) configurations are left alone. Reports strays. Returns the pids spawned.
  */
 export async function sanity(refs: ConfigRef[], known: ConfigRef[], env: Env, say: Say): Promise<number[]> {
   const spawned: number[] = [];
@@ -143,6 +147,11 @@ export async function sanity(refs: ConfigRef[], known: ConfigRef[], env: Env, sa
     const { options } = await tryLoad(ref, env);
     if (!options || oneShot(options)) return;
     const obs = await observe(ref, env, options);
+    // stopped for good (the broker refused it): a restart would be refused alike, until fixed and started again
+    if (obs.failed) {
+      say(`${name}: not restarted, failed: ${obs.failed.reason}`);
+      return;
+    }
     if (obs.disabled || obs.pidFiles.filter((p) => p.instance > 0).length === 0) return;
     const st = deriveStatus({ ...obs, thresholds: thresholdsOf(options) }, Date.now());
     if (st.state === 'hung') {

@@ -86,5 +86,7 @@ export function formatStatus(rows: ConfigStatus[], opts: { full?: boolean; stray
   lines.push(`                   CPU Time: User:${t.user!.toFixed(2)}s System:${t.system!.toFixed(2)}s`);
   lines.push(`                    Pub/Sub: received: ${t.messagesIn!.toFixed(1)} msgs/s (${humanBytes(t.pubsub!)}/s), Queued: ${t.queued} Retry: ${t.retry}, Mean lag: ${t.lagAvg!.toFixed(2)}s`);
   lines.push(`                       Data: received: ${humanBytes(t.rxData!)}/s, sent: ${humanBytes(t.txData!)}/s`);
+  // state fail: why, for the operator to fix before the next start
+  for (const s of rows) if (s.failed) lines.push(`${s.component}/${s.config}: fail: ${s.failed.reason}`);
   return lines.join('\n');
 }
