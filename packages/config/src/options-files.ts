@@ -110,7 +110,7 @@ export const FILE_OPTIONS = [
     'Follow symlinks: watch/post also announce what a link leads to (a directory walked through the link, a file at its real path); downloads and sends may write through a link that stays under the destination.',
     { status: 'implemented', synonyms: ['fs'] }),
   opt('recursive', 'flag', true, 'Watch/post: descend into subdirectories.'),
-  opt('realpathPost', 'flag', false, 'Post the resolved real path instead of the given one.', {
+  opt('realpathPost', 'flag', false, 'Post/watch: announce paths with their symlinked directories resolved (the real path), following symlinks.', {
     status: 'implemented',
     synonyms: ['realpath_post', 'realpath'],
   }),

@@ -14,7 +14,6 @@ import { OPTIONS, optionSpec } from '@sarra/config';
  */
 export const PENDING_IMPLEMENTATION: readonly string[] = [
   // one name a line: engineers landing different options delete different lines
-  'realpathPost',
 ];
 
 /** Directives whose values land in an Options field of another name. */

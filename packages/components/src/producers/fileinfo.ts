@@ -1,6 +1,6 @@
 // Builds the notice of one local file (identity, size, times, mode, inline content) for post and watch.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, readFile as readFileCb } from 'node:fs';
+import { createReadStream, readFile as readFileCb, realpathSync } from 'node:fs';
 import { readlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { posix } from 'node:path';
@@ -32,6 +32,25 @@ export interface NoticeSpec {
   inlineEncoding?: string;
   /** Set as `source` when given. */
   source?: string;
+  /**
+   * sr3 `realpathPost`: announce each path with its directories resolved (no symlink indirection left; the entry
+   * itself is kept, so a link is still announced as a link). @default false
+   */
+  realpath?: boolean;
+}
+
+/**
+ * The path a notice announces for local path `abs`: `abs`, or with realpathPost its directory's real path joined
+ * to its own name (a directory that no longer exists, for a removal, stays as given). Resolved each time: a link
+ * re-pointed meanwhile is followed where it leads now.
+ */
+export function postedPath(spec: Pick<NoticeSpec, 'realpath'>, abs: string): string {
+  if (!spec.realpath || abs === '/') return abs;
+  try {
+    return posix.join(realpathSync.native(posix.dirname(abs)), posix.basename(abs));
+  } catch {
+    return abs;
+  }
 }
 
 /** Hashing-capable identity methods, checked once at start. @throws ConfigError on an unknown method. */
@@ -116,13 +135,14 @@ function baseNotice(spec: NoticeSpec, relPath: string, st: Stats, now: number): 
 }
 
 /**
- * The notice for one local file, directory or symlink at absolute path `abs` with its lstat `st`.
+ * The notice for one local file, directory or symlink at absolute path `abs` with its lstat `st` (announced at
+ * postedPath(abs): its real directory with realpathPost).
  * Files: identity computed from the content (streamed above 1 MiB), size, mtime, atime, mode,
  * contentType, inline content when asked. Directories: fileOp directory. Symlinks: fileOp link.
  * @throws the fs error when the file vanished or cannot be read (the caller skips it).
  */
 export async function noticeOfPath(spec: NoticeSpec, abs: string, st: Stats, now = Date.now()): Promise<Notice> {
-  const relPath = relPathOf(abs, spec.baseDir);
+  const relPath = relPathOf(postedPath(spec, abs), spec.baseDir);
   const n = baseNotice(spec, relPath, st, now);
   if (st.isSymbolicLink()) {
     n.fileOp = { link: await readlink(abs) };

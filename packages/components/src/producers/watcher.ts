@@ -7,7 +7,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import type { Gatherer, WorkItem } from '@sarra/flow';
 import type { Notice } from '@sarra/message';
 import { describeError, mkdirp, type Logger } from '@sarra/common';
-import { noticeOfPath, relPathOf, stamp, type NoticeSpec } from './fileinfo.js';
+import { noticeOfPath, postedPath, relPathOf, stamp, type NoticeSpec } from './fileinfo.js';
 import { kindOf, linkedDirToWalk, scanOnce, type FsEvent, type Known } from './scanner.js';
 
 /** sr3 fileEvents names. */
@@ -282,7 +282,7 @@ export class Watcher implements Gatherer {
   }
 
   private fileOpNotice(abs: string, fileOp: Notice['fileOp'], st?: Stats): Notice {
-    const n: Notice = { pubTime: stamp(Date.now()), baseUrl: this.opts.baseUrl, relPath: relPathOf(abs, this.opts.baseDir), fileOp };
+    const n: Notice = { pubTime: stamp(Date.now()), baseUrl: this.opts.baseUrl, relPath: relPathOf(postedPath(this.opts, abs), this.opts.baseDir), fileOp };
     if (this.opts.source) n.source = this.opts.source;
     if (st) n.mode = (st.mode & 0o7777).toString(8);
     return n;
@@ -350,7 +350,7 @@ export class Watcher implements Gatherer {
     for (const [old, r] of this.removals) {
       if (!r.dir && r.ino === st.ino) {
         this.removals.delete(old);
-        oldRel = relPathOf(old, this.opts.baseDir);
+        oldRel = relPathOf(postedPath(this.opts, old), this.opts.baseDir);
         break;
       }
     }
