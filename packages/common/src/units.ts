@@ -22,9 +22,13 @@ export function parseSize(text: string, base: 1000 | 1024 = 1024): number {
   return Math.round(Number(m[1]) * b ** exp);
 }
 
-/** Parse a count: like a size with powers of 1000 unless `b`/`i` is given. */
+/** Parse a count: like a size with powers of 1000 unless `b`/`i` is given; the error says a count is expected. */
 export function parseCount(text: string): number {
-  return parseSize(text, 1000);
+  try {
+    return parseSize(text, 1000);
+  } catch {
+    throw new Error(`not a count: '${text}' (expected a whole number such as 2; k, m, g or t multiply by 1000)`);
+  }
 }
 
 const TRUE = new Set(['true', 'yes', 'on', '1']);

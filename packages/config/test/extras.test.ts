@@ -67,7 +67,7 @@ describe('optionsFromText', () => {
     const o = optionsFromText('winnow', 'broker amqp://bob@h/\npost_broker amqp://bob@h/');
     assert.equal(o.nodupe_ttl, 300);
     assert.equal(o.exchange, 'xs_bob');
-    assert.throws(() => optionsFromText('winnow', 'broker amqp://bob@h/\nbatch x'), /winnow\/test\.conf:2: batch: not a size/);
+    assert.throws(() => optionsFromText('winnow', 'broker amqp://bob@h/\nbatch x'), /winnow\/test\.conf:2: batch: not a count/);
     assert.throws(() => optionsFromText('winnow', 'batch 1'), /broker: missing/);
     assert.equal(optionsFromText('winnow', 'batch 1', { check: false }).batch, 1);
   });

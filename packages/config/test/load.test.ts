@@ -50,7 +50,7 @@ describe('loadConfig', () => {
     const o = await loadConfig('subscribe', 'a', { env: h.env, extraLines: ['batch 99', 'logLevel debug'] });
     assert.equal(o.batch, 99);
     assert.equal(o.logLevel, 'debug');
-    await assert.rejects(loadConfig('subscribe', 'a', { env: h.env, extraLines: ['batch lots'] }), /<command line>:1: batch: not a size/);
+    await assert.rejects(loadConfig('subscribe', 'a', { env: h.env, extraLines: ['batch lots'] }), /<command line>:1: batch: not a count/);
   });
 
   it('a config name may be an explicit path to a .conf', async () => {

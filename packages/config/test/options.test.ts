@@ -181,7 +181,7 @@ describe('option table', () => {
   it('bad values are errors naming file:line and the option', () => {
     const cases: [string, RegExp][] = [
       ['expire soon', /not a duration/],
-      ['batch many', /not a size/],
+      ['batch many', /not a count: 'many' \(expected a whole number/],
       ['mirror maybe', /not a flag/],
       ['permDefault 0o999', /not an octal/],
       ['queueType lazy', /not one of classic, quorum/],

@@ -160,12 +160,13 @@ export async function doShow(ctx: Ctx): Promise<number> {
 
 /**
  * `sr lint`: every problem of every (or each named) configuration as `file:line: message`; exit 1 on any error.
- * A problem of a file several configurations read (credentials.conf, default.conf) is printed once.
+ * A problem of a file several configurations read (credentials.conf, default.conf, an include) is printed and
+ * counted once. Ends with `N configurations, E errors, W warnings` on stderr.
  */
 export async function doLint(ctx: Ctx): Promise<number> {
   const refs = await selection(ctx);
   if (!refs) return 1;
-  let errors = 0;
+  let errors = 0, warnings = 0;
   const said = new Set<string>();
   for (const r of refs) {
     if (r.component === 'ssmreceive') { // an SSM receiver: checked by packages/ssm
@@ -180,11 +181,16 @@ export async function doLint(ctx: Ctx): Promise<number> {
       if (said.has(line)) continue;
       said.add(line);
       if (d.severity === 'error') errors++;
+      else warnings++;
       ctx.out(line);
     }
   }
-  if (!errors) ctx.err(`${refs.length} configuration(s) checked, no errors`);
+  ctx.err(`${plural(refs.length, 'configuration')}, ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`);
   return errors ? 1 : 0;
+}
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
 
 /** `sr dump`: processes, configs and states as one JSON document (for grep and scripts). */

@@ -22,7 +22,7 @@ const BAD: Record<string, [() => string, RegExp]> = {
   'subscribe/v2plugin': [() => subscribe(['on_message msg_delay']), /on_message: not supported by sarra-ts \(a v2 Python plugin/],
   'subscribe/nohook': [() => subscribe(['callback nosuch']), /callback nosuch: no such plugin module/],
   'subscribe/undeclared': [() => subscribe(['callback counter', 'counter_limt 3']), /unknown option 'counter_limt' \(did you mean 'counter_limit'\?\)/],
-  'subscribe/badvalue': [() => subscribe(['callback counter', 'counter_limit lots']), /counter_limit: not a size/],
+  'subscribe/badvalue': [() => subscribe(['callback counter', 'counter_limit lots']), /counter_limit: not a count/],
   'shovel/mqtt': [() => 'broker mqtt://guest@127.0.0.1/\npost_broker mqtt://guest@127.0.0.1/\naccept .*\n', /broker: not supported by sarra-ts \(MQTT/],
   'shovel/wis': [() => `broker ${broker}\npost_broker ${broker}\npost_format wis\naccept .*\n`, /post_format wis: not supported by sarra-ts \(WIS2/],
   'sender/s3': [() => `broker ${broker}\nsendTo s3://bucket/\naccept .*\n`, /sendTo: not supported by sarra-ts \(no s3 transfers/],
