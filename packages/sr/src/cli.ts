@@ -42,11 +42,6 @@ export const ACTIONS: Record<string, Action> = {
   convert: async (c) => (await import('./convert.js')).doConvert(c),
 };
 
-/** Verbs with their own `sr <verb> --help` text (the others get the general usage). */
-const VERB_HELP: Record<string, () => Promise<string>> = {
-  convert: async () => (await import('./convert.js')).CONVERT_HELP,
-};
-
 /** The component an override's synonyms are read for: the first `component/config` word's, else subscribe's. */
 function componentOf(words: string[]): string {
   const c = words.find((w) => w.includes('/'))?.split('/')[0];
@@ -60,7 +55,7 @@ export async function parseArgs(argv: string[]): Promise<CliArgs> {
     .scriptName('sr')
     .usage('$0 [options] <action> [component/config ...]\n\nactions: ' + Object.keys(ACTIONS).join(' ') +
       '\n\nAny configuration option may follow as --option value (sr3 style; -pb, -pbu, -pe, ... as sr3_post has them):' +
-      ' foreground, post, show, lint, declare and cleanup read it after the files.')
+      ' foreground, post, show, lint, declare and cleanup read it after the files.\n\nsr <action> --help: that action\'s usage and options.')
     .option('json', { type: 'boolean', default: false, describe: 'status/show/dump as JSON' })
     .option('full', { type: 'boolean', default: false, describe: 'status: counters, memory and CPU columns' })
     .option('users', { type: 'boolean', default: false, describe: 'declare: also users, permissions and their exchanges (admin.conf)' })
@@ -96,6 +91,8 @@ export function v2Argv(component: string, argv: string[]): string[] {
     if (/^--?(config|c|serve)$/.test(a) && i + 1 < split.argv.length) options.push(split.argv[++i]!);
   }
   options.push(...overrideArgs(split.lines));
+  // `sr_subscribe --help`: the v2 command's own page (cli main), not status's
+  if (!words.length && options.some((o) => o === '--help' || o === '-h')) return ['--help', `sr_${component}`];
   if (component === 'post') return ['post', ...options, ...words];
   const [action = 'status', ...configs] = words;
   // `sr_subscribe list` lists the subscribe configurations (`list examples`/`list plugins` as sr's)
@@ -117,10 +114,14 @@ export async function main(argv: string[], env = process.env): Promise<number> {
     process.stdout.write(`sr (sarra-ts) ${version()}\n`);
     return 0;
   }
-  const verb = argv.find((a) => !a.startsWith('-'));
-  if (verb && VERB_HELP[verb] && argv.some((a) => a === '--help' || a === '-h')) {
-    process.stdout.write(`${await VERB_HELP[verb]()}\n`);
-    return 0;
+  // `sr <verb> --help` (and `sr_<component> [<verb>] --help`, which v2Argv turns into it): that verb's own page
+  if (argv.some((a) => a === '--help' || a === '-h')) {
+    const verb = argv.find((a) => a in ACTIONS || /^sr_\w+$/.test(a));
+    const text = verb ? await (await import('./help.js')).verbHelp(verb) : undefined;
+    if (text) {
+      process.stdout.write(`${text}\n`);
+      return 0;
+    }
   }
   let args: CliArgs;
   try {
