@@ -117,3 +117,18 @@ test('the table has sr3 columns, one line per configuration and footer totals', 
   const full = formatStatus([s], { full: true });
   for (const col of ['Msg/scpu', 'Accepted', 'Rejected', 'Malformed', 'rss', 'user', 'system']) assert.ok(full.includes(col), col);
 });
+
+test('a failure recorded (the broker refused the login): fail with its reason while instances are down; disabled wins; a stale one under full strength is ignored', () => {
+  const failed = { instance: 1, reason: "broker amqp://bob@h:5672/%2F refused the login of user 'bob'", time: NOW - 5000 };
+  const down = deriveStatus(observed({ pidFiles: [], failed }), NOW);
+  assert.equal(down.state, 'fail');
+  assert.deepEqual(down.failed, failed);
+  assert.deepEqual(down.missing, [], 'stopped on purpose: not counted missing');
+  assert.ok(formatStatus([down]).includes(`subscribe/x: fail: ${failed.reason}`));
+  const part = deriveStatus(observed({ pidFiles: [{ instance: 2, pid: 102, alive: true }], failed }), NOW);
+  assert.equal(part.state, 'fail');
+  assert.equal(deriveStatus(observed({ pidFiles: [], failed, disabled: true }), NOW).state, 'disa');
+  const all = deriveStatus(observed({ failed }), NOW);
+  assert.equal(all.state, 'run');
+  assert.equal(all.failed, undefined);
+});
