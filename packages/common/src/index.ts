@@ -1,7 +1,7 @@
-// Public entry of @sarra/common: errors, units, paths, logger, secrets (redaction, credentials lookup), mkdirp, TLS rigour.
+// Public entry of @sarra/common: errors, units, layout (every file an instance writes), logger, secrets (redaction, credentials lookup), mkdirp, TLS rigour.
 export * from './errors.js';
 export * from './units.js';
-export * from './paths.js';
+export * from './layout.js';
 export * from './logger.js';
 export * from './secrets.js';
 export * from './mkdirp.js';

@@ -4,4 +4,4 @@ export { COMPONENT_SPECS } from './registry.js';
 export type { ComponentSpec, InstanceContext, BuiltFlow } from './context.js';
 export { EXIT_RESTART } from './context.js';
 export { EXIT_REFUSED } from './refused.js';
-export { buildMessageFlow, stateTag, type MessageFlowSpec } from './message-flow.js';
+export { buildMessageFlow, type MessageFlowSpec } from './message-flow.js';

@@ -1,8 +1,7 @@
 // runInstance: one instance of one configuration, from loading its options to a clean stop and an exit code.
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { Env, LogLevel } from '@sarra/common';
-import { describeError, instanceStem, instanceTag, logDir, Logger, metricsDir, mkdirp, stateDir } from '@sarra/common';
+import { describeError, instanceTag, logDir, logFile, Logger, metricsDir, metricsFile, mkdirp, stateDir } from '@sarra/common';
 import { loadConfig } from '@sarra/config';
 import type { Options } from '@sarra/config';
 import { Flow, Metrics } from '@sarra/flow';
@@ -48,7 +47,7 @@ function makeLogger(args: RunInstanceArgs, env: Env, o?: Options): Logger {
   if (args.foreground) return Logger.create(name, { level });
   return Logger.create(name, {
     level,
-    file: join(logDir(env), `${instanceStem(args.component, args.config, args.instance)}.log`),
+    file: logFile(args.component, args.config, args.instance, env),
     mode: o?.permLog || 0o600,
     rotateInterval: o?.logRotateInterval || 86400,
     rotateCount: o?.logRotateCount ?? 5,
@@ -93,7 +92,7 @@ export async function runInstance(args: RunInstanceArgs): Promise<number> {
     const dir = stateDir(args.component, args.config, env, o.statehost);
     await mkdirp(dir);
     await mkdirp(metricsDir(env));
-    const metrics = new Metrics(join(metricsDir(env), `${instanceStem(args.component, args.config, args.instance)}.json`), {
+    const metrics = new Metrics(metricsFile(args.component, args.config, args.instance, env), {
       component: args.component, config: args.config, instance: args.instance, pid: process.pid, hostname: hostname(),
     });
     const ctx: InstanceContext = {

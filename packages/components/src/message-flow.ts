@@ -1,10 +1,10 @@
 // Shared wiring of the broker-consuming components: gatherer, retry queues, nodupe, poster, reporter, hooks.
 import { postExchanges } from '@sarra/config';
 import { Publisher } from '@sarra/broker';
-import { withCredentials } from '@sarra/common';
+import { legacyRetryQueueFiles, nodupeCacheFile, retryQueueFile, withCredentials } from '@sarra/common';
 import {
-  DiscardHook, DiskQueue, LogHook, NoDupe, Poster, Reporter, byteRateLimiter, loadHooks, makeDownloader, messageGatherer, nodupeCacheFile,
-  retryQueueFile, verifyingAccept, type FlowHook, type WorkFn,
+  DiscardHook, DiskQueue, LogHook, NoDupe, Poster, Reporter, byteRateLimiter, loadHooks, makeDownloader, messageGatherer,
+  verifyingAccept, type FlowHook, type WorkFn,
 } from '@sarra/flow';
 import { afterGrace, resourceHooks, type BuiltFlow, type InstanceContext } from './context.js';
 
@@ -20,11 +20,6 @@ export interface MessageFlowSpec {
   hooks?: FlowHook[];
   /** The transfer for work 'send'. */
   sender?: WorkFn;
-}
-
-/** The file-name number sr3 uses for per-instance state files (three digits). */
-export function stateTag(instance: number): string {
-  return String(instance).padStart(3, '0');
 }
 
 /** Builds the flow of a broker-consuming component. */
@@ -57,7 +52,8 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
       relocate: spec.relocate,
       // a relay re-publishes the received bytes when only built-in hooks (which never edit notices) run
       passThrough: !spec.relocate && !o.sourceFromExchange && !o.source && !o.cluster && hooks.every((h) => builtins.includes(h)),
-      retryQueue: new DiskQueue(retryQueueFile(stateDir, 'post', ctx.instance), o.retry_ttl, { logger }),
+      retryQueue: new DiskQueue(retryQueueFile(stateDir, 'post', ctx.instance), o.retry_ttl,
+        { logger, legacy: legacyRetryQueueFiles(stateDir, 'post', ctx.instance) }),
     })
     : undefined;
   let reporter: Reporter | undefined;

@@ -6,13 +6,13 @@ import { brokerUser, postExchanges } from '@sarra/config';
 import { Consumer } from '@sarra/broker';
 import { decode } from '@sarra/message';
 import type { Notice } from '@sarra/message';
-import { ConfigError, describeError, withCredentials } from '@sarra/common';
+import { ConfigError, describeError, stateTag, withCredentials } from '@sarra/common';
 import type { ComponentSpec, InstanceContext } from './context.js';
 import { Poller, type PassiveSource } from './producers/poller.js';
 import { SeenCache } from './producers/listing.js';
 import { parseSchedule } from './producers/schedule.js';
 import { holdsVip } from './producers/vip.js';
-import { buildProducerFlow, postBrokerOf, stateTag } from './producers/producer-flow.js';
+import { buildProducerFlow, postBrokerOf } from './producers/producer-flow.js';
 
 /** A passive poll's view of the active poll's output: its own queue on the post exchange(s). */
 function passiveSource(ctx: InstanceContext, brokerUrl: string): PassiveSource {

@@ -1,15 +1,10 @@
 // On-disk retry queue: an append-only JSON-lines log of puts and removals that survives kill -9.
-import { appendFile, open, readFile, rename, truncate, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { access, appendFile, open, readFile, rename, truncate, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Logger } from '@sarra/common';
-import { describeError, instanceTag, mkdirp } from '@sarra/common';
+import { describeError, mkdirp } from '@sarra/common';
 import { NoDupe } from './nodupe.js';
 import type { WorkItem } from './types.js';
-
-/** `diskqueue_work_retry_NN` / `diskqueue_post_retry_NN` in the state directory (sr3 names). */
-export function retryQueueFile(stateDir: string, kind: 'work' | 'post', instance: number): string {
-  return join(stateDir, `diskqueue_${kind}_retry_${instanceTag(instance)}`);
-}
 
 interface Entry {
   id: number;
@@ -28,6 +23,12 @@ export interface DiskQueueOptions {
   logger?: Logger;
   /** Clock in ms (tests). @default Date.now */
   now?: () => number;
+  /** Earlier names of this queue (common's legacyRetryQueueFiles): while `file` is missing, the first that exists is renamed to it at `open`. */
+  legacy?: readonly string[];
+}
+
+function exists(file: string): Promise<boolean> {
+  return access(file).then(() => true, () => false);
 }
 
 /** The part of a WorkItem that is stored: everything but the ack callback. */
@@ -67,7 +68,7 @@ export class DiskQueue {
   private dropped = 0;
 
   /**
-   * @param file the queue file, e.g. {@link retryQueueFile}(stateDir, 'work', instance)
+   * @param file the queue file, e.g. common's retryQueueFile(stateDir, 'work', instance)
    * @param ttlSeconds items older than this are dropped (0 = kept forever); sr3 `retry_ttl`
    */
   constructor(readonly file: string, private readonly ttlSeconds: number, private readonly opts: DiskQueueOptions = {}) {
@@ -80,6 +81,7 @@ export class DiskQueue {
     if (this.opened) return;
     this.opened = true;
     await mkdirp(dirname(this.file));
+    await this.adoptLegacy();
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
@@ -122,6 +124,17 @@ export class DiskQueue {
       if (rec.id >= this.nextId) this.nextId = rec.id + 1;
     }
     if (bad) this.log?.warning(`retry queue ${this.file}: skipped ${bad} unreadable line(s)`);
+  }
+
+  /** Renames the first existing legacy file to `file` when `file` does not exist yet. */
+  private async adoptLegacy(): Promise<void> {
+    if (!this.opts.legacy?.length || (await exists(this.file))) return;
+    for (const old of this.opts.legacy) {
+      if (!(await exists(old))) continue;
+      await rename(old, this.file);
+      this.log?.info(`retry queue ${old} renamed to ${this.file}`);
+      return;
+    }
   }
 
   private entry(id: number, t: number, item: WorkItem, line: string): Entry {

@@ -1,17 +1,12 @@
 // Duplicate suppression (sr3 flowcb.nodupe.disk): key + path cache with a TTL, persisted per instance.
 import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Options } from '@sarra/config';
 import type { Logger } from '@sarra/common';
 import { describeError, mkdirp } from '@sarra/common';
 import type { Notice } from '@sarra/message';
 import { msFromTimestamp, timestampFromMs } from '@sarra/message';
 import type { FlowHook, WorkItem, Worklist } from './types.js';
-
-/** `recent_files_NNN.cache` in the state directory (three digits, as sr3's `%.3d`). */
-export function nodupeCacheFile(stateDir: string, instance: number): string {
-  return join(stateDir, `recent_files_${String(instance).padStart(3, '0')}.cache`);
-}
 
 /** Python `urllib.parse.quote(s)` (safe `/`): what sr3 writes as the path column. */
 export function pyQuote(s: string): string {
@@ -88,7 +83,7 @@ export class NoDupe implements FlowHook {
   private readonly log?: Logger;
 
   /**
-   * @param stateFile the cache file, e.g. {@link nodupeCacheFile}(stateDir, instance)
+   * @param stateFile the cache file, e.g. common's nodupeCacheFile(stateDir, instance)
    * @param opts.logger where load/save problems are reported
    */
   constructor(private readonly o: Options, readonly stateFile: string, opts: { logger?: Logger } = {}) {

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiskQueue, retryQueueFile } from '../src/diskqueue.js';
+import { legacyRetryQueueFiles, retryQueueFile } from '@sarra/common';
+import { DiskQueue } from '../src/diskqueue.js';
 import type { WorkItem } from '../src/types.js';
 
 function item(i: number, extra: Partial<WorkItem> = {}): WorkItem {
@@ -33,9 +34,19 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-test('file names follow sr3', () => {
-  assert.equal(retryQueueFile('/s', 'work', 1), '/s/diskqueue_work_retry_01');
-  assert.equal(retryQueueFile('/s', 'post', 100), '/s/diskqueue_post_retry_100');
+test('a post retry queue under an earlier name is opened under its new one, its items kept', async () => {
+  await withDir(async (dir) => {
+    const old = join(dir, 'post_retry_003');
+    const q0 = new DiskQueue(old, 0);
+    await q0.put([item(1), item(2)]);
+    await q0.close();
+    const q = new DiskQueue(retryQueueFile(dir, 'post', 3), 0, { legacy: legacyRetryQueueFiles(dir, 'post', 3) });
+    await q.open();
+    assert.equal(q.size(), 2);
+    await assert.rejects(stat(old), { code: 'ENOENT' });
+    await stat(join(dir, 'diskqueue_post_retry_003'));
+    await q.close();
+  });
 });
 
 test('FIFO: get returns the oldest first, up to max; size counts the waiting', () =>

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newParseState, parseText, resolveOptions, Credentials, type Options } from '@sarra/config';
 import type { Notice } from '@sarra/message';
-import { NoDupe, checkFileAge, nodupeCacheFile, pyQuote } from '../src/nodupe.js';
+import { nodupeCacheFile } from '@sarra/common';
+import { NoDupe, checkFileAge, pyQuote } from '../src/nodupe.js';
 import { newWorklist, type WorkItem } from '../src/types.js';
 
 function conf(text: string, component = 'sarra'): Options {

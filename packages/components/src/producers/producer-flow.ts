@@ -1,17 +1,11 @@
 // Shared wiring of the producing components (post, watch, poll): a gatherer, nodupe, and a poster that
 // announces notices exactly as built (no relocation).
-import { join } from 'node:path';
 import type { Options } from '@sarra/config';
 import { postExchanges } from '@sarra/config';
 import { Publisher } from '@sarra/broker';
-import { withCredentials } from '@sarra/common';
+import { legacyRetryQueueFiles, nodupeCacheFile, retryQueueFile, withCredentials } from '@sarra/common';
 import { DiskQueue, LogHook, NoDupe, Poster, loadHooks, type Gatherer } from '@sarra/flow';
 import { afterGrace, resourceHooks, type BuiltFlow, type InstanceContext } from '../context.js';
-
-/** The file-name number sr3 uses for per-instance state files (three digits). */
-export function stateTag(instance: number): string {
-  return String(instance).padStart(3, '0');
-}
 
 /** Where a producer publishes: post_broker, else broker (sr3 reads a poll's `broker` as post_broker). */
 export function postBrokerOf(o: Options): string | undefined {
@@ -22,7 +16,6 @@ export function postBrokerOf(o: Options): string | undefined {
 export async function buildProducerFlow(ctx: InstanceContext, gatherer: Gatherer,
   extra: { exitCode?: () => number; close?: () => Promise<void> } = {}): Promise<BuiltFlow> {
   const { o, logger, metrics, stateDir, signal } = ctx;
-  const tag = stateTag(ctx.instance);
   const postBroker = postBrokerOf(o);
   const poster = postBroker
     ? new Poster(o, {
@@ -31,11 +24,12 @@ export async function buildProducerFlow(ctx: InstanceContext, gatherer: Gatherer
         declareExchanges: o.exchangeDeclare ? postExchanges(o) : [],
       }),
       logger, metrics, relocate: false,
-      retryQueue: new DiskQueue(join(stateDir, `post_retry_${tag}`), o.retry_ttl),
+      retryQueue: new DiskQueue(retryQueueFile(stateDir, 'post', ctx.instance), o.retry_ttl,
+        { logger, legacy: legacyRetryQueueFiles(stateDir, 'post', ctx.instance) }),
     })
     : undefined;
   if (!poster) logger.warning('no post_broker: notices are gathered and filtered but not published');
-  const nodupe = o.nodupe_ttl > 0 ? new NoDupe(o, join(stateDir, `recent_files_${tag}.cache`)) : undefined;
+  const nodupe = o.nodupe_ttl > 0 ? new NoDupe(o, nodupeCacheFile(stateDir, ctx.instance)) : undefined;
   const hooks = await loadHooks(o, [...resourceHooks(ctx), new LogHook(o, logger, { posts: !!poster })], { logger, env: ctx.env });
   return {
     gatherer, work: 'none', poster, hooks, logger, instance: ctx.instance, metrics, nodupe,
