@@ -199,7 +199,6 @@ export class Flow {
       // file recorded as done but never announced (the redelivered notice would then be suppressed)
       if (this.parts.nodupe) for (const it of wl.ok) this.parts.nodupe.record(it);
       for (const it of wl.ok) this.ackOnce(it);
-      for (const it of wl.directories_ok) this.ackOnce(it);
       await this.hooks('afterPost', wl);
       await this.report([...wl.ok, ...wl.failed]);
     } catch (err: unknown) {

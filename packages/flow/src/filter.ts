@@ -88,28 +88,3 @@ export function messageAgeMs(item: WorkItem, now: number = Date.now()): number |
     return undefined;
   }
 }
-
-/** True when `messageAgeMax` (seconds, 0 = off) is set and the notice is older than that. */
-export function tooOld(o: Options, item: WorkItem, now: number = Date.now()): boolean {
-  if (!(o.messageAgeMax > 0)) return false;
-  const age = messageAgeMs(item, now);
-  return age !== undefined && age > o.messageAgeMax * 1000;
-}
-
-/** Marks an item rejected with an sr3 report code and reason (it still has to be moved to `rejected` and acked). */
-export function setReject(item: WorkItem, code: number, reason: string): void {
-  item.reportCode = code;
-  item.reportMessage = reason;
-}
-
-/** Marks the item rejected with 404 because no accept pattern matched (or a reject pattern did). */
-export function rejectNoMatch(item: WorkItem, mask?: Mask): void {
-  const why = mask ? `rejected by mask ${mask.pattern}${mask.file ? ` (${mask.file}:${mask.line ?? 0})` : ''}` : 'no match';
-  setReject(item, REJECT.noMatch, why);
-}
-
-/** Marks the item rejected with 504 (message older than messageAgeMax). */
-export function rejectTooOld(o: Options, item: WorkItem, now: number = Date.now()): void {
-  const age = (messageAgeMs(item, now) ?? 0) / 1000;
-  setReject(item, REJECT.msgTooOld, `message too old: lag ${age.toFixed(2)} s > messageAgeMax ${o.messageAgeMax} s`);
-}

@@ -95,25 +95,6 @@ export async function loadHooks(o: Options, builtins: FlowHook[], opts: LoadHook
   return [...first, ...middle, ...user, ...tail];
 }
 
-/** Entry points that take no argument or a worklist. */
-export type HookEntry = 'onStart' | 'afterAccept' | 'afterWork' | 'afterPost' | 'onHousekeeping' | 'onStop';
-
-/**
- * Calls `entry` on each hook that has it, in order, awaiting each; an exception is logged
- * (`<hook>.<entry> crashed: <reason>`) and swallowed, as sr3 does, so one bad plugin cannot stop the flow.
- */
-export async function runHooks(hooks: FlowHook[], entry: HookEntry, arg: unknown, logger: Logger): Promise<void> {
-  for (const h of hooks) {
-    const fn = h[entry] as ((a?: unknown) => unknown) | undefined;
-    if (typeof fn !== 'function') continue;
-    try {
-      await fn.call(h, arg);
-    } catch (err: unknown) {
-      logger.error(`flowCallback plugin ${h.name}.${entry} crashed: ${describeError(err)}`);
-    }
-  }
-}
-
 /** Collects `metricsReport()` of every hook that has one, keyed by hook name (errors logged, skipped). */
 export function collectHookMetrics(hooks: FlowHook[], logger: Logger): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};

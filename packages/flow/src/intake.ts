@@ -2,12 +2,12 @@
 import type { Options } from '@sarra/config';
 import type { AcceptFn } from './accept.js';
 import type { FlowParts } from './flow-parts.js';
-import { checkFileAge } from './nodupe.js';
+import { checkFileAge, NODUPE_CODES } from './nodupe.js';
 import type { WorkItem, Worklist } from './types.js';
 
 /**
  * Moves each fresh item to `wl.incoming` (accepted) or `wl.rejected` with its report code: the filter's verdict
- * (`accept`), then, with duplicate suppression on, the file age and nodupe (304 "duplicate"). Items back from the
+ * (`accept`), then, with duplicate suppression on, the file age and nodupe (304 "Not modified 1 (nodupe check)", sr3's words). Items back from the
  * retry queue are tried again as they were placed (sr3's default), or, with `retry_refilter`, go through the filter
  * again from scratch (destination recomputed: a configuration changed meanwhile applies to them). One whose file
  * was done meanwhile by another copy (the other source's notice, accepted after a restart forgot this one's claim)
@@ -28,7 +28,7 @@ export function intake(o: Options, accept: AcceptFn, p: FlowParts, wl: Worklist,
     if (!v.accepted) { reject(it, v.code, v.reason); continue; }
     const age = nd ? checkFileAge(o, it, now) : undefined;
     if (age) { reject(it, age.code, age.reason); continue; }
-    if (nd && nd.isDuplicate(it, now)) { reject(it, 304, 'duplicate'); duplicates++; continue; }
+    if (nd && nd.isDuplicate(it, now)) { reject(it, NODUPE_CODES.duplicate, 'Not modified 1 (nodupe check)'); duplicates++; continue; }
     if (it.pubMs && m) m.lag(Math.max(0, now - it.pubMs));
     accepted++;
     wl.incoming.push(it);

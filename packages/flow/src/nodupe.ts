@@ -6,7 +6,7 @@ import type { Logger } from '@sarra/common';
 import { describeError, mkdirp } from '@sarra/common';
 import type { Notice } from '@sarra/message';
 import { msFromTimestamp, timestampFromMs } from '@sarra/message';
-import type { FlowHook, WorkItem, Worklist } from './types.js';
+import type { FlowHook, WorkItem } from './types.js';
 
 /** Python `urllib.parse.quote(s)` (safe `/`): what sr3 writes as the path column. */
 export function pyQuote(s: string): string {
@@ -264,28 +264,6 @@ export class NoDupe implements FlowHook {
       }
     });
     return this.writing;
-  }
-
-  /**
-   * Age and duplicate checks over a worklist (sr3's nodupe after_accept), for engines that prefer one call:
-   * moves rejected items from `incoming` to `rejected` with 406/425/304. Items from the retry queue
-   * (`retrySince` set) skip the duplicate check. Not an entry point: register it explicitly if wanted.
-   */
-  filter(wl: Worklist, now: number = Date.now()): void {
-    const keep: WorkItem[] = [];
-    for (const it of wl.incoming) {
-      const age = checkFileAge(this.o, it, now);
-      if (age) {
-        it.reportCode = age.code;
-        it.reportMessage = age.reason;
-        wl.rejected.push(it);
-      } else if (it.retrySince === undefined && this.isDuplicate(it, now)) {
-        it.reportCode = NODUPE_CODES.duplicate;
-        it.reportMessage = 'Not modified 1 (nodupe check)';
-        wl.rejected.push(it);
-      } else keep.push(it);
-    }
-    wl.incoming = keep;
   }
 
   async onStart(): Promise<void> {

@@ -1,4 +1,4 @@
-// Small timing and concurrency helpers of the flow loop: abortable sleep, bounded parallel map, back-off.
+// Small timing and concurrency helpers of the flow loop: abortable sleep, bounded parallel map.
 
 /** Sleeps `ms`, resolving early (never rejecting) when `signal` aborts. */
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -26,10 +26,4 @@ export async function runBounded<T>(items: T[], limit: number, fn: (item: T) => 
   const lanes: Promise<void>[] = [];
   for (let i = 0; i < Math.min(Math.max(1, limit), items.length); i++) lanes.push(lane());
   await Promise.all(lanes);
-}
-
-/** Exponential back-off with jitter: base * 2^n, capped at max, +-25 %. In seconds. */
-export function backoff(n: number, base = 1, max = 64): number {
-  const d = Math.min(max, base * 2 ** Math.max(0, n));
-  return d * (0.75 + Math.random() * 0.5);
 }

@@ -49,11 +49,10 @@ export interface Worklist {
   ok: WorkItem[];
   rejected: WorkItem[];
   failed: WorkItem[];
-  directories_ok: WorkItem[];
 }
 
 export function newWorklist(incoming: WorkItem[] = []): Worklist {
-  return { incoming, ok: [], rejected: [], failed: [], directories_ok: [] };
+  return { incoming, ok: [], rejected: [], failed: [] };
 }
 
 /** A source of work items: a broker queue, the file system, or a remote listing. */

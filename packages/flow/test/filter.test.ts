@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newParseState, parseText, resolveOptions, Credentials, type Options } from '@sarra/config';
 import type { Notice } from '@sarra/message';
-import { applyMasks, joinUrl, sourceUrl, urlToMatch, tooOld, rejectTooOld, rejectNoMatch } from '../src/filter.js';
+import { applyMasks, joinUrl, sourceUrl, urlToMatch } from '../src/filter.js';
+import { defaultAccept } from '../src/accept.js';
 import type { WorkItem } from '../src/types.js';
 
 function conf(text: string, component = 'subscribe'): Options {
@@ -82,35 +83,20 @@ test('Python named groups in masks work', () => {
   assert.equal(r.groups[1], '20200105');
 });
 
-test('messageAgeMax: older notices are rejected with 504, younger pass, 0 is off', () => {
+test('messageAgeMax: older notices are rejected with 504, younger pass, 0 is off (the filter step)', () => {
   const pub = Date.UTC(2024, 0, 29, 17, 43, 56, 779);
-  const o = conf('messageAgeMax 10');
-  const it = item('/a/b.txt');
-  assert.equal(tooOld(o, it, pub + 9_000), false);
-  assert.equal(tooOld(o, it, pub + 11_000), true);
-  rejectTooOld(o, it, pub + 11_000);
-  assert.equal(it.reportCode, 504);
-  assert.match(it.reportMessage!, /too old/);
-  assert.equal(tooOld(conf(''), it, pub + 1e9), false);
+  const accept = defaultAccept(conf('messageAgeMax 10'), { destination: false });
+  assert.deepEqual(accept(item('/a/b.txt'), pub + 9_000), { accepted: true });
+  const v = accept(item('/a/b.txt'), pub + 11_000);
+  assert.equal(v.accepted ? 0 : v.code, 504);
+  assert.match(v.accepted ? '' : v.reason, /too old/);
+  assert.deepEqual(defaultAccept(conf(''), { destination: false })(item('/a/b.txt'), pub + 1e9), { accepted: true });
 });
 
-test('pubMs set by the gatherer is used for the age', () => {
-  const o = conf('messageAgeMax 10');
-  const it: WorkItem = { ...item('/a'), pubMs: 1000 };
-  assert.equal(tooOld(o, it, 12_000), true);
-  assert.equal(tooOld(o, it, 10_000), false);
-});
-
-test('rejectNoMatch sets 404 and names the mask', () => {
-  const o = conf('reject .*/reject/.*');
-  const it = item('/a/reject/x');
-  const r = applyMasks(o, it);
-  rejectNoMatch(it, r.mask);
-  assert.equal(it.reportCode, 404);
-  assert.match(it.reportMessage!, /reject\/\.\*/);
-  const it2 = item('/b');
-  rejectNoMatch(it2);
-  assert.equal(it2.reportMessage, 'no match');
+test('a reject mask or no accept match: 404 no match (the filter step)', () => {
+  const accept = defaultAccept(conf('reject .*/reject/.*\nacceptUnmatched off'), { destination: false });
+  assert.deepEqual(accept(item('/a/reject/x'), Date.now()), { accepted: false, code: 404, reason: 'no match' });
+  assert.deepEqual(accept(item('/b'), Date.now()), { accepted: false, code: 404, reason: 'no match' });
 });
 
 test('sourceUrl prefers retrievePath over relPath', () => {

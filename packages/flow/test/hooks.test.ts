@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { newParseState, parseText, resolveOptions, Credentials, type Options } from '@sarra/config';
 import { ConfigError, Logger } from '@sarra/common';
 import type { Notice } from '@sarra/message';
-import { builtinName, loadHooks, runHooks, collectHookMetrics } from '../src/hooks.js';
+import { builtinName, loadHooks, collectHookMetrics } from '../src/hooks.js';
+import { runHook } from '../src/run-hook.js';
 import { LogHook } from '../src/loghook.js';
 import { newWorklist, type FlowHook, type WorkItem } from '../src/types.js';
 
@@ -104,7 +105,7 @@ test('a module without a hook default export, or one that throws on load, is a C
     await assert.rejects(loadHooks(conf('callback boom'), [], { pluginDir: dir }), (e: unknown) => e instanceof ConfigError && /kaboom/.test(e.message));
   }));
 
-test('runHooks calls each hook in order, logs and swallows exceptions', () =>
+test('runHook (the engine\'s) calls each hook in order, logs and swallows exceptions', () =>
   withDir(async (dir) => {
     const { log, lines } = await fileLogger(dir);
     const calls: string[] = [];
@@ -115,12 +116,13 @@ test('runHooks calls each hook in order, logs and swallows exceptions', () =>
       { name: 'c', afterAccept: async () => { await new Promise((r) => setTimeout(r, 5)); calls.push('c'); } },
       { name: 'badAsync', onStop: async () => { throw new Error('late bug'); } },
     ];
-    await runHooks(hooks, 'afterAccept', newWorklist(), log);
-    await runHooks(hooks, 'onStop', undefined, log);
+    const wl = newWorklist();
+    for (const h of hooks) if (h.afterAccept) await runHook(log, h, 'afterAccept', () => h.afterAccept!(wl));
+    for (const h of hooks) if (h.onStop) await runHook(log, h, 'onStop', () => h.onStop!());
     assert.deepEqual(calls, ['a', 'c']);
     const text = (await lines()).join('\n');
-    assert.match(text, /bad\.afterAccept crashed: plugin bug/);
-    assert.match(text, /badAsync\.onStop crashed: late bug/);
+    assert.match(text, /bad\.afterAccept failed: plugin bug/);
+    assert.match(text, /badAsync\.onStop failed: late bug/);
   }));
 
 test('collectHookMetrics gathers metricsReport by hook name', () => {

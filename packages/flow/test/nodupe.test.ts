@@ -6,9 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newParseState, parseText, resolveOptions, Credentials, type Options } from '@sarra/config';
 import type { Notice } from '@sarra/message';
-import { nodupeCacheFile } from '@sarra/common';
+import { Logger, nodupeCacheFile } from '@sarra/common';
 import { NoDupe, checkFileAge, pyQuote } from '../src/nodupe.js';
 import { newWorklist, type WorkItem } from '../src/types.js';
+import { intake } from '../src/intake.js';
+import type { FlowParts } from '../src/flow-parts.js';
 
 function conf(text: string, component = 'sarra'): Options {
   const st = newParseState(component, 'test', { HOME: '/tmp/nohome' });
@@ -166,18 +168,19 @@ test('file age: 406 older than fileAgeMax, 425 younger than fileAgeMin, no mtime
   assert.equal(checkFileAge(off, at(now + 200_000), now)?.code, 425, 'more than 100 s in the future');
 });
 
-test('filter(): ages and duplicates moved to rejected with their codes; retries skip the duplicate check', () => {
-  const now = Date.UTC(2026, 10, 22, 2, 0, 0);
-  const nd = new NoDupe(conf('nodupe_ttl 300\nfileAgeMax 1h'), NOFILE);
-  nd.record(item({ identity: SHA }), now);
+test('intake: ages and duplicates moved to rejected with their codes and sr3\'s words', () => {
+  const o = conf('nodupe_ttl 300\nfileAgeMax 1h');
+  const nd = new NoDupe(o, NOFILE);
+  nd.record(item({ identity: SHA }), Date.now());
   const old = item({ relPath: 'old', mtime: '20200101T000000' });
   const dup = item({ identity: SHA });
-  const retry: WorkItem = { ...item({ identity: SHA }), retrySince: now - 1000 };
   const fresh = item({ identity: SHA, relPath: 'new' });
-  const wl = newWorklist([old, dup, retry, fresh]);
-  nd.filter(wl, now);
-  assert.deepEqual(wl.incoming, [retry, fresh]);
+  const wl = newWorklist();
+  const parts = { gatherer: { next: async () => [] }, work: 'none', hooks: [], logger: Logger.silent(), instance: 1, nodupe: nd } as unknown as FlowParts;
+  intake(o, () => ({ accepted: true }), parts, wl, [old, dup, fresh], []);
+  assert.deepEqual(wl.incoming, [fresh]);
   assert.deepEqual(wl.rejected.map((i) => i.reportCode), [406, 304]);
+  assert.equal(wl.rejected[1]!.reportMessage, 'Not modified 1 (nodupe check)');
 });
 
 test('data-basis entries (empty path) survive save and load', async () => {
