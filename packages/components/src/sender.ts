@@ -3,7 +3,7 @@ import { ConfigError } from '@sarra/common';
 import { byteRateLimiter } from '@sarra/flow';
 import type { ComponentSpec } from './context.js';
 import { buildMessageFlow } from './message-flow.js';
-import { makeSender } from './producers/send.js';
+import { makeSender } from './send-file.js';
 
 /** Sends in flight at once per instance (capped by `batch`). */
 const SEND_CONCURRENCY = 64;

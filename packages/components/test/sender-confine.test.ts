@@ -11,7 +11,7 @@ import { Logger, PathEscapeError, PermanentError } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import type { WorkItem } from '@sarra/flow';
 import { TransferPool } from '@sarra/transfer';
-import { makeSender, remoteLinkTarget } from '../src/producers/send.js';
+import { makeSender, remoteLinkTarget } from '../src/send-file.js';
 
 function item(relPath: string, newDir: string, newFile: string, fileOp?: Record<string, string>): WorkItem {
   return { notice: { pubTime: '20261122T000000', baseUrl: 'file:/', relPath, ...(fileOp ? { fileOp } : {}) }, newDir, newFile };

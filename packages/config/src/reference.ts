@@ -1,4 +1,4 @@
-// The option reference (Markdown) generated from the one option table, for docs and `sr show --options`:
+// The option reference (Markdown) generated from the one option table: packages/config/OPTIONS.md, printed by scripts/reference.ts:
 // what sarra-ts does, what it refuses and why, and the v2 options it drops as sr3 does.
 import { OBSOLETE_V2 } from './legacy.js';
 import { OPTIONS } from './options.js';

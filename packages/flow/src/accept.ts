@@ -1,4 +1,4 @@
-// The filter step of a pass: message age, accept/reject masks, destination, duplicate suppression.
+// The filter step of a pass: message age, accept/reject masks, size and inline limits, destination (duplicates are intake.ts's).
 import type { Options } from '@sarra/config';
 import { msFromTimestamp } from '@sarra/message';
 import { describeError, PermanentError } from '@sarra/common';

@@ -7,7 +7,7 @@ import type { WorkItem, Worklist } from './types.js';
 import { defaultAccept, type AcceptFn } from './accept.js';
 import { runHook } from './run-hook.js';
 import { intake } from './intake.js';
-import { abortableSleep } from './retry.js';
+import { abortableSleep } from './pace.js';
 import type { WorkFn } from './attempt.js';
 import { TransferSlots, pathKey } from './slots.js';
 import { OriginBackoff } from './origin-backoff.js';

@@ -10,7 +10,7 @@ import { Consumer } from '@sarra/broker';
 import type { Delivery, QueueSpec } from '@sarra/broker';
 import { MalformedNoticeError, decode, msFromTimestamp, type Notice } from '@sarra/message';
 import type { FlowMetrics, Gatherer, WorkItem } from './types.js';
-import { abortableSleep } from './retry.js';
+import { abortableSleep } from './pace.js';
 import { StreamPosition } from './stream-offset.js';
 
 /** What a message gatherer needs besides the options. */

@@ -8,7 +8,7 @@ export { applyFileOp, destRootOf } from './fileops.js';
 export { Poster, outgoingNotice, postFormat, splitIndex, type PosterOptions, type PublisherLike } from './post.js';
 export { verifyingAccept } from './notice-trust.js';
 export { Reporter, reportExchange, reportNotice } from './report.js';
-export { abortableSleep, runBounded } from './retry.js';
+export { abortableSleep, runBounded } from './pace.js';
 export { runHook } from './run-hook.js';
 export { applyMasks } from './filter.js';
 export { setDestination } from './destination.js';

@@ -1,6 +1,6 @@
 // byteRateMax: one byte budget per instance, shared by every transfer in flight (downloads and sends).
 import { Transform, type Readable } from 'node:stream';
-import { abortableSleep } from './retry.js';
+import { abortableSleep } from './pace.js';
 
 /**
  * A byte-rate bound (sr3's `byteRateMax`, bytes per second) shared by the transfers of one instance: sr3 moves one

@@ -1,4 +1,4 @@
-// Small timing and concurrency helpers of the flow loop: abortable sleep, bounded parallel map.
+// Pacing and concurrency helpers of the flow loop: abortable sleep, bounded parallel map (the retry queue is diskqueue.ts).
 
 /** Sleeps `ms`, resolving early (never rejecting) when `signal` aborts. */
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
