@@ -9,7 +9,7 @@ export {
   AbortedError,
   openConnection,
 } from './connection.js';
-export { BrokerRefusedError } from './refused.js';
+export { BrokerRefusedError, explainRefusal } from './refused.js';
 export type { SessionStats } from './session.js';
 export { Consumer, type ConsumerOptions } from './consumer.js';
 export { Publisher, PublishError, type PublisherOptions, type OutgoingMessage } from './publisher.js';

@@ -26,6 +26,17 @@ export class BrokerRefusedError extends SarraError {
 }
 
 /**
+ * For a BrokerRefusedError: its message and what to check, in one line: for a login (403) where the password comes
+ * from (`credentials.explain`, i.e. credentials.conf's line for the user, or that it has none), for a vhost (530) the
+ * broker administrator. undefined for any other error.
+ */
+export function explainRefusal(err: unknown, credentials: { explain(url: string): string }): string | undefined {
+  if (!(err instanceof BrokerRefusedError)) return undefined;
+  const hint = err.replyCode === 403 ? credentials.explain(err.broker) : 'ask the broker administrator for the vhost and the permissions on it';
+  return `${err.message}; ${hint}`;
+}
+
+/**
  * The reply code of an amqplib handshake refusal, if the error is one: `Handshake terminated by server: 403
  * (ACCESS-REFUSED) ...` after the login; amqplib words a close in answer to connection.open (RabbitMQ's 530 for a
  * vhost) only as `Expected ConnectionOpenOk; got <ConnectionClose ...>`.

@@ -1,5 +1,5 @@
 // An instance the broker refuses (403 login, 530 vhost): the reason an operator can act on, and the exit code saying so.
-import { BrokerRefusedError } from '@sarra/broker';
+import { explainRefusal } from '@sarra/broker';
 import type { Options } from '@sarra/config';
 
 /**
@@ -13,9 +13,6 @@ export const EXIT_REFUSED = 78;
  * its line, or that it has none); undefined for any other error.
  */
 export function refusalReason(err: unknown, o: Options): string | undefined {
-  if (!(err instanceof BrokerRefusedError)) return undefined;
-  const hint = err.replyCode === 403
-    ? o.credentials.explain(err.broker)
-    : 'ask the broker administrator for the vhost and the permissions on it';
-  return `${err.message}; ${hint}; not retried: fix it, then sr start`;
+  const why = explainRefusal(err, o.credentials);
+  return why && `${why}; not retried: fix it, then sr start`;
 }

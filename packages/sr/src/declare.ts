@@ -1,7 +1,7 @@
 // `sr declare` / `sr cleanup`: exchanges on the post side, queue and bindings on the subscribe side, state files.
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { describeError, metricsDir, stateDir, withCredentials, type Env } from '@sarra/common';
-import { cleanupTopology, declareTopology, type Binding } from '@sarra/broker';
+import { cleanupTopology, declareTopology, explainRefusal, type Binding } from '@sarra/broker';
 import { CONSUMERS, postExchanges, subscribeBindings, subscribeExchange, type Options } from '@sarra/config';
 import { resolveQueueName, queueNameFile, queueSpecOf } from '@sarra/flow';
 import type { Say } from './supervisor.js';
@@ -102,7 +102,8 @@ export async function eachConfig(opts: Options[], fn: (o: Options) => Promise<vo
     try {
       await fn(o);
     } catch (err: unknown) {
-      failures.push(`${o.component}/${o.config}: ${describeError(err)}`);
+      // a refused login says where the password came from (credentials.conf), as the instances do
+      failures.push(`${o.component}/${o.config}: ${explainRefusal(err, o.credentials) ?? describeError(err)}`);
     }
   }
   return failures;

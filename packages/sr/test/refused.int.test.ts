@@ -88,6 +88,13 @@ test('a wrong password: the instance stops at once, sr status says fail with the
   assert.equal((await statusOf('a')).state, 'fail');
 });
 
+test('sr declare with the wrong password says the same: user, broker, credentials.conf:1; exit 1', async () => {
+  const r = await runCli(['declare', 'subscribe/b'], h.env);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /^subscribe\/b: broker amqp:\/\/guest@127\.0\.0\.1:5672\/\S+ refused the login of user 'guest' \(403 ACCESS-REFUSED/m);
+  assert.ok(r.stderr.includes(`comes from ${cred}:1; check it there`), r.stderr);
+});
+
 test('after fixing credentials.conf, sr start runs it again (fail cleared); sr stop of a failed one says stop', async () => {
   await h.writeConfig('credentials.conf', `${vh.url}\nthis is not a url\n`);
   assert.equal((await runCli(['start', 'subscribe/a'], h.env)).code, 0);
