@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Make sure the servers sarra-ts needs are installed and RabbitMQ (with management) is running.
-# Idempotent; safe to run again. sshd and nginx are only installed: the testkit starts private
+# Idempotent; safe to run again. sshd, nginx and vsftpd are only installed: the testkit starts private
 # instances of them on loopback ports for each test file.
 set -euo pipefail
 need=()
 command -v rabbitmq-server >/dev/null 2>&1 || [ -x /usr/sbin/rabbitmq-server ] || need+=(rabbitmq-server)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 [ -x /usr/sbin/nginx ] || need+=(nginx)
+# vsftpd: only installed; the testkit starts a private one per test file (the system service is not started)
+[ -x /usr/sbin/vsftpd ] || need+=(vsftpd)
 # ssm: the openssl CLI and python3-dirq (Debian's python-dirq) for the SSM interop tests and bench
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 /usr/bin/python3 -c 'import dirq' >/dev/null 2>&1 || need+=(python3-dirq)

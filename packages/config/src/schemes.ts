@@ -10,7 +10,7 @@ export const MQTT_SCHEMES: readonly string[] = ['mqtt', 'mqtts', 'mqttw', 'mqttw
  * Transfer schemes @sarra/transfer's registry opens. Kept equal to `supportedSchemes()` by
  * packages/transfer/test/config-schemes.test.ts (config cannot import transfer: it sits to its left).
  */
-export const TRANSFER_SCHEMES: readonly string[] = ['file', 'http', 'https', 'sftp'];
+export const TRANSFER_SCHEMES: readonly string[] = ['file', 'ftp', 'ftps', 'http', 'https', 'sftp'];
 
 /** The scheme of a URL as written (`sftp://u@h/` -> 'sftp'), lower case; undefined without one. */
 export function schemeOf(url: string): string | undefined {

@@ -87,8 +87,8 @@ describe('what a configuration names', () => {
 
   it('transfer schemes of sendTo and pollUrl: what the transfer registry opens', () => {
     assert.doesNotThrow(() => optionsFromText('sender', 'broker amqp://u@h/\nsendTo sftp://u@h/'));
-    assert.throws(() => optionsFromText('sender', 'broker amqp://u@h/\nsendTo ftp://u@h/'),
-      (e: unknown) => e instanceof ConfigError && e.line === 2 && /sendTo: not supported by sarra-ts \(no ftp transfers/.test(e.message));
+    assert.throws(() => optionsFromText('sender', 'broker amqp://u@h/\nsendTo s3://u@h/'),
+      (e: unknown) => e instanceof ConfigError && e.line === 2 && /sendTo: not supported by sarra-ts \(no s3 transfers/.test(e.message));
     assert.throws(() => optionsFromText('poll', 'post_broker amqp://u@h/\npollUrl s3://bucket/\npath /'), /pollUrl: not supported by sarra-ts \(no s3/);
   });
 });

@@ -11,6 +11,8 @@ export interface Driver {
 /** One line per protocol. A new protocol is a new file and one line here. */
 const DRIVERS = new Map<string, () => Promise<Driver>>([
   ['file', async () => (await import('./file.js')).driver],
+  ['ftp', async () => (await import('./ftp.js')).driver],
+  ['ftps', async () => (await import('./ftp.js')).driver],
   ['http', async () => (await import('./http.js')).driver],
   ['https', async () => (await import('./http.js')).driver],
   ['sftp', async () => (await import('./sftp.js')).driver],

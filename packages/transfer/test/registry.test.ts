@@ -10,13 +10,13 @@ import { TransferPool, classifyError, openTransfer, poolKey, supportedSchemes } 
 
 describe('registry', () => {
   it('lists the built-in schemes', () => {
-    assert.deepEqual(supportedSchemes().sort(), ['file', 'http', 'https', 'sftp']);
+    assert.deepEqual(supportedSchemes().sort(), ['file', 'ftp', 'ftps', 'http', 'https', 'sftp']);
   });
   it('refuses an unknown scheme with PermanentError 503', async () => {
-    await assert.rejects(openTransfer('ftp://host/x'), (e: unknown) => {
+    await assert.rejects(openTransfer('gopher://host/x'), (e: unknown) => {
       assert.ok(e instanceof PermanentError);
       assert.equal(e.reportCode, 503);
-      assert.match(e.message, /unsupported transfer scheme 'ftp'/);
+      assert.match(e.message, /unsupported transfer scheme 'gopher'/);
       return true;
     });
   });
