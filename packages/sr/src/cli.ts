@@ -114,6 +114,8 @@ export async function main(argv: string[], env = process.env): Promise<number> {
     process.stdout.write(`sr (sarra-ts) ${version()}\n`);
     return 0;
   }
+  // `sr serve [--port N] [--bind ADDR]`: the Prometheus endpoint, its own small parser (node:util)
+  if (argv[0] === 'serve') return (await import('./metrics-server.js')).serveMain(argv.slice(1), env);
   // `sr <verb> --help` (and `sr_<component> [<verb>] --help`, which v2Argv turns into it): that verb's own page
   if (argv.some((a) => a === '--help' || a === '-h')) {
     const verb = argv.find((a) => a in ACTIONS || /^sr_\w+$/.test(a));
