@@ -1,6 +1,7 @@
 // ftp/ftps driver: one basic-ftp control connection per Transfer (passive data connections, binary mode,
 // explicit TLS for ftps://); FTP runs one command at a time, so every operation waits its turn in a queue.
 import { isIP } from 'node:net';
+import { posix } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { Client, FTPError } from 'basic-ftp';
@@ -10,6 +11,8 @@ import type { SarraError } from '@sarra/common';
 import { classifyError, unsupported } from './classify.js';
 import { abortReason } from './netutil.js';
 import type { Driver } from './registry.js';
+import { GuardedTransfer } from './remote-confine.js';
+import type { ConfinableTransfer, GuardableTransfer, WriteScope } from './remote-confine.js';
 import type { GetOptions, RemoteEntry, Transfer, TransferOptions } from './types.js';
 
 /**
@@ -64,11 +67,11 @@ function entryOf(f: FileInfo): RemoteEntry {
 /**
  * A Transfer over one FTP(S) control connection. Paths are passed to the server as given (relative ones are
  * relative to the login directory). remove()/rmdir() of something already gone succeed; rename() overwrites
- * where the server does (vsftpd). symlink() is refused (FTP has none). Writes cannot be confined (FTP has no
- * lstat), so confinedTransfer() refuses a sender over ftp with 503 rather than write unconfined.
+ * where the server does (vsftpd). symlink() is refused (FTP has none). stat() is an lstat (the parent's LIST), so
+ * a sender's writes can be confined (confined(): GuardedTransfer).
  * After the connection drops (or an abort cuts it) every call throws ConnectionLostError: drop it from the pool.
  */
-export class FtpTransfer implements Transfer {
+export class FtpTransfer implements ConfinableTransfer, GuardableTransfer {
   private lost?: SarraError;
   /** The tail of the one-at-a-time command queue. */
   private turn: Promise<unknown> = Promise.resolve();
@@ -147,34 +150,62 @@ export class FtpTransfer implements Transfer {
     return out;
   }
 
-  /** Writes the stream to `path` (STOR: created or truncated). `signal` cuts the connection. */
-  async putStream(path: string, data: Readable, opts: { signal?: AbortSignal } = {}): Promise<void> {
+  /**
+   * Writes the stream to `path` (STOR: created or truncated). `signal` cuts the connection. `exclusive`: FTP has
+   * no O_EXCL, so the name is looked up first (TransientError ERR_EXISTS when there): a symlink planted between
+   * the look-up and the STOR is followed; only the server's own permissions close that race.
+   */
+  async putStream(path: string, data: Readable, opts: { signal?: AbortSignal; exclusive?: boolean } = {}): Promise<void> {
+    if (opts.exclusive && await this.stat(path) !== undefined) {
+      throw new TransientError(`${this.scheme} put ${path}: exists`, { code: 'ERR_EXISTS' });
+    }
     await this.run(`put ${path}`, () => this.client.uploadFrom(data, path), opts.signal);
   }
 
   /**
-   * A file's size (SIZE) and mtime (MDTM, 0 when the server has none); a directory (CWD succeeds) with size 0;
-   * undefined when neither (missing).
+   * lstat by listing the parent (LIST): a symlink is reported as one (isLink), not followed; undefined when
+   * missing. The login directory and `/` are directories without a round trip.
    */
   async stat(path: string): Promise<RemoteEntry | undefined> {
-    return this.run(`stat ${path}`, async () => {
-      const name = path.replace(/\/+$/, '').split('/').pop() ?? path;
-      try {
-        const size = await this.client.size(path);
-        const mtime = await this.client.lastMod(path).then((d) => d.getTime(), () => 0);
-        return { name, size, mtime, isDir: false };
-      } catch (e: unknown) {
-        if (!(e instanceof FTPError) || e.code !== 550) throw e;
-      }
-      try {
-        await this.client.cd(path);
-      } catch (e: unknown) {
-        if (e instanceof FTPError && e.code === 550) return undefined;
-        throw e;
-      }
-      await this.client.cd(this.home);
-      return { name, size: 0, mtime: 0, isDir: true };
+    return (await this.entry(path))?.entry;
+  }
+
+  private async entry(path: string): Promise<{ entry: RemoteEntry; link?: string } | undefined> {
+    const p = posix.normalize(path).replace(/(.)\/+$/, '$1');
+    if (p === '.' || p === '/') return { entry: { name: p, size: 0, mtime: 0, isDir: true } };
+    const name = posix.basename(p);
+    const files = await this.run(`stat ${p}`, () => this.client.list(posix.dirname(p))).catch((e: unknown) => {
+      if (e instanceof PermanentError && e.code === 'ERR_NOT_FOUND') return [];
+      throw e;
     });
+    const f = files.find((x) => x.name === name);
+    return f ? { entry: entryOf(f), link: f.isSymbolicLink ? f.link : undefined } : undefined;
+  }
+
+  /** The directory's real path: CWD there, PWD (vsftpd answers getcwd(), links resolved), CWD back home. */
+  async realpath(path: string): Promise<string> {
+    return this.run(`realpath ${path}`, async () => {
+      await this.client.cd(path);
+      try {
+        return await this.client.pwd();
+      } finally {
+        await this.client.cd(this.home);
+      }
+    });
+  }
+
+  /** A symlink's target, from the parent's listing (`name -> target`). */
+  async readlink(path: string): Promise<string> {
+    const e = await this.entry(path);
+    if (e?.link === undefined) {
+      throw new PermanentError(`${this.scheme} readlink ${path}: not a symlink`, { code: 'ERR_FS', reportCode: 499 });
+    }
+    return e.link;
+  }
+
+  /** A view whose writes are confined to `scope` (see GuardedTransfer: FTP has no O_EXCL, so `exclusive` is a check first). */
+  confined(scope: WriteScope): Transfer {
+    return new GuardedTransfer(this, scope);
   }
 
   async list(dir: string): Promise<RemoteEntry[]> {

@@ -2,11 +2,12 @@
 // checksum, resume from an offset, listing, mkdirp, rename, remove, rmdir, refusals, explicit TLS and tlsRigour.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { PermanentError, TransientError } from '@sarra/common';
+import { PathEscapeError, PermanentError, TransientError } from '@sarra/common';
 import { startVsftpd } from '@sarra/testkit/vsftpd';
 import type { VsftpdHandle } from '@sarra/testkit/vsftpd';
 import { confinedTransfer, openTransfer } from '@sarra/transfer';
@@ -93,10 +94,31 @@ describe('ftp driver against vsftpd', () => {
     assert.equal((await readAll(await t.getStream('data.bin', { offset: body.length - 1 }))).length, 1);
   });
 
-  it('refuses symlink with 503, and confinedTransfer refuses a sender over ftp with 503', async () => {
+  it('refuses symlink with 503; stat is an lstat; a confined view refuses a symlink on the way', async () => {
     await assert.rejects(t.symlink('a', 'b'), (e: unknown) => e instanceof PermanentError && e.reportCode === 503);
-    assert.throws(() => confinedTransfer(t, { root: '/', follow: false }),
-      (e: unknown) => e instanceof PermanentError && e.reportCode === 503);
+    const outside = await mkdtemp(join(tmpdir(), 'sarra-ftp-outside-'));
+    await chmod(outside, 0o777); // the ftp user could write there: only the confinement stops it
+    try {
+      await symlink(outside, join(ftpd.root, 'escape'));
+      const st = await t.stat('escape');
+      assert.equal(st?.isLink, true);
+      const c = confinedTransfer(t, { root: '/', follow: false });
+      await assert.rejects(c.putStream('escape/x', Readable.from([Buffer.from('no')])), PathEscapeError);
+      await assert.rejects(c.mkdirp('escape/deeper'), PathEscapeError);
+      assert.deepEqual(await readdir(outside), [], 'nothing written through the link');
+      await c.mkdirp('confined/a');
+      await c.putStream('confined/a/f', Readable.from([Buffer.from('yes')]));
+      await c.putStream('confined/a/f', Readable.from([Buffer.from('again')]), {}); // an existing regular file: written over
+      assert.equal(await readFile(join(ftpd.root, 'confined/a/f'), 'utf8'), 'again');
+      await symlink(join(ftpd.root, 'confined/a'), join(ftpd.root, 'inside'));
+      const followed = confinedTransfer(t, { root: ftpd.root, follow: true });
+      await assert.rejects(followed.putStream(join(ftpd.root, 'escape/y'), Readable.from([Buffer.from('no')])), PathEscapeError);
+      await followed.putStream(join(ftpd.root, 'inside/g'), Readable.from([Buffer.from('via a link under the root')]));
+      assert.equal(await readFile(join(ftpd.root, 'confined/a/g'), 'utf8'), 'via a link under the root');
+      assert.deepEqual(await readdir(outside), []);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 
   it('a refused login is a PermanentError naming the user, not the password', async () => {
