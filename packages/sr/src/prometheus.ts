@@ -26,7 +26,7 @@ const COUNTERS: Def[] = [
   ['sarra_posted_total', 'Messages published.', (m) => m.totals?.posted],
   ['sarra_post_failed_total', 'Messages that could not be published.', (m) => m.totals?.postFailed],
   ['sarra_failed_total', 'Messages whose transfer failed (queued for retry or given up).', (m) => m.totals?.failed],
-  ['sarra_broker_disconnects_total', 'Broker connections lost since the last housekeeping.', (m) => m['gather.message']?.disconnectCount],
+  ['sarra_broker_disconnects_total', 'Broker connections lost since the instance started.', (m) => m['gather.message']?.disconnectCount],
 ];
 
 /** Gauges: values as of the instance's last housekeeping. */
