@@ -1,12 +1,12 @@
 // Testkit: a private vsftpd on a random loopback port (passive mode, explicit TLS offered with a self-signed
-// certificate for 127.0.0.1), serving a temp root to a local user with a fresh random password.
+// certificate for 127.0.0.1), serving a temp root to a local user (password random, made once per machine).
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, link, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, killTreeSync, waitForPort } from './nginx.js';
 
@@ -39,29 +39,55 @@ process.once('exit', () => {
   for (const c of running) if (c.pid && c.exitCode === null) killTreeSync(c.pid);
 });
 
-/** Makes the local user FTP_USER (no home, /bin/sh) when missing, and gives it `password`. */
-async function ensureUser(password: string): Promise<void> {
+/** Where FTP_USER's password is kept (root only), so test files running at once share one password. */
+const PASSWORD_FILE = '/var/lib/sarra-testkit/ftp-password';
+
+/**
+ * FTP_USER's password: made (random) with the user the first time, then read back. The file appears whole
+ * (link of a finished temp file), so a test file starting at the same moment reads it or makes it, never half.
+ */
+async function ensureUser(): Promise<string> {
   if (process.getuid?.() !== 0) throw new Error(`startVsftpd must run as root (it makes the local user ${FTP_USER})`);
   try {
     await run('id', [FTP_USER]);
   } catch {
-    await run('useradd', ['-M', '-d', '/nonexistent', '-s', '/bin/sh', FTP_USER]);
+    await run('useradd', ['-M', '-d', '/nonexistent', '-s', '/bin/sh', FTP_USER]).catch(async (e: unknown) => {
+      await run('id', [FTP_USER]).catch(() => { throw e; }); // made by another test file meanwhile
+    });
   }
+  const known = await readFile(PASSWORD_FILE, 'utf8').catch(() => undefined);
+  if (known) return known.trim();
+  await mkdir(dirname(PASSWORD_FILE), { recursive: true, mode: 0o700 });
+  const password = randomBytes(12).toString('hex');
   const setting = run('chpasswd');
   setting.child.stdin?.end(`${FTP_USER}:${password}\n`);
   await setting;
+  const tmp = `${PASSWORD_FILE}.${process.pid}`;
+  await writeFile(tmp, `${password}\n`, { mode: 0o600 });
+  try {
+    await link(tmp, PASSWORD_FILE);
+    return password;
+  } catch {
+    // another test file made it first: its password is the one set last or about to be; set it again to be sure
+    const theirs = (await readFile(PASSWORD_FILE, 'utf8')).trim();
+    const again = run('chpasswd');
+    again.child.stdin?.end(`${FTP_USER}:${theirs}\n`);
+    await again;
+    return theirs;
+  } finally {
+    await rm(tmp, { force: true });
+  }
 }
 
 /**
- * Starts vsftpd (as root, in the foreground) on 127.0.0.1:<free port>, local user FTP_USER with a new random
- * password, login directory a new temp dir, writes allowed, TLS offered but not required. Waits until the port
+ * Starts vsftpd (as root, in the foreground) on 127.0.0.1:<free port>, local user FTP_USER (its password made
+ * once, kept in PASSWORD_FILE), login directory a new temp dir, writes allowed, TLS offered but not required. Waits until the port
  * accepts. The system vsftpd service is never started.
  * @throws Error when /usr/sbin/vsftpd is missing (run tools/services.sh), not root, or it does not come up in 10 s.
  */
 export async function startVsftpd(): Promise<VsftpdHandle> {
   if (!existsSync(VSFTPD_BIN)) throw new Error(`vsftpd not installed (${VSFTPD_BIN} missing): run tools/services.sh`);
-  const password = randomBytes(12).toString('hex');
-  await ensureUser(password);
+  const password = await ensureUser();
   const dir = await mkdtemp(join(tmpdir(), 'sarra-vsftpd-'));
   const root = await mkdtemp(join(tmpdir(), 'sarra-ftp-root-'));
   const { stdout } = await run('id', ['-u', FTP_USER]);
