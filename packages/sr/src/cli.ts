@@ -40,6 +40,11 @@ export const ACTIONS: Record<string, Action> = {
   log: async (c) => (await manage()).doLog(c),
   dump: async (c) => (await manage()).doDump(c),
   convert: async (c) => (await import('./convert.js')).doConvert(c),
+  // `sr serve ...` is run by main before yargs (its own options); here only when options came before the verb
+  serve: (c) => {
+    c.err('sr serve: its options follow the verb: sr serve [--port N] [--bind ADDR] [component/config ...]');
+    return Promise.resolve(2);
+  },
 };
 
 /** The component an override's synonyms are read for: the first `component/config` word's, else subscribe's. */
