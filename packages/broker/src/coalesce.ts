@@ -2,7 +2,7 @@
 import type { ChannelModel } from 'amqplib';
 
 /** Socket write buffer allowed while coalescing, in bytes (the socket default of 16 KiB cuts bursts into small writes). */
-export const COALESCE_HIGH_WATER = 256 * 1024;
+const COALESCE_HIGH_WATER = 256 * 1024;
 
 interface MuxLike { _readIncoming(): void; out?: unknown }
 interface SocketLike { cork(): void; uncork(): void; writableCorked?: number; _writableState?: { highWaterMark: number } }

@@ -46,7 +46,7 @@ const FRAME_END = Buffer.from([206]);
 /** A batch is handed to the connection once it holds this many bytes. */
 const BATCH_BYTES = 256 * 1024;
 /** Bytes one publishBatched() call hands over before it reports back-pressure (amqplib counts writes, not bytes). */
-export const BURST_BYTES = 2 * 1024 * 1024;
+const BURST_BYTES = 2 * 1024 * 1024;
 
 /**
  * Runs `fn` (which calls `channel.publish(...)` any number of times) with the channel's frames collected

@@ -1,5 +1,5 @@
 // A self-healing connection + channel: reconnects forever with back-off, re-runs setup, counts generations.
-import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import type { Channel, ChannelModel } from 'amqplib';
 import { describeError, Logger } from '@sarra/common';
 import {
   AbortedError,
@@ -183,4 +183,4 @@ export class Session<C extends Channel> {
   }
 }
 
-export type { Channel, ConfirmChannel };
+export type { Channel };

@@ -50,7 +50,7 @@ export async function onScratchChannel<T>(model: ChannelModel, what: string, op:
 }
 
 /** The AMQP reply code of an amqplib channel error, if any (404 not found, 406 precondition failed, 403 access refused). */
-export function replyCode(err: unknown): number | undefined {
+function replyCode(err: unknown): number | undefined {
   let e: unknown = err;
   for (let i = 0; i < 3 && e; i++) {
     const code = (e as { code?: unknown }).code;

@@ -42,7 +42,7 @@ export interface ComponentSpec {
 }
 
 /** How long a poster's publisher outlives the stop request: the confirms of the batch in flight still arrive, ms. */
-export const PUBLISH_GRACE_MS = 10_000;
+const PUBLISH_GRACE_MS = 10_000;
 
 /**
  * A signal that aborts `grace` ms after `signal`. Publishers take it, not the stop signal itself: closing them at

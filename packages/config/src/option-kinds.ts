@@ -21,7 +21,7 @@ export function opt<const N extends string, K extends OptionKind, D, P = never>(
  * is `amqps://anonymous@dd.weather.gc.ca/`, and the exchange (xpublic), queue (q_anonymous.…) and
  * `${BROKER_USER}` follow from it. Other schemes are left as written.
  */
-export function withAnonymousUser(url: string): string {
+function withAnonymousUser(url: string): string {
   const m = /^(amqps?:\/\/)([^/?#]*)(.*)$/is.exec(url);
   if (!m || m[2] === '' || m[2]!.includes('@')) return url;
   return `${m[1]}anonymous@${m[2]}${m[3]}`;

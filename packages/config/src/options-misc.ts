@@ -2,7 +2,7 @@
 import { opt, parseTlsRigour } from './option-kinds.js';
 
 /** Events logLevel-independent logging can report (`logEvents`). */
-export const LOG_EVENTS = [
+const LOG_EVENTS = [
   'after_accept', 'after_work', 'after_post', 'on_housekeeping', 'gather', 'reject', 'on_start', 'on_stop', 'nodupe',
 ];
 const LOG_LEVELS = ['debug', 'info', 'warning', 'warn', 'error', 'critical', 'none'];

@@ -204,7 +204,7 @@ export function parseLine(st: ParseState, raw: string, file: string, line: numbe
 }
 
 /** Set an option from its text value (lists append, sets edit, scalars replace). */
-export function setOption(st: ParseState, spec: OptionSpec, value: string, inverted: boolean, where: Origin, asWritten = spec.name): void {
+function setOption(st: ParseState, spec: OptionSpec, value: string, inverted: boolean, where: Origin, asWritten = spec.name): void {
   const key = spec.name;
   const refuse = (why: string, what = asWritten): void =>
     report(st, where.file, where.line, `${what}: not supported by sarra-ts (${why})`, { code: 'unsupported', option: asWritten });

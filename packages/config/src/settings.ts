@@ -13,7 +13,7 @@ function moduleOf(spec: string): string {
 }
 
 /** The callback (as its callback line names it) a `set` key's class part designates, if any. */
-export function settingTarget(key: string, callbacks: readonly string[]): { spec: string; option: string } | undefined {
+function settingTarget(key: string, callbacks: readonly string[]): { spec: string; option: string } | undefined {
   const dot = key.lastIndexOf('.');
   const cls = key.slice(0, dot), option = key.slice(dot + 1);
   const spec = callbacks.find((c) => c === cls || moduleOf(c) === moduleOf(cls));

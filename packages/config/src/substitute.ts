@@ -9,7 +9,7 @@ const PER_MESSAGE = new Set([
 ]);
 
 /** True for names expandVars owns: the set above, regex groups, strftime forms, v2 `YYYYMMDD-70m` offsets. */
-export function isPerMessageVar(name: string): boolean {
+function isPerMessageVar(name: string): boolean {
   return (
     PER_MESSAGE.has(name) ||
     /^\d+$/.test(name) ||

@@ -44,7 +44,7 @@ function destOptions(o: Options, mask: Mask | undefined): DestOptions {
 const urlPaths = new Map<string, string>();
 
 /** Path part of a URL (`/` when none); tolerant of URLs the WHATWG parser refuses. Cached: few distinct baseUrls. */
-export function urlPath(url: string): string {
+function urlPath(url: string): string {
   let p = urlPaths.get(url);
   if (p !== undefined) return p;
   try {
@@ -119,7 +119,7 @@ export function sundewVars(n: Notice): Record<string, string> {
  * (source, groups) are checked first so that a hostile notice cannot steer a directory outside its root.
  * @throws PathEscapeError when a message-derived value holds '..', an encoded '..' or NUL.
  */
-export function messageVars(o: Options, n: Notice, groups: string[] = []): Record<string, string | undefined> {
+function messageVars(o: Options, n: Notice, groups: string[] = []): Record<string, string | undefined> {
   const bup = urlPath(n.baseUrl);
   const bupl = bup.split('/').filter((s) => s !== '').pop() ?? '';
   const source = typeof n.source === 'string' ? n.source : o.source;
@@ -177,7 +177,7 @@ export function stripTokens(relPath: string, strip: number | string): string[] {
 }
 
 /** Sundew `filename` keywords (accept <re> DESTFN=x, WHATFN, HEADFN, NONE, TIME, SATNET=); DESTFNSCRIPT is left to destfn hooks. */
-export function sundewFilename(n: Notice, option: string | undefined, filename: string): string {
+function sundewFilename(n: Notice, option: string | undefined, filename: string): string {
   if (!option || option === 'None') return filename;
   let parts = filename.split(':');
   const first = parts[0] ?? '';

@@ -17,7 +17,7 @@ const MAX_BLOCKS = 16;
  * Opens a new file for writing with `mode` applied at creation: 'wx' first; a leftover (a crashed earlier
  * attempt, an older copy) is removed and the file created afresh, so its old mode never survives.
  */
-export function openFresh(path: string, mode: number, cb: (err: NodeJS.ErrnoException | null, fd: number) => void): void {
+function openFresh(path: string, mode: number, cb: (err: NodeJS.ErrnoException | null, fd: number) => void): void {
   open(path, 'wx', mode, (e, fd) => {
     if (!e || e.code !== 'EEXIST') { cb(e, fd); return; }
     unlink(path, (ue) => {

@@ -79,9 +79,9 @@ function plan(o: Options, n: Notice): { method?: IdentityMethod; compare: boolea
 }
 
 /** Bodies up to this size (bytes, from the notice) are read into memory and written with one write. */
-export const SMALL_BODY_MAX = 1 << 20;
+const SMALL_BODY_MAX = 1 << 20;
 /** From this size (bytes) the checksum runs on the hash worker thread, in parallel with the disk writes. */
-export const OFF_THREAD_MIN = 8 << 20;
+const OFF_THREAD_MIN = 8 << 20;
 
 /** The process umask, read once: a mode it would not change needs no chmod after open(). */
 const UMASK = ((): number => { try { return process.umask(); } catch { return 0o022; } })();

@@ -234,7 +234,7 @@ export function queueSpecOf(o: Options, name: string): QueueSpec {
 }
 
 /** Batches a relay keeps in flight (one being gathered, the others awaiting their confirms). */
-export const RELAY_PIPELINE = 4;
+const RELAY_PIPELINE = 4;
 
 /**
  * The broker prefetch used: `prefetch` when the configuration sets it; for a flow that only relays

@@ -8,9 +8,6 @@ import type { FlowHook } from './types.js';
 
 export { builtinName };
 
-/** A hook module's default export: a class taking the options and a logger, or a ready hook object. */
-export type HookExport = (new (o: Options, logger: Logger) => FlowHook) | FlowHook;
-
 export interface LoadHooksOptions {
   logger?: Logger;
   /** Directory searched for relative and bare names. @default `<configDir>/plugins` */
@@ -23,7 +20,7 @@ function isHook(v: unknown): v is FlowHook {
 }
 
 /** Imports one hook module (found as @sarra/config finds it for lint) and instantiates its default export. @throws ConfigError naming the spec. */
-export async function loadHook(spec: string, o: Options, logger: Logger, pluginDir: string): Promise<FlowHook> {
+async function loadHook(spec: string, o: Options, logger: Logger, pluginDir: string): Promise<FlowHook> {
   const at = o.callbackOrigins?.[spec] ?? o.origins?.callback;
   const where = { file: at?.file ?? o.file, line: at?.line };
   const r = await importCallback(spec, pluginDir);

@@ -8,7 +8,7 @@ import { mkdirp } from '@sarra/common';
 type Section = Record<string, unknown>;
 
 /** Identity of the instance, shown by `sr status`. */
-export interface InstanceInfo {
+interface InstanceInfo {
   component?: string;
   config?: string;
   instance?: number;
@@ -65,7 +65,7 @@ const MAX_REASONS = 50;
  * The rejectedByReason key of a reason: `<code> <short name>` when it starts with a known report code
  * (`422 path ../x resolves outside /d` -> `422 no destination`), else the text cut to 60 characters.
  */
-export function reasonKey(reason: string): string {
+function reasonKey(reason: string): string {
   const m = /^(\d{3})\b/.exec(reason.trim());
   if (m && REASONS[m[1]!]) return `${m[1]} ${REASONS[m[1]!]}`;
   return reason.trim().slice(0, 60);

@@ -8,7 +8,7 @@ const SHORT: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f'
 const HEX = '0123456789abcdef';
 
 /** A string literal as Python json.dumps(ensure_ascii=True) writes it. */
-export function pyString(s: string): string {
+function pyString(s: string): string {
   if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
   let out = '"';
   let run = 0;
@@ -26,7 +26,7 @@ export function pyString(s: string): string {
 }
 
 /** A number as Python writes it: ints in full, floats with repr() (shortest round-trip, 1e-05, 1e+16). */
-export function pyNumber(n: number): string {
+function pyNumber(n: number): string {
   if (Number.isNaN(n)) return 'NaN';
   if (n === Infinity) return 'Infinity';
   if (n === -Infinity) return '-Infinity';

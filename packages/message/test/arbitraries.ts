@@ -7,12 +7,12 @@ const CHARS = ['a', 'b', 'z', 'A', '0', '9', '-', '_', '.', ' ', '#', '*', '+', 
 const char = fc.constantFrom(...CHARS);
 /** one path component: spaces, '#', dots, unicode (no '/', no '%': v02 reserves %20/%23) */
 const segment = fc.string({ unit: char, minLength: 1, maxLength: 8 });
-export const relPath = fc
+const relPath = fc
   .tuple(fc.boolean(), fc.array(segment, { minLength: 1, maxLength: 5 }))
   .map(([lead, segs]) => (lead ? '/' : '') + segs.join('/'));
 
 const b64 = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((a) => Buffer.from(a).toString('base64'));
-export const identity: fc.Arbitrary<Identity> = fc.oneof(
+const identity: fc.Arbitrary<Identity> = fc.oneof(
   b64(64).map((value) => ({ method: 'sha512' as const, value })),
   b64(16).map((value) => ({ method: 'md5' as const, value })),
   b64(16).map((value) => ({ method: 'md5name' as const, value })),
@@ -22,7 +22,7 @@ export const identity: fc.Arbitrary<Identity> = fc.oneof(
 );
 
 /** sr3 timestamps in v03 form with 0-20 fraction digits (real sr3 writes up to 12), or none at all */
-export const time = fc
+const time = fc
   .tuple(fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2090, 0, 1) }), fc.option(fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 20 })))
   .map(([ms, frac]) => new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '') + (frac === null ? '' : '.' + frac));
 
@@ -70,9 +70,4 @@ export const notice: fc.Arbitrary<Notice> = fc
     Object.assign(n, r.extra);
     return n;
   });
-
-/** A fixed random sample of notices for benchmarks (not a test helper: plain data). */
-export function sampleNotices(count: number, seed = 42): Notice[] {
-  return fc.sample(notice, { numRuns: count, seed });
-}
 

@@ -12,7 +12,7 @@ function withPassword(o: Options, url: string | undefined): string | undefined {
 }
 
 /** True for components that consume a broker queue. */
-export function consumes(o: Options): boolean {
+function consumes(o: Options): boolean {
   return CONSUMERS.includes(o.component) && !!o.broker;
 }
 

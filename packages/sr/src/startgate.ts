@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { cacheDir, mkdirp, type Env } from '@sarra/common';
 
 /** `~/.cache/sarra/.starting`: holds the pid of the `sr start` spawning a batch. */
-export function gateFile(env: Env = process.env): string {
+function gateFile(env: Env = process.env): string {
   return join(cacheDir(env), '.starting');
 }
 

@@ -53,7 +53,7 @@ function row(name: string, values: string[], widths: number[]): string {
 }
 
 /** Footer figures shared by the table and the web page. */
-export function totals(rows: ConfigStatus[], strays: number): Record<string, number> {
+function totals(rows: ConfigStatus[], strays: number): Record<string, number> {
   const sum = (f: (s: ConfigStatus) => number): number => rows.reduce((a, s) => a + f(s), 0);
   const lagged = rows.filter((s) => s.lagAvg > 0);
   return {

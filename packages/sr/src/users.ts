@@ -29,7 +29,7 @@ export function userExchanges(u: string): string[] {
 interface Wanted { name: string; role: Role; password?: string }
 
 /** The users admin.conf declares, with passwords from credentials.conf; plus the admin URL and vhost. */
-export async function wantedUsers(ctx: Ctx): Promise<{ users: Wanted[]; adminUrl: string; vhost: string; mgmtUrl: string }> {
+async function wantedUsers(ctx: Ctx): Promise<{ users: Wanted[]; adminUrl: string; vhost: string; mgmtUrl: string }> {
   const file = join(configDir(ctx.env), 'admin.conf');
   const { options: o } = await readConfig('shovel', file, { env: ctx.env });
   if (!o.admin) throw new ConfigError("no 'admin <url>' line", { file });

@@ -43,7 +43,7 @@ function patternMatches(pattern: string, name: string): boolean {
 }
 
 /** Does the entry's host pattern list match `name` (negations `!pat` veto)? */
-export function entryMatches(e: KnownHostEntry, name: string): boolean {
+function entryMatches(e: KnownHostEntry, name: string): boolean {
   let hit = false;
   for (const p of e.patterns) {
     if (p.startsWith('!')) {

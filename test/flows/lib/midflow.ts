@@ -9,7 +9,7 @@ import { inRejectDir, listTree, manifest, manifestDiff, type ManifestEntry } fro
 import { startPump, waitRunning } from './start.js';
 import { tap, type Tap } from './tap.js';
 
-export const MIDFLOW_CONFIGS = ['post/a', 'post/b', 'sarra/download', 'subscribe/amqp', 'watch/w', 'sender/s', 'subscribe/sftp'];
+const MIDFLOW_CONFIGS = ['post/a', 'post/b', 'sarra/download', 'subscribe/amqp', 'watch/w', 'sender/s', 'subscribe/sftp'];
 
 export interface MidflowRun { p: Pump; want: ManifestEntry[]; announced: Tap; postCodes: number[]; drainError?: unknown }
 

@@ -23,7 +23,7 @@ export interface StatusRecord {
 }
 
 /** The `totals` section of one instance metrics file (COMPAT §7 + CONTRACTS). */
-export interface Totals {
+interface Totals {
   received: number; accepted: number; rejected: number; rejectedByReason: Record<string, number>; malformed: number;
   duplicates: number; transferredFiles: number; transferredBytes: number; posted: number; postFailed: number;
   mismatch: number; failed: number;

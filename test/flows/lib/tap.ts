@@ -3,7 +3,7 @@
 import amqp from 'amqplib';
 import { decode, type Decoded } from '@sarra/message';
 
-export interface TapMessage { decoded?: Decoded; error?: string; contentType?: string; routingKey: string; headers?: Record<string, unknown> }
+interface TapMessage { decoded?: Decoded; error?: string; contentType?: string; routingKey: string; headers?: Record<string, unknown> }
 
 export interface Tap {
   /** every message received so far, in arrival order */ messages: TapMessage[];

@@ -98,7 +98,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** MIME type from the file name extension; application/octet-stream otherwise (as sr3's mimetypes guess). */
-export function contentTypeOf(name: string): string {
+function contentTypeOf(name: string): string {
   const dot = name.lastIndexOf('.');
   return (dot >= 0 && TYPES[name.slice(dot + 1).toLowerCase()]) || 'application/octet-stream';
 }

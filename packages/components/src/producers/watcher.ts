@@ -11,7 +11,7 @@ import { noticeOfPath, postedPath, relPathOf, stamp, type NoticeSpec } from './f
 import { kindOf, linkedDirToWalk, scanOnce, type FsEvent, type Known } from './scanner.js';
 
 /** sr3 fileEvents names. */
-export const FILE_EVENTS = ['create', 'modify', 'delete', 'link', 'mkdir', 'rmdir'] as const;
+const FILE_EVENTS = ['create', 'modify', 'delete', 'link', 'mkdir', 'rmdir'] as const;
 
 export interface WatcherOptions extends NoticeSpec {
   /** Absolute directories (or files) to watch. */

@@ -2,9 +2,9 @@
 import { mkdir, readdir } from 'node:fs/promises';
 
 /** An intermediate directory: 8 lowercase hex digits. */
-export const DIRECTORY_RE = /^[0-9a-f]{8}$/;
+const DIRECTORY_RE = /^[0-9a-f]{8}$/;
 /** An element: 8 hex seconds, 5 hex microseconds, 1 hex digit fixed per queue object. */
-export const ELEMENT_RE = /^[0-9a-f]{14}$/;
+const ELEMENT_RE = /^[0-9a-f]{14}$/;
 /** `<directory>/<element>`, the name callers pass around. */
 export const DIRELT_RE = /^[0-9a-f]{8}\/[0-9a-f]{14}$/;
 
