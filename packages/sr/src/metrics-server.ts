@@ -13,7 +13,7 @@ import { observe } from './status.js';
 const DEFAULT_PORT = 9821;
 
 /** Every instance of the configurations, read afresh from pid files, /proc and the metrics files. */
-export async function sampleInstances(refs: ConfigRef[], env: Env = process.env): Promise<InstanceSample[]> {
+async function sampleInstances(refs: ConfigRef[], env: Env = process.env): Promise<InstanceSample[]> {
   const perConfig = await Promise.all(refs.map(async (ref) => {
     const o = await observe(ref, env);
     const numbers = new Set<number>([...o.pidFiles.map((p) => p.instance), ...o.metrics.map((m) => m.instance)]);
@@ -34,7 +34,7 @@ export async function sampleInstances(refs: ConfigRef[], env: Env = process.env)
  * Starts the server: `/metrics` renders the selected configurations (all known ones, re-listed on each scrape, when
  * `patterns` is empty); anything else is 404. Resolves once listening.
  */
-export async function startMetricsServer(opts: { port: number; bind: string; patterns: string[]; env: Env }): Promise<Server> {
+async function startMetricsServer(opts: { port: number; bind: string; patterns: string[]; env: Env }): Promise<Server> {
   const refs = async (): Promise<ConfigRef[]> =>
     opts.patterns.length ? (await resolveSelection(opts.patterns, opts.env)).selected : knownConfigs(opts.env);
   const server = createServer((req, res) => {
