@@ -101,7 +101,9 @@ export async function runSender(cfg: SsmConfig, log: SsmLog, opts: SendOptions =
     if (crashed !== undefined && spool instanceof QueueSimple) {
       let n = 0;
       for (const name of await spool.names()) if (await spool.unlock(name)) n++;
-      log.warning(`a previous ssmsend (pid ${crashed}) did not finish: released ${n} locked message(s) to send again`);
+      const debris = await spool.dropOrphanLocks();
+      log.warning(`a previous ssmsend (pid ${crashed}) did not finish: released ${n} locked message(s) to send again` +
+        (debris ? `, removed ${debris} lock(s) of messages it had already sent` : ''));
     }
     const names = await spool.names();
     if (names.length === 0) {

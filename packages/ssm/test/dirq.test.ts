@@ -117,3 +117,20 @@ print(json.dumps(res))`, `${dir}/incoming`, names[2]!);
     assert.deepEqual(await q.names(), [names[2]]);
   } finally { await rm(dir, { recursive: true, force: true }); }
 });
+
+test('QueueSimple: a lock left without its element (a removal cut short by a crash) is debris, dropped; live locks stay', async () => {
+  const dir = await mkdtemp(`${tmpdir()}/dirq-orphan-`);
+  try {
+    const q = new QueueSimple(dir);
+    const [a, b] = [await q.add(Buffer.from('a')), await q.add(Buffer.from('b'))];
+    assert.ok(await q.lock(a));
+    assert.ok(await q.lock(b));
+    const { unlink } = await import('node:fs/promises');
+    await unlink(`${dir}/${a}`); // killed between remove()'s two unlinks
+    assert.equal(await q.dropOrphanLocks(), 1);
+    assert.deepEqual(await q.names(), [b]);
+    assert.ok(await q.isLocked(b), 'the lock of a present element is kept');
+    const files = (await readdir(`${dir}/${a.split('/')[0]}`)).sort();
+    assert.deepEqual(files, [b.split('/')[1], `${b.split('/')[1]}.lck`].sort());
+  } finally { await rm(dir, { recursive: true, force: true }); }
+});

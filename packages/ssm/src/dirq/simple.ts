@@ -109,6 +109,25 @@ export class QueueSimple {
     return readFile(`${this.path}/${name}${LCK}`);
   }
 
+  /**
+   * Removes the locks left without their element by a removal cut short (the element goes first, then its lock):
+   * such an element was already removed, so its lock is debris. Returns how many went. Only for a sole owner of
+   * the queue (after a crash), since a live remover may be between its two unlinks.
+   */
+  async dropOrphanLocks(): Promise<number> {
+    let n = 0;
+    for (const d of await queueDirs(this.path)) {
+      const names = await readdir(`${this.path}/${d}`).catch(() => [] as string[]);
+      const present = new Set(names);
+      for (const f of names) {
+        if (!f.endsWith(LCK) || present.has(f.slice(0, -LCK.length))) continue;
+        await unlink(`${this.path}/${d}/${f}`).catch((err: unknown) => { if (!isErrno(err, 'ENOENT')) throw err; });
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Removes a locked element (the element, then its lock, as python-dirq does). */
   async remove(name: string): Promise<void> {
     await unlink(`${this.path}/${name}`);
