@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@sarra/common';
 import type { Notice } from '@sarra/message';
-import { Watcher, isInflightName } from '../src/producers/watcher.js';
+import { Watcher } from '../src/producers/watcher.js';
+import { isInflightName } from '../src/producers/watch-options.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -5,6 +5,7 @@ import { describeError } from '@sarra/common';
 import { newWorklist } from './types.js';
 import type { WorkItem, Worklist } from './types.js';
 import { defaultAccept, type AcceptFn } from './accept.js';
+import { housekeep } from './housekeeping.js';
 import { runHook } from './run-hook.js';
 import { intake } from './intake.js';
 import { abortableSleep } from './pace.js';
@@ -356,16 +357,9 @@ export class Flow {
   }
 
   private async housekeeping(): Promise<void> {
-    const p = this.parts;
     const now = Date.now();
     this.nextHousekeeping = now + this.o.housekeeping * 1000;
-    if (p.nodupe?.onHousekeeping) await runHook(this.log, { name: 'nodupe' }, 'onHousekeeping', () => p.nodupe!.onHousekeeping!());
-    for (const h of p.hooks) await runHook(this.log, h, 'onHousekeeping', () => h.onHousekeeping?.());
-    await p.workRetry?.housekeeping().catch((err: unknown) => this.log.warning(`retry housekeeping: ${describeError(err)}`));
-    await p.poster?.housekeeping().catch((err: unknown) => this.log.warning(`post retry housekeeping: ${describeError(err)}`));
-    this.parts.metrics?.resetInterval?.();
-    this.parts.metrics?.set('flow.last_housekeeping', now / 1000);
-    this.parts.metrics?.set('flow.next_housekeeping', this.nextHousekeeping / 1000);
+    await housekeep(this.parts, this.log, now, this.nextHousekeeping);
     await this.metrics.write(true);
   }
 
