@@ -45,6 +45,10 @@ export const ACTIONS: Record<string, Action> = {
     c.err('sr serve: its options follow the verb: sr serve [--port N] [--bind ADDR] [component/config ...]');
     return Promise.resolve(2);
   },
+  systemd: (c) => {
+    c.err('sr systemd: its options follow the verb: sr systemd install|remove --user|--system [--unit-dir DIR]');
+    return Promise.resolve(2);
+  },
 };
 
 /** The component an override's synonyms are read for: the first `component/config` word's, else subscribe's. */
@@ -121,6 +125,8 @@ export async function main(argv: string[], env = process.env): Promise<number> {
   }
   // `sr serve [--port N] [--bind ADDR]`: the Prometheus endpoint, its own small parser (node:util)
   if (argv[0] === 'serve') return (await import('./metrics-server.js')).serveMain(argv.slice(1), env);
+  // `sr systemd install|remove --user|--system`: writes and enables the units of tools/systemd (node:util parser)
+  if (argv[0] === 'systemd') return (await import('./systemd.js')).systemdMain(argv.slice(1), env);
   // `sr <verb> --help` (and `sr_<component> [<verb>] --help`, which v2Argv turns into it): that verb's own page
   if (argv.some((a) => a === '--help' || a === '-h')) {
     const verb = argv.find((a) => a in ACTIONS || /^sr_\w+$/.test(a));
