@@ -1,12 +1,16 @@
 // Shared wiring of the broker-consuming components: gatherer, retry queues, nodupe, poster, reporter, hooks.
 import { postExchanges } from '@sarra/config';
 import { Publisher } from '@sarra/broker';
-import { legacyRetryQueueFiles, nodupeCacheFile, retryQueueFile, withCredentials } from '@sarra/common';
+import { join } from 'node:path';
+import { legacyRetryQueueFiles, nodupeCacheFile, retryQueueFile, stateTag, withCredentials } from '@sarra/common';
 import {
   DiscardHook, DiskQueue, LogHook, NoDupe, Poster, Reporter, byteRateLimiter, loadHooks, makeDownloader, messageGatherer,
-  verifyingAccept, type FlowHook, type WorkFn,
+  verifyingAccept, type FlowHook, type Gatherer, type RetryQueue, type WorkFn,
 } from '@sarra/flow';
 import { afterGrace, resourceHooks, type BuiltFlow, type InstanceContext } from './context.js';
+import { holdsVip } from './producers/vip.js';
+import { VipGate, vipRetryQueue } from './vip-gate.js';
+import { passiveSource } from './vip-passive.js';
 
 /** What differs between the consuming components. */
 export interface MessageFlowSpec {
@@ -27,7 +31,7 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
   const { o, logger, metrics, stateDir, signal } = ctx;
   // notice_verify: signatures checked in the filter, before duplicate suppression and any transfer
   const accept = await verifyingAccept(o, { destination: spec.work !== 'none' });
-  const gatherer = messageGatherer(o, { logger, instance: ctx.instance, stateDir, metrics, signal });
+  const consume = (): Gatherer => messageGatherer(o, { logger, instance: ctx.instance, stateDir, metrics, signal });
   const postBroker = o.post_broker ?? (spec.postByDefault ? o.broker : undefined);
   let publisher: Publisher | undefined;
   const pub = (): Publisher => {
@@ -66,7 +70,24 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
     if (!shared) await reporter.start();
   }
   const nodupe = o.nodupe_ttl > 0 ? new NoDupe(o, nodupeCacheFile(stateDir, ctx.instance), { logger }) : undefined;
-  const workRetry = spec.work !== 'none' ? new DiskQueue(retryQueueFile(stateDir, 'work', ctx.instance), o.retry_ttl, { logger }) : undefined;
+  let workRetry: RetryQueue | undefined = spec.work !== 'none'
+    ? new DiskQueue(retryQueueFile(stateDir, 'work', ctx.instance), o.retry_ttl, { logger })
+    : undefined;
+  // vip (sr3: every component): only the holder of an address consumes, works and reads its retry queue
+  const vip = o.vip ?? [];
+  let gatherer: Gatherer;
+  if (vip.length) {
+    const gate = new VipGate(consume, {
+      held: () => holdsVip(vip),
+      noVipFile: join(stateDir, `${o.component}_${o.config}_${stateTag(ctx.instance)}.noVip`),
+      logger,
+      warm: nodupe && postBroker ? { source: passiveSource(ctx, postBroker), nodupe } : undefined,
+    });
+    gatherer = gate;
+    if (workRetry) workRetry = vipRetryQueue(workRetry, gate);
+  } else {
+    gatherer = consume();
+  }
   return {
     gatherer,
     work: spec.work,

@@ -68,6 +68,10 @@ export function checkOptions(o: Options, file: string): Diagnostic[] {
   if (o.component === 'sender' && !o.sendTo) err('sendTo: missing (mandatory for sender)', 'sendTo');
   if (o.component === 'poll' && !o.pollUrl) err('pollUrl: missing (mandatory for poll)', 'pollUrl');
   if (o.component === 'poll' && o.path.length === 0) err('path: no remote directory to poll', 'path', 'warning');
+  // vip gates every broker-consuming component and poll; a one-shot post or a watch would ignore it
+  if ((o.component === 'post' || o.component === 'watch') && o.vip.length) {
+    err(`vip: not supported by sarra-ts for ${o.component} (only consuming components and poll take turns on a vip)`, 'vip');
+  }
   for (const b of ['broker', 'post_broker', 'report_broker', 'admin', 'feeder'] as const) {
     const url = o[b];
     if (url && !o.credentials.lookup(url)) {

@@ -35,9 +35,7 @@ describe('unsupported options', () => {
       'qos: not supported by sarra-ts (MQTT brokers are not supported yet (amqp and amqps only))',
       'receiveMaximum: not supported by sarra-ts (MQTT brokers are not supported yet (amqp and amqps only))',
     ]);
-    const wis = diags('shovel', 'post_format wis');
-    assert.equal(wis[0]!.message, 'post_format wis: not supported by sarra-ts (WIS2 notices come with MQTT/WIS2 support; post v03 (or v02))');
-    assert.deepEqual(diags('shovel', 'post_format v02\npost_format v03'), []);
+    assert.deepEqual(diags('shovel', 'post_format v02\npost_format v03\npost_format wis'), []);
   });
 
   it('a refused line sets nothing (sr show shows what runs)', () => {
@@ -120,5 +118,19 @@ describe('callback modules', () => {
     assert.match(d[1]!.message, /^callback sr3\.Legacy: .*Legacy\.py is a Python \(sr3\) plugin; port it to a JS\/TS module$/);
     assert.match(d[2]!.message, /^callback broken: .*broken\.mjs did not load: /);
     assert.match(d[3]!.message, /^callback badopts: option x: kind must be one of count, size/);
+  });
+});
+
+describe('vip', () => {
+  it('is taken by every consuming component and poll; refused at its line for post and watch, which would ignore it', () => {
+    for (const c of ['subscribe', 'sarra', 'shovel', 'winnow', 'sender', 'report', 'flow']) {
+      const extra = c === 'sender' ? 'sendTo sftp://h/\n' : '';
+      const o = optionsFromText(c, `broker amqp://u@h/\npost_broker amqp://u@h/\n${extra}vip 127.0.0.2`);
+      assert.deepEqual(o.vip, ['127.0.0.2']);
+    }
+    for (const c of ['post', 'watch']) {
+      assert.throws(() => optionsFromText(c, 'post_broker amqp://u@h/\npath /tmp\nvip 127.0.0.2'),
+        (e: unknown) => e instanceof ConfigError && /:3: vip: not supported by sarra-ts for /.test(e.message));
+    }
   });
 });

@@ -3,19 +3,11 @@
 import { open, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { PacedGatherer, WorkItem } from '@sarra/flow';
-import type { Notice } from '@sarra/message';
 import type { Transfer } from '@sarra/transfer';
 import { describeError, type Logger } from '@sarra/common';
 import { noticeOfEntry, remoteDirOf, seenKey, type PollNoticeSpec, type SeenCache } from './listing.js';
 import { nextRun, type Schedule } from './schedule.js';
-
-/** Notices the active poll published, as seen by a passive (vip-less) instance. */
-export interface PassiveSource {
-  start(): Promise<void>;
-  /** Up to `max` notices, waiting at most `waitMs`; acked by the source once returned. */
-  next(max: number, waitMs: number): Promise<Notice[]>;
-  stop(): Promise<void>;
-}
+import type { PassiveSource } from '../vip-passive.js';
 
 export interface PollerOptions extends PollNoticeSpec {
   pollUrl: string;

@@ -1,0 +1,111 @@
+// Unit tests of the vip gate of the consuming components: what a passive instance gathers, when it releases the
+// queue after losing the address (only once the work it took is acked), a failed takeover, the gated retry queue.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Logger } from '@sarra/common';
+import type { Gatherer, RetryQueue, WorkItem } from '@sarra/flow';
+import { VipGate, vipRetryQueue } from '../src/vip-gate.js';
+
+/** A gatherer over a list; records what the gate did to it. */
+function fakeGatherer(items: WorkItem[], log: string[], failStart = false): Gatherer {
+  return {
+    name: 'fake',
+    async start() { log.push('start'); if (failStart) throw new Error('refused'); },
+    async gather(max) { return items.splice(0, max); },
+    async stop() { log.push('stop'); },
+    isConnected: () => true,
+    metrics: () => ({ rxGoodCount: 1 }),
+  };
+}
+
+const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+const item = (i: number, acks: number[]): WorkItem => ({ notice: { pubTime: '20250101T000000', baseUrl: 'http://h/', relPath: `/f${i}` }, ack: () => acks.push(i) });
+
+test('vip gate: passive gathers nothing and consumes nothing; takes over; on loss releases the queue once the taken work is acked', async () => {
+  const d = await mkdtemp(join(tmpdir(), 'vip-gate-'));
+  try {
+    const log: string[] = [], acks: number[] = [];
+    const source = [item(1, acks), item(2, acks), item(3, acks)];
+    let held = false;
+    const noVipFile = join(d, 'sarra_x_001.noVip');
+    const gate = new VipGate(() => fakeGatherer(source, log), { held: () => held, noVipFile, logger: Logger.silent(), pollMs: 1 });
+    const stop = new AbortController().signal;
+    await gate.start();
+    assert.deepEqual(await gate.gather(10, stop), []);
+    assert.deepEqual(log, [], 'a passive instance opens no consumer');
+    assert.ok(await exists(noVipFile));
+    assert.equal(gate.isConnected(), false);
+    held = true;
+    const got = await gate.gather(2, stop);
+    assert.deepEqual(got.map((it) => it.notice.relPath), ['/f1', '/f2']);
+    assert.deepEqual(log, ['start']);
+    assert.ok(!(await exists(noVipFile)));
+    assert.deepEqual(gate.metrics(), { rxGoodCount: 1, vip: true });
+    held = false;
+    assert.deepEqual(await gate.gather(2, stop), []);
+    assert.deepEqual(log, ['start'], 'two notices still being worked: the consumer stays open for their acks');
+    got[0]!.ack!();
+    got[0]!.ack!(); // a second call is the engine's business, counted once here
+    assert.deepEqual(await gate.gather(2, stop), []);
+    assert.deepEqual(log, ['start']);
+    got[1]!.ack!();
+    await gate.gather(2, stop);
+    assert.deepEqual(log, ['start', 'stop'], 'all acked: the queue is released to the other instance');
+    assert.deepEqual(acks, [1, 1, 2]);
+    await gate.stop();
+    assert.ok(!(await exists(noVipFile)), 'the marker goes at stop (sr3 close)');
+  } finally {
+    await rm(d, { recursive: true, force: true });
+  }
+});
+
+test('vip gate: a takeover whose consumer cannot start fails the gather and is tried again on the next', async () => {
+  const d = await mkdtemp(join(tmpdir(), 'vip-gate-'));
+  try {
+    const log: string[] = [];
+    let fail = true;
+    const gate = new VipGate(() => fakeGatherer([], log, fail), { held: () => true, noVipFile: join(d, 'n.noVip'), logger: Logger.silent() });
+    await assert.rejects(gate.start().then(() => gate.gather(1, new AbortController().signal)), /refused/);
+    assert.deepEqual(log, ['start', 'stop']);
+    fail = false;
+    assert.deepEqual(await gate.gather(1, new AbortController().signal), []);
+    assert.deepEqual(log, ['start', 'stop', 'start']);
+    await gate.stop();
+  } finally {
+    await rm(d, { recursive: true, force: true });
+  }
+});
+
+test('vip retry queue: read only while active; everything else passes through', async () => {
+  const calls: string[] = [];
+  const q: RetryQueue = {
+    async open() { calls.push('open'); },
+    async put() { calls.push('put'); },
+    async get() { calls.push('get'); return [{ notice: { pubTime: 'x', baseUrl: 'b', relPath: 'r' } }]; },
+    size: () => 1,
+    async housekeeping() { calls.push('housekeeping'); },
+    async close() { calls.push('close'); },
+    hold() { calls.push('hold'); },
+    release() { calls.push('release'); },
+  };
+  let held = false;
+  const gate = new VipGate(() => fakeGatherer([], []), { held: () => held, noVipFile: join(tmpdir(), `vip-rq-${process.pid}.noVip`), logger: Logger.silent(), pollMs: 1 });
+  const r = vipRetryQueue(q, gate);
+  await gate.start();
+  await r.open();
+  assert.deepEqual(await r.get(5), []);
+  held = true;
+  await gate.gather(1, new AbortController().signal);
+  assert.equal((await r.get(5)).length, 1);
+  await r.put([]);
+  r.hold!([]);
+  r.release!([]);
+  await r.housekeeping();
+  assert.equal(r.size(), 1);
+  await r.close();
+  await gate.stop();
+  assert.deepEqual(calls, ['open', 'get', 'put', 'hold', 'release', 'housekeeping', 'close']);
+});
