@@ -88,10 +88,8 @@ export const MISC_OPTIONS = [
   opt('runStateThreshold_lag', 'duration', 30, 'Status `lag` when mean lag exceeds this, seconds.'),
   opt('runStateThreshold_reject', 'float', 80, 'Status `reje` when % rejected exceeds this.'),
   opt('runStateThreshold_retry', 'count', 1000, 'Status `rtry` when retry queues exceed this.'),
-  opt('runStateThreshold_slow', 'size', 0, 'Status `slow` below this many bytes/s; 0 = off.', { unsupported: NOT_STATUS }),
-  opt('runStateThreshold_cpuSlow', 'float', 0, 'Status `cpuS` below this many messages per CPU second; 0 = off.', {
-    unsupported: NOT_STATUS,
-  }),
+  opt('runStateThreshold_slow', 'size', 0, 'Status `slow` below this many bytes/s (files in and out, while messages come); 0 = off.'),
+  opt('runStateThreshold_cpuSlow', 'float', 0, 'Status `cpuS` below this many messages per CPU second; 0 = off.'),
   opt('runStateThreshold_disconnected', 'count', 80, 'Status `disc` when disconnected more than this % of the time.', {
     unsupported: NOT_STATUS,
   }),

@@ -9,6 +9,9 @@ const METRICS_EVERY_MS = 5000;
 const METRICS_IDLE_MS = 10_000;
 /** How often (ms) the gatherer's connection is looked at: a loss or a reconnect is written at once. */
 const CONNECTION_CHECK_MS = 1000;
+/** Retry queue depth history written for `sr status`'s growth alert: about one sample a minute, the last 11 minutes. */
+const DEPTH_EVERY_MS = 60_000;
+const DEPTH_KEEP_MS = 11 * 60_000;
 
 /**
  * Writes a flow's metrics (`parts.metrics`): the engine's gauges (cpu time, retry queue sizes, the gatherer's
@@ -20,6 +23,8 @@ export class MetricsPacer {
   private timer: NodeJS.Timeout | undefined;
   /** The gatherer's connection state at the last look (undefined: it has none). */
   private wasConnected: boolean | undefined;
+  /** [ms, messages in both retry queues]: fixed samples about a minute apart, then the current one (overwritten) */
+  private depths: [number, number][] = [];
 
   constructor(private readonly parts: FlowParts, private readonly log: Logger) {}
 
@@ -63,13 +68,27 @@ export class MetricsPacer {
     }
   }
 
+  /**
+   * The depth history with `depth` at `now`: kept by the instance (the supervisor is not always running), so a
+   * restart starts it anew; `sr status` alerts when it grew, never shrinking, for 10 minutes.
+   */
+  private depthHistory(now: number, depth: number): [number, number][] {
+    const d = this.depths;
+    if (d.length < 2 || now - d[d.length - 2]![0] >= DEPTH_EVERY_MS) d.push([now, depth]);
+    else d[d.length - 1] = [now, depth];
+    while (d.length > 2 && now - d[0]![0] > DEPTH_KEEP_MS) d.shift();
+    return d.map(([t, n]) => [t, n]);
+  }
+
   private async writeNow(): Promise<void> {
     const p = this.parts;
     const m = p.metrics!;
     const cpu = process.cpuUsage();
     m.set('flow.cpuTime', (cpu.user + cpu.system) / 1e6);
-    m.set('retry.msgs_in_download_retry', p.workRetry?.size() ?? 0);
-    m.set('retry.msgs_in_post_retry', p.poster?.pending() ?? 0);
+    const work = p.workRetry?.size() ?? 0, post = p.poster?.pending() ?? 0;
+    m.set('retry.msgs_in_download_retry', work);
+    m.set('retry.msgs_in_post_retry', post);
+    m.set('retry.depthHistory', this.depthHistory(Date.now(), work + post));
     const g = p.gatherer.metrics?.();
     if (g) for (const [k, v] of Object.entries(g)) m.set(`${p.gatherer.name}.${k}`, v);
     await m.write().catch((err: unknown) => this.log.warning(`metrics write: ${describeError(err)}`));

@@ -158,3 +158,25 @@ test('write rejects when the file cannot be written', async () => {
   await assert.rejects(m.write(true));
   m.close();
 });
+
+test('MetricsPacer writes the retry queue depth history: a fixed sample, then the current depth overwritten until a minute passes', async () => {
+  const { MetricsPacer } = await import('../src/metrics-pacer.js');
+  await withDir(async (dir) => {
+    const file = join(dir, 'm.json');
+    let depth = 2;
+    const parts = { metrics: new Metrics(file, { writeIntervalMs: 0 }), gatherer: { name: 'gather.message' }, hooks: [],
+      workRetry: { size: () => depth }, poster: { pending: () => 1 } };
+    const pacer = new MetricsPacer(parts as never, { warning: () => undefined } as never);
+    const history = async (): Promise<[number, number][]> =>
+      (JSON.parse(await readFile(file, 'utf8')) as { retry: { depthHistory: [number, number][] } }).retry.depthHistory;
+    await pacer.write(true);
+    depth = 5;
+    await pacer.write(true);
+    depth = 9;
+    await pacer.write(true);
+    const h = await history();
+    assert.deepEqual(h.map(([, n]) => n), [3, 10], 'the first sample stays, the current one (9 + 1 post) replaces the last');
+    assert.ok(h.every(([t]) => Math.abs(Date.now() - t) < 60_000));
+    pacer.stop();
+  });
+});

@@ -59,7 +59,7 @@ export async function tryLoad(ref: ConfigRef, env: Env = process.env, extraLines
 export function thresholdsOf(o: Options | undefined): Thresholds {
   if (!o) return DEFAULT_THRESHOLDS;
   return { hung: o.runStateThreshold_hung, idle: o.runStateThreshold_idle, lag: o.runStateThreshold_lag,
-    reject: o.runStateThreshold_reject, retry: o.runStateThreshold_retry };
+    reject: o.runStateThreshold_reject, retry: o.runStateThreshold_retry, slow: o.runStateThreshold_slow, cpuSlow: o.runStateThreshold_cpuSlow };
 }
 
 /**

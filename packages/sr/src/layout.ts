@@ -17,3 +17,8 @@ export function disabledFile(component: string, config: string, env: Env = proce
 export function failedFile(component: string, config: string, env: Env = process.env): string {
   return join(stateDir(component, config, env), 'failed');
 }
+
+/** `~/.cache/sarra/<component>/<config>/restarts`: crashed instances sr sanity restarted, per instance (JSON), since the last start. */
+export function restartsFile(component: string, config: string, env: Env = process.env): string {
+  return join(stateDir(component, config, env), 'restarts');
+}

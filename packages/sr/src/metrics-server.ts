@@ -16,11 +16,12 @@ const DEFAULT_PORT = 9821;
 async function sampleInstances(refs: ConfigRef[], env: Env = process.env): Promise<InstanceSample[]> {
   const perConfig = await Promise.all(refs.map(async (ref) => {
     const o = await observe(ref, env);
-    const numbers = new Set<number>([...o.pidFiles.map((p) => p.instance), ...o.metrics.map((m) => m.instance)]);
+    const numbers = new Set<number>([...o.pidFiles.map((p) => p.instance), ...o.metrics.map((m) => m.instance),
+      ...Object.keys(o.restarts ?? {}).map(Number)]);
     return Promise.all([...numbers].sort((a, b) => a - b).map(async (instance): Promise<InstanceSample> => {
       const pid = o.pidFiles.find((p) => p.instance === instance && p.alive)?.pid;
       const m = o.metrics.find((x) => x.instance === instance);
-      const s: InstanceSample = { component: ref.component, config: ref.config, instance, up: pid !== undefined };
+      const s: InstanceSample = { component: ref.component, config: ref.config, instance, up: pid !== undefined, restarts: o.restarts?.[instance] ?? 0 };
       if (m) { s.metrics = m.data; s.mtimeMs = m.mtimeMs; }
       const u = pid !== undefined ? await usage(pid) : undefined;
       if (u) s.usage = u;

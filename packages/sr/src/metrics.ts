@@ -11,7 +11,8 @@ export interface InstanceMetrics {
     brokerQueuedMessageCount?: number; connected?: boolean; disconnectCount?: number; disconnectTime?: number };
   'post.message'?: { txByteCount?: number; txGoodCount?: number; txBadCount?: number; txLast?: number };
   log?: { lagMax?: number; lagTotal?: number; lagMessageCount?: number; rejectCount?: number };
-  retry?: { msgs_in_download_retry?: number; msgs_in_post_retry?: number };
+  retry?: { msgs_in_download_retry?: number; msgs_in_post_retry?: number;
+    /** [ms since epoch, messages in both retry queues], one a minute over the last 11 minutes, oldest first */ depthHistory?: unknown };
   totals?: { received?: number; accepted?: number; rejected?: number; rejectedByReason?: Record<string, number>;
     malformed?: number; duplicates?: number; transferredFiles?: number; transferredBytes?: number; posted?: number;
     postFailed?: number; mismatch?: number; failed?: number };

@@ -9,6 +9,7 @@ export interface InstanceSample {
   metrics?: InstanceMetrics;
   /** modification time of the metrics file, ms since epoch */ mtimeMs?: number;
   /** true when the instance's process is alive */ up: boolean;
+  /** crashed and restarted by sr sanity, since the configuration's last start (absent: 0) */ restarts?: number;
   usage?: ProcUsage;
 }
 
@@ -50,12 +51,14 @@ export async function renderMetrics(samples: InstanceSample[]): Promise<{ conten
   const retry = new Gauge({ name: 'sarra_retry_queue_messages', help: 'Messages in a retry queue (download or post).', labelNames: [...LABELS, 'queue'], registers });
   const rss = new Gauge({ name: 'sarra_process_resident_memory_bytes', help: 'Resident memory of the instance process.', labelNames: LABELS, registers });
   const cpu = new Counter({ name: 'sarra_process_cpu_seconds_total', help: 'User and system CPU time of the instance process.', labelNames: LABELS, registers });
+  const restarts = new Counter({ name: 'sarra_instance_restarts_total', help: 'Restarts of the instance by sr sanity after it died, since the configuration was last started.', labelNames: LABELS, registers });
   const updated = new Gauge({ name: 'sarra_metrics_updated_timestamp_seconds', help: 'When the instance last wrote its metrics file (Unix time).', labelNames: LABELS, registers });
   const counters = COUNTERS.map(([name, help, get]) => ({ metric: new Counter({ name, help, labelNames: LABELS, registers }), get }));
   const gauges = GAUGES.map(([name, help, get]) => ({ metric: new Gauge({ name, help, labelNames: LABELS, registers }), get }));
   for (const s of samples) {
     const labels = labelsOf(s);
     up.set(labels, s.up ? 1 : 0);
+    restarts.inc(labels, s.restarts ?? 0);
     if (s.usage) {
       rss.set(labels, s.usage.rss);
       cpu.inc(labels, s.usage.user + s.usage.system);

@@ -2,13 +2,18 @@
 import { num, type MetricsSample } from './metrics.js';
 import type { ProcUsage } from './procfs.js';
 import type { Failure } from './failed.js';
+import { alertsOf } from './alerts.js';
 
 /** sr3 status states (COMPAT §2). */
-export type RunState = 'run' | 'stop' | 'disa' | 'part' | 'miss' | 'hung' | 'idle' | 'lag' | 'reje' | 'rtry' | 'fore' | 'fail';
+export type RunState = 'run' | 'stop' | 'disa' | 'part' | 'miss' | 'hung' | 'idle' | 'lag' | 'reje' | 'rtry' | 'slow' | 'cpuS' |
+  'wVip' | 'fore' | 'fail';
 
-/** Thresholds deciding the refined states; sr3's `runStateThreshold_*` options, in seconds / percent / messages. */
-export interface Thresholds { hung: number; idle: number; lag: number; reject: number; retry: number }
-export const DEFAULT_THRESHOLDS: Thresholds = { hung: 450, idle: 900, lag: 30, reject: 80, retry: 1000 };
+/**
+ * Thresholds deciding the refined states; sr3's `runStateThreshold_*` options, in seconds / percent / messages;
+ * `slow` in bytes/s and `cpuSlow` in messages per CPU second (0: that state is off).
+ */
+export interface Thresholds { hung: number; idle: number; lag: number; reject: number; retry: number; slow: number; cpuSlow: number }
+export const DEFAULT_THRESHOLDS: Thresholds = { hung: 450, idle: 900, lag: 30, reject: 80, retry: 1000, slow: 0, cpuSlow: 0 };
 
 /** Everything observed about one configuration, gathered by status.ts. */
 export interface Observed {
@@ -23,6 +28,9 @@ export interface Observed {
   usage: ProcUsage[];
   /** load error of the configuration, when it could not be read */ error?: string;
   /** why its instances stopped for good (the broker refused the login), until the next start */ failed?: Failure;
+  /** a live instance left a `.noVip` marker: it runs passive, waiting for the vip */ noVip?: boolean;
+  /** restarts of crashed instances by sr sanity, per instance number, since the last `sr start` */ restarts?: Record<number, number>;
+  /** the configuration's messageAgeMax (s), 0 = none: a larger lag is an alert */ ageLimit?: number;
 }
 
 /** One configuration's status line, also the `sr status --json` record. */
@@ -41,6 +49,9 @@ export interface ConfigStatus {
   rates: { pubsub: number; messages: number; rxData: number; txData: number };
   full: { subBytes: number; pubBytes: number; pubMsgs: number; pubMal: number; rxFiles: number; txFiles: number;
     rxBytes: number; txBytes: number; since: number | null; uss: number | null; rss: number; vms: number; user: number; system: number; msgsPerCpu: number };
+  /** instances restarted by sr sanity after a crash, summed over the instances, since the last `sr start` */ restarts: number;
+  /** what needs an operator's look though the state may say `run`: lag beyond messageAgeMax, a retry queue growing for 10 min */
+  alerts: string[];
   error?: string;
   /** state `fail`: the instance that stopped, why (one line to act on) and when (ms) */ failed?: Failure;
 }
@@ -107,6 +118,7 @@ export function deriveStatus(o: Observed, now: number): ConfigStatus {
   const ussSum = ussKnown.length ? ussKnown.reduce((a, u) => a + u.uss!, 0) : null;
   const activity = lastMs || startedMs;
   const last = lastMs > 0 ? Math.max(0, (now - lastMs) / 1000) : null;
+  const msgsPerCpu = cpuTime > 0 ? t.received / cpuTime : 0;
 
   let state: RunState;
   if (o.disabled) state = 'disa';
@@ -119,9 +131,14 @@ export function deriveStatus(o: Observed, now: number): ConfigStatus {
     // a live flow rewrites its metrics at every housekeeping: never call hung what merely has a long interval
     const hungS = Math.max(o.thresholds.hung, 1.5 * o.housekeeping);
     if (newestWrite > 0 && now - newestWrite > hungS * 1000) state = 'hung';
+    // a passive poll (another node holds the vip) is meant to be quiet: not idle, slow nor lagging
+    else if (o.noVip) state = 'wVip';
     else if (retry > o.thresholds.retry) state = 'rtry';
     else if (rejectPercent > o.thresholds.reject) state = 'reje';
     else if (lagAvg > o.thresholds.lag) state = 'lag';
+    // slow and cpuS judge work done: a flow that received nothing in the interval is idle or run, not slow
+    else if (o.thresholds.slow > 0 && rates.messages > 0 && rates.rxData + rates.txData < o.thresholds.slow) state = 'slow';
+    else if (o.thresholds.cpuSlow > 0 && msgsPerCpu > 0 && msgsPerCpu < o.thresholds.cpuSlow) state = 'cpuS';
     else if (activity > 0 && now - activity > o.thresholds.idle * 1000) state = 'idle';
     else state = 'run';
   }
@@ -131,7 +148,9 @@ export function deriveStatus(o: Observed, now: number): ConfigStatus {
     ...t, retry, queued, lagMax, lagAvg, last, rejectPercent,
     msgConnectedPercent: connectedN > 0 ? connectedSum / connectedN : null,
     rates,
-    full: { ...full, since, uss: ussSum, rss: mem.rss, vms: mem.vms, user: mem.user, system: mem.system, msgsPerCpu: cpuTime > 0 ? t.received / cpuTime : 0 },
+    full: { ...full, since, uss: ussSum, rss: mem.rss, vms: mem.vms, user: mem.user, system: mem.system, msgsPerCpu },
+    restarts: Object.values(o.restarts ?? {}).reduce((a, n) => a + n, 0),
+    alerts: alertsOf(fresh, lagMax, o.ageLimit ?? 0),
   };
   if (o.error) status.error = o.error;
   if (state === 'fail') status.failed = o.failed;

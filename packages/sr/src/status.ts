@@ -1,6 +1,6 @@
 // `sr status`: observes pid files, /proc, metrics and log files of each configuration (no broker round trip).
-import { access, stat } from 'node:fs/promises';
-import type { Env } from '@sarra/common';
+import { access, readdir, stat } from 'node:fs/promises';
+import { stateDir, type Env } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import { oneShot, thresholdsOf, tryLoad } from './configs.js';
 import { readFailure } from './failed.js';
@@ -9,6 +9,7 @@ import { readMetrics, type MetricsSample } from './metrics.js';
 import { readPids } from './pidfiles.js';
 import { isInstance } from './processes.js';
 import { usage, uss, type ProcUsage } from './procfs.js';
+import { readRestarts } from './restarts.js';
 import type { ConfigRef } from './select.js';
 import { deriveStatus, type ConfigStatus, type Observed } from './state.js';
 
@@ -21,8 +22,9 @@ export async function observe(ref: ConfigRef, env: Env = process.env, options?: 
   let o = options, error: string | undefined;
   if (!o) ({ options: o, error } = await tryLoad(ref, env));
   const expected = o?.instances ?? 1;
-  const [pidEntries, disabled, failed] = await Promise.all([readPids(ref.component, ref.config, env),
-    exists(disabledFile(ref.component, ref.config, env)), readFailure(ref.component, ref.config, env)]);
+  const [pidEntries, disabled, failed, restarts, stateFiles] = await Promise.all([readPids(ref.component, ref.config, env),
+    exists(disabledFile(ref.component, ref.config, env)), readFailure(ref.component, ref.config, env),
+    readRestarts(ref.component, ref.config, env), readdir(stateDir(ref.component, ref.config, env)).catch(() => [] as string[])]);
   const pidFiles = await Promise.all(pidEntries.map(async (p) => ({ instance: p.instance, pid: p.pid,
     alive: await isInstance(p.pid, ref.component, ref.config, p.instance) })));
   const numbers = new Set<number>(pidEntries.map((p) => p.instance));
@@ -44,7 +46,9 @@ export async function observe(ref: ConfigRef, env: Env = process.env, options?: 
     return u;
   }))).filter((u): u is ProcUsage => !!u);
   const observed: Observed = { component: ref.component, config: ref.config, expected, disabled,
-    housekeeping: o?.housekeeping ?? 300, thresholds: thresholdsOf(o), pidFiles, metrics, logMtimeMs, usage: usages };
+    housekeeping: o?.housekeeping ?? 300, thresholds: thresholdsOf(o), pidFiles, metrics, logMtimeMs, usage: usages,
+    // a poll instance without the vip leaves `<...>.noVip` in the state directory while it stays passive (sr3 alike)
+    noVip: stateFiles.some((n) => n.endsWith('.noVip')), restarts, ageLimit: o?.messageAgeMax ?? 0 };
   if (error) observed.error = error;
   if (failed) observed.failed = failed;
   return observed;

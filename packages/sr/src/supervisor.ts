@@ -5,6 +5,7 @@ import { configErrors, oneShot, thresholdsOf, tryLoad } from './configs.js';
 import { clearFailure } from './failed.js';
 import { disabledFile } from './layout.js';
 import { readPids, removePid, writePid } from './pidfiles.js';
+import { clearRestarts, countRestart } from './restarts.js';
 import { instanceProcesses, isInstance, type InstanceProcess } from './processes.js';
 import { alive } from './procfs.js';
 import type { ConfigRef } from './select.js';
@@ -50,7 +51,7 @@ export async function start(refs: ConfigRef[], env: Env, say: Say, opts: { logSt
     const todo = await notRunning(ref, options.instances, env);
     if (!todo.length) say(`${name}: already running`);
     // a start is the operator's answer to a failure (state fail): the new instances try again
-    else await clearFailure(ref.component, ref.config, env);
+    else await Promise.all([clearFailure(ref.component, ref.config, env), clearRestarts(ref.component, ref.config, env)]);
     return { ref, todo, logStdout: options.logStdout || !!opts.logStdout };
   }));
   const batch: { ref: ConfigRef; instance: number; pid: number }[] = [];
@@ -164,6 +165,7 @@ export async function sanity(refs: ConfigRef[], known: ConfigRef[], env: Env, sa
     for (const n of todo) {
       const pid = await spawnInstance(ref.component, ref.config, n, env, { logStdout: options.logStdout });
       spawned.push(pid);
+      await countRestart(ref.component, ref.config, n, env);
       say(`${name}: restarted missing instance ${n}: ${pid}`);
     }
   }));

@@ -88,5 +88,8 @@ export function formatStatus(rows: ConfigStatus[], opts: { full?: boolean; stray
   lines.push(`                       Data: received: ${humanBytes(t.rxData!)}/s, sent: ${humanBytes(t.txData!)}/s`);
   // state fail: why, for the operator to fix before the next start
   for (const s of rows) if (s.failed) lines.push(`${s.component}/${s.config}: fail: ${s.failed.reason}`);
+  // alerts: the flows to look at though their state may say run (lag past messageAgeMax, a growing retry queue)
+  for (const s of rows) for (const a of s.alerts) lines.push(`${s.component}/${s.config}: alert: ${a}`);
+  for (const s of rows) if (s.restarts > 0) lines.push(`${s.component}/${s.config}: restarted ${s.restarts} time(s) by sr sanity since the last start`);
   return lines.join('\n');
 }

@@ -20,13 +20,14 @@ const fixture = async (): Promise<InstanceMetrics> =>
   JSON.parse(await readFile(new URL('./fixtures/metrics-subscribe-s-01.json', import.meta.url), 'utf8')) as InstanceMetrics;
 
 test('counters, gauges and process usage of an instance, labelled component/config/instance', async () => {
-  const { contentType, text } = await renderMetrics([{ component: 'subscribe', config: 's', instance: 1, up: true,
+  const { contentType, text } = await renderMetrics([{ component: 'subscribe', config: 's', instance: 1, up: true, restarts: 2,
     metrics: await fixture(), mtimeMs: 1764766800000, usage: { rss: 50 * 1024 * 1024, vms: 0, user: 1.25, system: 0.5 } }]);
   assert.match(contentType, /^text\/plain; version=0\.0\.4/);
   const s = samples(text);
   const l = 'component="subscribe",config="s",instance="1"';
   const expect: Record<string, number> = {
     [`sarra_instance_up{${l}}`]: 1,
+    [`sarra_instance_restarts_total{${l}}`]: 2,
     [`sarra_received_total{${l}}`]: 12,
     [`sarra_accepted_total{${l}}`]: 6,
     [`sarra_rejected_total{${l},reason="404 no match"}`]: 4,

@@ -132,3 +132,60 @@ test('a failure recorded (the broker refused the login): fail with its reason wh
   assert.equal(all.state, 'run');
   assert.equal(all.failed, undefined);
 });
+
+test('slow: messages flowing but fewer file bytes/s than runStateThreshold_slow; off at 0; not while nothing comes', () => {
+  const th = { ...DEFAULT_THRESHOLDS, slow: 100 };
+  // 3000 bytes over 100 s = 30 B/s, 0.5 msgs/s per instance
+  assert.equal(deriveStatus(observed({ expected: 1, pidFiles: [{ instance: 1, pid: 101, alive: true }], thresholds: th, metrics: [metrics(1, busy)] }), NOW).state, 'slow');
+  assert.equal(deriveStatus(observed({ expected: 1, pidFiles: [{ instance: 1, pid: 101, alive: true }], metrics: [metrics(1, busy)] }), NOW).state, 'run');
+  const quiet: InstanceMetrics = { ...busy, 'gather.message': { ...busy['gather.message'], rxGoodCount: 0 }, flow: { ...busy.flow, transferRxBytes: 0 } };
+  assert.equal(deriveStatus(observed({ expected: 1, pidFiles: [{ instance: 1, pid: 101, alive: true }], thresholds: th, metrics: [metrics(1, quiet)] }), NOW).state, 'run');
+});
+
+test('cpuS: fewer messages per CPU second than runStateThreshold_cpuSlow', () => {
+  const m: InstanceMetrics = { ...busy, flow: { ...busy.flow, cpuTime: 50 } };
+  const one = { expected: 1, pidFiles: [{ instance: 1, pid: 101, alive: true }], metrics: [metrics(1, m)] };
+  // 100 received / 50 CPU s = 2 msgs per CPU s
+  assert.equal(deriveStatus(observed({ ...one, thresholds: { ...DEFAULT_THRESHOLDS, cpuSlow: 5 } }), NOW).state, 'cpuS');
+  assert.equal(deriveStatus(observed({ ...one, thresholds: { ...DEFAULT_THRESHOLDS, cpuSlow: 1 } }), NOW).state, 'run');
+});
+
+test('wVip: running instances waiting for the vip (a .noVip marker) show wVip rather than idle or lag', () => {
+  const stale: InstanceMetrics = { ...busy, log: { lagMax: 90, lagTotal: 900, lagMessageCount: 10 } };
+  const s = deriveStatus(observed({ noVip: true, metrics: [metrics(1, stale)] }), NOW);
+  assert.equal(s.state, 'wVip');
+  assert.equal(deriveStatus(observed({ noVip: true, pidFiles: [{ instance: 1, pid: 101, alive: true }] }), NOW).state, 'part');
+});
+
+test('alert: lag beyond messageAgeMax, shown in the JSON record and the table footer', () => {
+  const lagging: InstanceMetrics = { ...busy, log: { lagMax: 45, lagTotal: 20, lagMessageCount: 10 } };
+  const s = deriveStatus(observed({ ageLimit: 30, metrics: [metrics(1, lagging)] }), NOW);
+  assert.equal(s.state, 'run');
+  assert.deepEqual(s.alerts, ['lag 45.0s exceeds messageAgeMax 30s']);
+  assert.match(formatStatus([s]), /^subscribe\/x: alert: lag 45\.0s exceeds messageAgeMax 30s$/m);
+  assert.deepEqual(deriveStatus(observed({ metrics: [metrics(1, lagging)] }), NOW).alerts, []);
+  assert.deepEqual(deriveStatus(observed({ ageLimit: 60, metrics: [metrics(1, lagging)] }), NOW).alerts, []);
+});
+
+test('alert: a retry queue that grew, never shrinking, for 10 minutes; not one that shrank or whose history is shorter', () => {
+  const min = 60_000;
+  const withHistory = (h: unknown): InstanceMetrics => ({ ...busy, retry: { ...busy.retry, depthHistory: h } });
+  const grew = Array.from({ length: 11 }, (_, i) => [NOW - (10 - i) * min, 3 + i * 4]);
+  const s = deriveStatus(observed({ metrics: [metrics(2, withHistory(grew))] }), NOW);
+  assert.deepEqual(s.alerts, ['instance 2: retry queue grew from 3 to 43 over 10 min']);
+  assert.match(formatStatus([s]), /subscribe\/x: alert: instance 2: retry queue grew from 3 to 43/);
+  const dipped = grew.map(([t, n], i) => [t, i === 5 ? 1 : n]);
+  const short = grew.slice(2);
+  const flat = grew.map(([t]) => [t, 7]);
+  for (const h of [dipped, short, flat, 'junk', [[NOW, 'x']], []]) {
+    assert.deepEqual(deriveStatus(observed({ metrics: [metrics(2, withHistory(h))] }), NOW).alerts, [], JSON.stringify(h));
+  }
+});
+
+test('restarts by sr sanity: summed over the instances, in the record and the footer', () => {
+  const s = deriveStatus(observed({ restarts: { 1: 2, 3: 1 } }), NOW);
+  assert.equal(s.restarts, 3);
+  assert.match(formatStatus([s]), /^subscribe\/x: restarted 3 time\(s\) by sr sanity since the last start$/m);
+  assert.equal(deriveStatus(observed(), NOW).restarts, 0);
+  assert.doesNotMatch(formatStatus([deriveStatus(observed(), NOW)]), /restarted/);
+});

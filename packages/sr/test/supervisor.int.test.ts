@@ -28,7 +28,7 @@ after(async () => {
   await vh.cleanup();
 });
 
-interface StatusRecord { component: string; config: string; state: string; running: number; expected: number; pids: number[] }
+interface StatusRecord { component: string; config: string; state: string; running: number; expected: number; pids: number[]; restarts: number }
 
 async function status(): Promise<StatusRecord[]> {
   const r = await runCli(['status', '--json'], h.env);
@@ -62,6 +62,10 @@ test('sr start gives 5 instances with pid files; kill -9 one -> part; sanity res
   const fresh = after.filter((p) => !pids.includes(p));
   assert.equal(fresh.length, 1, `exactly one new pid, got ${fresh.join(' ')}`);
   assert.ok(!after.includes(victim));
+  // the restart is counted where the supervisor keeps its state, shown by status --json and the footer
+  st = await status();
+  assert.equal(st[0]!.restarts, 1);
+  assert.match((await runCli(['status'], h.env)).stdout, /^subscribe\/polled: restarted 1 time\(s\) by sr sanity/m);
 
   const t0 = Date.now();
   const stopped = await runCli(['stop'], h.env);
@@ -76,6 +80,7 @@ test('sr start gives 5 instances with pid files; kill -9 one -> part; sanity res
   assert.equal(again1.code, 0, again1.stderr);
   const running = await waitFor(async () => { const p = await instancePids(h.home, 'subscribe', 'polled'); return p.length === 5 ? p : undefined; },
     { what: '5 instances after restart', timeoutMs: 20_000 });
+  assert.equal((await status())[0]!.restarts, 0, 'a fresh start counts from 0');
   const again2 = await runCli(['start', 'subscribe/polled'], h.env);
   assert.equal(again2.code, 0, again2.stderr);
   await new Promise((r) => setTimeout(r, 1000));
