@@ -13,7 +13,9 @@ export {
 } from './derive.js';
 export { pluginOption, declaredOptions, type PluginOptions, type PluginOptionDecl } from './plugin-options.js';
 export { callbackSettings } from './settings.js';
-export { NATIVE_CALLBACKS, builtinName, importCallback, isNativeCallback, pluginDir, type ImportedCallback } from './plugins.js';
+export {
+  NATIVE_CALLBACKS, builtinName, builtinPlugins, importCallback, isNativeCallback, pluginDir, type ImportedCallback,
+} from './plugins.js';
 export { BROKER_SCHEMES, TRANSFER_SCHEMES } from './schemes.js';
 export { optionReference } from './reference.js';
 export { optionsFromText } from './from-text.js';

@@ -1,29 +1,51 @@
 // Flow callback modules named by `callback` lines: which names are built in, where a module is found, and
 // importing it. One resolution for lint, for sr start's checks and for the flow that instantiates the hooks.
 import { stat } from 'node:fs/promises';
+import { register } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { configDir, describeError, type Env } from '@sarra/common';
 
 /**
  * sr3 built-in callbacks the engine provides natively (gather/post by the component, retry and nodupe by the
- * engine, housekeeping.resources by the flow's memory watch, log by the log hook): a line naming one loads no module.
+ * engine, housekeeping.resources by the flow's memory watch, log by the log hook): a line naming one loads no
+ * module. Exact sr3 names only: `gather.am`, `nodupe.redis`, ... are modules like any other (loaded, or refused).
  */
-export const NATIVE_CALLBACKS: ReadonlySet<string> = new Set(['gather', 'post', 'retry', 'housekeeping', 'nodupe', 'log', 'v2wrapper']);
+export const NATIVE_CALLBACKS: ReadonlySet<string> = new Set([
+  'gather', 'gather.file', 'gather.message', 'post', 'post.message', 'retry', 'housekeeping', 'housekeeping.resources',
+  'nodupe', 'nodupe.disk', 'nodupe.name', 'nodupe.data', 'log',
+]);
+
+/**
+ * The flow callbacks of the public plugin package (@sarra/plugin, `src/builtin/<group>/<name>`), by sr3 name: a
+ * line naming one, with no user module of that name, loads it.
+ */
+const BUILTIN_PLUGINS: ReadonlySet<string> = new Set([
+  'accept.delete', 'accept.httptohttps', 'accept.tohttp', 'accept.tolocal', 'accept.rename', 'accept.trim_header',
+  'accept.sleep', 'work.delete', 'work.age', 'filter.deleteflowfiles', 'sample',
+]);
+
+/** The sr3 names of the built-in plugins, sorted (`sr list plugins`). */
+export function builtinPlugins(): string[] {
+  return [...BUILTIN_PLUGINS].sort();
+}
+
+/** The sr3 name a callback line designates: `sarracenia.flowcb.accept.httptohttps.HttpToHttps` -> `accept.httptohttps`. */
+export function sr3Name(spec: string): string {
+  const words = spec.replace(/^sarracenia\.flowcb\./, '').split('.');
+  // a capitalised last word is the class name (sr3): drop it
+  if (words.length > 1 && /^[A-Z]/.test(words[words.length - 1]!)) words.pop();
+  return words.join('.');
+}
 
 /** sr3 names of built-in callbacks, reduced to the name our builtins carry (`sarracenia.flowcb.nodupe.disk` -> `nodupe`). */
 export function builtinName(spec: string): string {
-  let s = spec.replace(/^sarracenia\.flowcb\./, '');
-  const words = s.split('.');
-  // a capitalised last word is the class name (sr3): drop it
-  if (words.length > 1 && /^[A-Z]/.test(words[words.length - 1]!)) words.pop();
-  s = words.join('.');
-  return s.split('.')[0]!;
+  return sr3Name(spec).split('.')[0]!;
 }
 
 /** True when a callback line names a natively provided sr3 callback (nothing to load). */
 export function isNativeCallback(spec: string): boolean {
-  return NATIVE_CALLBACKS.has(builtinName(spec)) && !spec.includes('/');
+  return !spec.includes('/') && NATIVE_CALLBACKS.has(sr3Name(spec));
 }
 
 /** `~/.config/sarra/plugins`: where relative and bare callback names are looked up. */
@@ -59,10 +81,46 @@ async function isFile(p: string): Promise<boolean> {
 /** A callback module, imported; or why it could not be (the message lint and the flow both use). */
 export type ImportedCallback = { file: string; mod: Record<string, unknown> } | { problem: string; cause?: unknown };
 
+/** The public plugin package's entry (`src/index.ts` in a source checkout, `dist/index.js` installed). */
+function publicPackageUrl(): string {
+  return import.meta.resolve('@sarra/plugin');
+}
+
+/**
+ * Resolves `@sarra/plugin` to this install's copy, from a plugin file anywhere; the rest of the chain (tsx in a
+ * source checkout) resolves and loads that URL as usual. The hook runs off-thread: plain JS.
+ */
+const RESOLVE_HOOK = `data:text/javascript,${encodeURIComponent([
+  'let url;',
+  'export function initialize(d) { url = d.url; }',
+  "export async function resolve(s, c, next) { return next(s === '@sarra/plugin' ? url : s, c); }",
+].join('\n'))}`;
+
+let resolving = false;
+
+/**
+ * Makes `import ... from '@sarra/plugin'` work in a plugin outside the install (~/.config/sarra/plugins has no
+ * node_modules on its path): a module resolution hook (node:module register, Node 20.6+) maps the bare name to
+ * the copy this process runs, so plugin and flow share one module. Once per process.
+ */
+function resolvePublicPackage(): void {
+  if (resolving) return;
+  resolving = true;
+  register(RESOLVE_HOOK, { data: { url: publicPackageUrl() } });
+}
+
+/** The file of a built-in plugin of the public package (`accept.delete` -> `builtin/accept/delete.ts|.js`), if `name` is one. */
+function builtinFile(name: string): string | undefined {
+  if (!BUILTIN_PLUGINS.has(name)) return undefined;
+  const entry = publicPackageUrl();
+  const ext = entry.slice(entry.lastIndexOf('.'));
+  return fileURLToPath(new URL(`./builtin/${name.replaceAll('.', '/')}${ext}`, entry));
+}
+
 /**
  * Finds and imports the module of a callback spec: a JS/TS file, absolute, relative to `dir`, or a bare
- * (dotted) name there. A missing module (naming the Python plugin found instead, if any) or one that does
- * not import is a `problem`, never thrown.
+ * (dotted) name there, else a built-in plugin of that sr3 name. A missing module (naming the Python plugin found
+ * instead, if any) or one that does not import is a `problem`, never thrown.
  */
 export async function importCallback(spec: string, dir: string): Promise<ImportedCallback> {
   let file: string | undefined;
@@ -72,16 +130,52 @@ export async function importCallback(spec: string, dir: string): Promise<Importe
       break;
     }
   }
+  file ??= spec.includes('/') ? undefined : builtinFile(sr3Name(spec));
   if (!file) {
     const py = candidates(spec, dir).filter((c) => /\.js$/.test(c)).map((c) => c.replace(/\.js$/, '.py'));
     for (const c of py) {
       if (await isFile(c)) return { problem: `callback ${spec}: ${c} is a Python (sr3) plugin; port it to a JS/TS module` };
     }
-    return { problem: `callback ${spec}: no such plugin module (looked in ${dir})` };
+    return { problem: `callback ${spec}: no such plugin module (looked in ${dir} and among the built-in plugins)` };
   }
   try {
+    resolvePublicPackage();
     return { file, mod: (await import(pathToFileURL(file).href)) as Record<string, unknown> };
   } catch (err: unknown) {
     return { problem: `callback ${spec}: ${file} did not load: ${describeError(err)}`, cause: err };
   }
+}
+
+/** sr3's spellings of the entry points, and ours (a method under sr3's name would never be called). */
+const SR3_SPELLINGS: Readonly<Record<string, string>> = {
+  after_accept: 'afterAccept', after_work: 'afterWork', after_post: 'afterPost', on_start: 'onStart', on_stop: 'onStop',
+  on_housekeeping: 'onHousekeeping', metrics_report: 'metricsReport', please_stop: 'pleaseStop', on_sanity: 'onSanity',
+  on_declare: 'onDeclare', on_cleanup: 'onCleanup',
+};
+
+/** Entry points of sr3 this engine does not call yet: a module defining one is refused, never silently ignored. */
+const NOT_CALLED: ReadonlySet<string> = new Set(['gather', 'poll', 'post', 'ack', 'pleaseStop', 'destfn', 'onSanity', 'onDeclare', 'onCleanup']);
+
+/** Method names of a callback module's default export: a class's prototype chain, or an object's own keys. */
+function entryNames(exp: unknown): string[] {
+  const names = new Set<string>();
+  let p: unknown = typeof exp === 'function' ? (exp as { prototype?: unknown }).prototype : exp;
+  while (p && p !== Object.prototype) {
+    for (const n of Object.getOwnPropertyNames(p)) if (n !== 'constructor') names.add(n);
+    p = Object.getPrototypeOf(p);
+  }
+  return [...names];
+}
+
+/**
+ * Why a callback module's entry points cannot be honoured, or undefined: a method under sr3's snake_case name
+ * (`after_accept`: ours is `afterAccept`), or an entry point this engine does not call.
+ */
+export function entryPointProblem(mod: Record<string, unknown>): string | undefined {
+  const names = entryNames(mod.default);
+  const sr3 = names.find((n) => n in SR3_SPELLINGS);
+  if (sr3) return `entry point ${sr3} is sr3's spelling: name the method ${SR3_SPELLINGS[sr3]}`;
+  const unsupported = names.find((n) => NOT_CALLED.has(n));
+  if (unsupported) return `entry point ${unsupported} is not supported by sarra-ts yet`;
+  return undefined;
 }

@@ -2,7 +2,7 @@
 // schemes, and the callback modules (loadable, and the options they declare), so nothing fails per message later.
 import type { Env } from '@sarra/common';
 import { applyPluginOptions, declaredOptions } from './plugin-options.js';
-import { importCallback, isNativeCallback, pluginDir } from './plugins.js';
+import { entryPointProblem, importCallback, isNativeCallback, pluginDir, sr3Name } from './plugins.js';
 import { BROKER_SCHEMES, MQTT_SCHEMES, TRANSFER_SCHEMES, schemeOf } from './schemes.js';
 import { callbackSettings, straySettings } from './settings.js';
 import type { Diagnostic, Options } from './types.js';
@@ -54,6 +54,9 @@ export async function checkCallbacks(o: Options, env: Env): Promise<{ diagnostic
   const modules: string[] = [], builtins: string[] = [];
   for (const spec of [...o.callback_prepend, ...o.callback]) {
     if (isNativeCallback(spec) || COMPONENT_HOOKS[o.component]?.includes(spec)) {
+      // sr3's nodupe.name / nodupe.data: the duplicate key is the file name / the identity alone
+      const basis = /^nodupe\.(name|data)$/.exec(sr3Name(spec))?.[1];
+      if (basis) o.nodupe_basis = basis;
       builtins.push(spec);
       continue;
     }
@@ -65,6 +68,8 @@ export async function checkCallbacks(o: Options, env: Env): Promise<{ diagnostic
       diagnostics.push({ ...pos, severity: 'error', option: 'callback', code: 'callback', message: r.problem });
       continue;
     }
+    const entry = entryPointProblem(r.mod);
+    if (entry) diagnostics.push({ ...pos, severity: 'error', option: 'callback', code: 'callback', message: `callback ${spec}: ${entry}` });
     const { decls, problem } = declaredOptions(r.mod);
     if (problem) diagnostics.push({ ...pos, severity: 'error', option: 'callback', code: 'callback', message: `callback ${spec}: ${problem}` });
     for (const n of Object.keys(decls)) declared.add(n);

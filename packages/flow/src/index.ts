@@ -4,7 +4,7 @@ export { Flow, type FlowParts, type WorkFn, type DupeCheck, type PacedGatherer }
 export { defaultAccept, type AcceptFn, type Verdict } from './accept.js';
 export { MessageGatherer, messageGatherer, resolveQueueName, queueNameFile, queueSpecOf, userFromExchange, type MessageGathererOptions } from './gather-message.js';
 export { makeDownloader, inflightPath, remotePath, type DownloadContext } from './download.js';
-export { applyFileOp, destRootOf } from './fileops.js';
+export { applyFileOp, destRootOf, removeLocalFile } from './fileops.js';
 export { Poster, outgoingNotice, postFormat, splitIndex, type PosterOptions, type PublisherLike } from './post.js';
 export { verifyingAccept } from './notice-trust.js';
 export { Reporter, reportExchange, reportNotice } from './report.js';

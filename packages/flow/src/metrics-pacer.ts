@@ -2,6 +2,7 @@
 import type { Logger } from '@sarra/common';
 import { describeError } from '@sarra/common';
 import type { FlowParts } from './flow-parts.js';
+import { collectHookMetrics } from './hooks.js';
 
 /** Minimum ms between two writes (besides forced ones). */
 const METRICS_EVERY_MS = 5000;
@@ -15,7 +16,7 @@ const DEPTH_KEEP_MS = 11 * 60_000;
 
 /**
  * Writes a flow's metrics (`parts.metrics`): the engine's gauges (cpu time, retry queue sizes, the gatherer's
- * own metrics) set just before each write, one write at a time. Without `parts.metrics` it does nothing.
+ * own metrics, each plugin's metricsReport()) set just before each write, one write at a time. Without `parts.metrics` it does nothing.
  */
 export class MetricsPacer {
   private last = 0;
@@ -89,6 +90,11 @@ export class MetricsPacer {
     m.set('retry.msgs_in_download_retry', work);
     m.set('retry.msgs_in_post_retry', post);
     m.set('retry.depthHistory', this.depthHistory(Date.now(), work + post));
+    // what each plugin's metricsReport() returns: a section named after the plugin (sr3's metrics file)
+    for (const [h, values] of Object.entries(collectHookMetrics(p.hooks, this.log))) {
+      if (h === 'totals' || h === 'instance') continue;
+      for (const [k, v] of Object.entries(values ?? {})) m.set(`${h}.${k}`, v);
+    }
     const g = p.gatherer.metrics?.();
     if (g) for (const [k, v] of Object.entries(g)) m.set(`${p.gatherer.name}.${k}`, v);
     await m.write().catch((err: unknown) => this.log.warning(`metrics write: ${describeError(err)}`));

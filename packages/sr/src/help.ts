@@ -69,7 +69,8 @@ const PAGES: Record<string, string> = {
     'values, missing includes, unsupported schemes, credentials.conf lines and mode); a problem of a shared file is\n' +
     'said once. Ends with "N configurations, E errors, W warnings". The same errors refuse start and foreground.',
     [SELECTION, OVERRIDES, 'exit status: 1 when there is an error, 0 otherwise (warnings only).']),
-  add: page('sr add <component/name> ...', 'Copies the example configuration (sr list examples) into ~/.config/sarra/<component>/.'),
+  add: page('sr add <component/name> ... | sr add plugin <name>',
+    'Copies the example configuration (sr list examples) into ~/.config/sarra/<component>/; `plugin <name>` writes a plugin template to ~/.config/sarra/plugins/<name>.mjs.'),
   remove: page('sr remove <component/name> ...', 'Deletes the configuration file and its state directory (refused while it runs).'),
   edit: page('sr edit <component/name>',
     'Opens the configuration in $EDITOR (or $VISUAL, else vi); a name that does not exist yet is created.'),

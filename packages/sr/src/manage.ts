@@ -4,13 +4,14 @@ import { existsSync } from 'node:fs';
 import { access, copyFile, mkdir, readdir, rm, writeFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configDir, logDir, stateDir } from '@sarra/common';
-import { COMPONENTS, lintConfig } from '@sarra/config';
+import { configDir, describeError, logDir, stateDir } from '@sarra/common';
+import { COMPONENTS, builtinPlugins, lintConfig, pluginDir } from '@sarra/config';
 import { knownConfigs, lintLine, resolveSelection } from './configs.js';
 import type { Ctx } from './context.js';
 import { disabledFile, logFile } from './layout.js';
 import { effectiveOptions, selection } from './lifecycle.js';
 import { instanceProcesses } from './processes.js';
+import { pluginTemplate } from './plugin-template.js';
 import { statusOf } from './status.js';
 import { strays } from './supervisor.js';
 
@@ -35,7 +36,8 @@ export async function doList(ctx: Ctx): Promise<number> {
     return 0;
   }
   if (what === 'plugins') {
-    ctx.out('built-in flow callbacks are part of @sarra/flow; user plugins are JS/TS modules named by `callback` lines');
+    ctx.out(`built-in plugins (callback <name>): ${builtinPlugins().join(' ')}`);
+    ctx.out(`user plugins (sr add plugin <name> starts one): ${pluginDir(ctx.env)}`);
     return 0;
   }
   ctx.out(`User Configurations: (from: ${configDir(ctx.env)} )`);
@@ -47,9 +49,28 @@ export async function doList(ctx: Ctx): Promise<number> {
   return 0;
 }
 
-/** `sr add component/name`: copies the example `configs/component/name.conf` into the user tree. */
+/** `sr add plugin <name>`: writes the plugin template to ~/.config/sarra/plugins/<name>.mjs (never over a file). */
+async function addPlugin(ctx: Ctx, name: string | undefined): Promise<number> {
+  if (!name || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name) || name.includes('..')) {
+    ctx.err('usage: sr add plugin <name> (letters, digits, _ . -; no directories)');
+    return 1;
+  }
+  const dst = join(pluginDir(ctx.env), `${name}.mjs`);
+  await mkdir(pluginDir(ctx.env), { recursive: true });
+  try {
+    await writeFile(dst, pluginTemplate(name), { flag: 'wx' });
+  } catch (e: unknown) {
+    ctx.err(`plugin ${name}: ${(e as NodeJS.ErrnoException).code === 'EEXIST' ? `${dst} already exists` : describeError(e)}`);
+    return 1;
+  }
+  ctx.out(`added ${dst} (name it in a configuration: callback ${name})`);
+  return 0;
+}
+
+/** `sr add component/name`: copies the example `configs/component/name.conf` into the user tree; `sr add plugin <name>`: a plugin. */
 export async function doAdd(ctx: Ctx): Promise<number> {
-  if (!ctx.args.configs.length) { ctx.err('usage: sr add <component>/<example>'); return 1; }
+  if (!ctx.args.configs.length) { ctx.err('usage: sr add <component>/<example> | sr add plugin <name>'); return 1; }
+  if (ctx.args.configs[0] === 'plugin') return addPlugin(ctx, ctx.args.configs[1]);
   let rc = 0;
   for (const spec of ctx.args.configs) {
     const [comp, name] = spec.replace(/\.conf$/, '').split('/', 2);

@@ -126,7 +126,7 @@ test('v2 sarra (download_f20): None plugin resets and accelerator plugins droppe
     'post_broker amqp://tfeed@localhost/', 'post_exchange xpublic', 'post_base_dir /data/sarra', 'post_base_url http://localhost:8001', ''].join('\n');
   const { text, errors, r } = await convertAndLint({ text: v2, component: 'sarra', from: 'v2' }, 'download_f20');
   const at = lines(text).indexOf('callback accept.longflow.LongFLow') + 1;
-  assert.deepEqual(errors, [`${at}: callback accept.longflow.LongFLow: no such plugin module (looked in ${h.configDir}/plugins)`]);
+  assert.deepEqual(errors, [`${at}: callback accept.longflow.LongFLow: no such plugin module (looked in ${h.configDir}/plugins and among the built-in plugins)`]);
   const l = lines(text);
   for (const want of ['housekeeping 60', 'timeCopy off', 'post_baseDir /data/sarra', 'post_baseUrl http://localhost:8001', 'callback accept.longflow.LongFLow']) {
     assert.ok(l.includes(want), want);

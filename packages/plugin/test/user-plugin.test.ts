@@ -1,0 +1,83 @@
+// A user plugin in a temporary ~/.config/sarra/plugins that imports the public package '@sarra/plugin' (no
+// node_modules anywhere on its path): loaded by lint and by the flow, its options typed, its outcomes honoured.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lintConfig } from '@sarra/config';
+import { newWorklist } from '@sarra/flow';
+import { item, load } from './helpers.js';
+
+const FILTER = `import { keep, reject } from '@sarra/plugin';
+export const options = { tooBig: { kind: 'size', default: 1000 } };
+export default class SizeFilter {
+  name = 'sizefilter';
+  constructor(o) { this.max = o.pluginOptions.tooBig; }
+  afterAccept(wl) {
+    keep(wl, (it) => (it.notice.size ?? 0) <= this.max || 'too big');
+    for (const it of [...wl.incoming]) if (it.notice.relPath.endsWith('.tmp')) reject(wl, it, 'temporary file', 406);
+  }
+}
+`;
+
+test('a plugin importing @sarra/plugin from ~/.config/sarra/plugins loads, reads its option, rejects through the API', async () => {
+  const l = await load('tooBig 2k\ncallback sizefilter', { 'sizefilter.mjs': FILTER });
+  try {
+    const [h] = l.hooks;
+    assert.equal(h!.name, 'sizefilter');
+    const small = item('a.txt'), big = item('b.txt'), tmp = item('c.tmp');
+    small.notice.size = 10;
+    big.notice.size = 4096;
+    const wl = newWorklist([small, big, tmp]);
+    await h!.afterAccept!(wl);
+    assert.deepEqual(wl.incoming, [small]);
+    assert.deepEqual(wl.rejected.map((i) => [i.notice.relPath, i.reportCode, i.reportMessage]), [['b.txt', 404, 'too big'], ['c.tmp', 406, 'temporary file']]);
+  } finally {
+    await l.home.cleanup();
+  }
+});
+
+test('a TypeScript plugin (.mts) importing types and helpers from @sarra/plugin loads too', async () => {
+  const src = `import { reject, type Plugin, type Worklist } from '@sarra/plugin';
+export default class Typed implements Plugin {
+  readonly name = 'typed';
+  afterAccept(wl: Worklist): void { for (const it of [...wl.incoming]) reject(wl, it, 'typed says no'); }
+}
+`;
+  const l = await load('callback typed', { 'typed.mts': src });
+  try {
+    const wl = newWorklist([item('a')]);
+    await l.hooks[0]!.afterAccept!(wl);
+    assert.equal(wl.rejected[0]!.reportMessage, 'typed says no');
+  } finally {
+    await l.home.cleanup();
+  }
+});
+
+test('lint: a plugin with sr3 spellings or an entry point sarra-ts does not call is an error at the callback line', async () => {
+  const l = await load('', {
+    'snake.mjs': `export default class { name = 'snake'; after_accept(wl) {} }\n`,
+    'gatherer.mjs': `export default { name: 'gatherer', gather() { return []; } };\n`,
+  });
+  try {
+    await l.home.writeConfig('subscribe/bad.conf', 'broker amqp://anonymous@localhost\ncallback snake\ncallback gatherer\n');
+    const diags = await lintConfig('subscribe', 'bad', { env: l.home.env });
+    const errors = diags.filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message}`);
+    assert.deepEqual(errors, [
+      "2: callback snake: entry point after_accept is sr3's spelling: name the method afterAccept",
+      '3: callback gatherer: entry point gather is not supported by sarra-ts yet',
+    ]);
+  } finally {
+    await l.home.cleanup();
+  }
+});
+
+test('callback nodupe.name / nodupe.data set the duplicate key basis (sr3), loading nothing', async () => {
+  for (const [line, basis] of [['callback nodupe.name', 'name'], ['callback sarracenia.flowcb.nodupe.data.Data', 'data']] as const) {
+    const l = await load(line);
+    try {
+      assert.equal(l.o.nodupe_basis, basis);
+      assert.deepEqual(l.hooks, []);
+    } finally {
+      await l.home.cleanup();
+    }
+  }
+});

@@ -1,0 +1,48 @@
+// `sr add plugin <name>`: the plugin file it writes to ~/.config/sarra/plugins, a starting point with every
+// entry point sarra-ts calls (docs/plugins.md explains each).
+
+/** The template of a plugin named `name`: an ES module importing the public package '@sarra/plugin'. */
+export function pluginTemplate(name: string): string {
+  const cls = name.replace(/(^|[^A-Za-z0-9])([a-z])/g, (_m, _s: string, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '') || 'Plugin';
+  return `// ${name}: a sarra-ts flow callback. Name it in a configuration with \`callback ${name}\`; \`sr lint\` checks it.
+import { reject } from '@sarra/plugin';
+
+/** Options this plugin reads: set in the configuration as \`${name}_maxSize 10m\`; lint knows and types them. */
+export const options = {
+  ${name.replace(/[^A-Za-z0-9_]/g, '_')}_maxSize: { kind: 'size', default: 0, doc: 'Reject files larger than this (0: no limit).' },
+};
+
+/** @implements {import('@sarra/plugin').Plugin} */
+export default class ${cls} {
+  name = '${name}';
+
+  /** @param {import('@sarra/plugin').Options} o  @param {import('@sarra/plugin').Logger} log */
+  constructor(o, log) {
+    this.log = log;
+    this.maxSize = o.pluginOptions.${name.replace(/[^A-Za-z0-9_]/g, '_')}_maxSize;
+  }
+
+  onStart() { this.log.info('${name} starting'); }
+
+  /** After the accept/reject masks: keep, change or reject what is in wl.incoming. */
+  afterAccept(wl) {
+    for (const it of [...wl.incoming]) {
+      if (this.maxSize && (it.notice.size ?? 0) > this.maxSize) reject(wl, it, \`larger than \${this.maxSize} bytes\`, 413);
+    }
+  }
+
+  /** After the transfers: wl.ok holds what was downloaded or sent, wl.failed what goes to the retry queue. */
+  afterWork(wl) {}
+
+  /** After the notices of wl.ok were published. */
+  afterPost(wl) {}
+
+  onHousekeeping() {}
+
+  /** Written to the metrics file under '${name}'. */
+  metricsReport() { return {}; }
+
+  onStop() { this.log.info('${name} stopping'); }
+}
+`;
+}
