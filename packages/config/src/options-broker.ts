@@ -73,7 +73,6 @@ export const BROKER_OPTIONS = [
   }),
   opt('post_format', 'str', undefined, 'Outgoing message format: v02, v03 or wis; default from post_topicPrefix.', {
     choices: ['v02', 'v03', 'wis'],
-    unsupportedValues: { wis: 'WIS2 notices come with MQTT/WIS2 support; post v03 (or v02)' },
   }),
   opt('post_baseUrl', 'str', undefined, 'URL prefix subscribers use to fetch what this flow produced.', {
     synonyms: ['post_base_url', 'post_url', 'post_baseurl', 'pbu'],

@@ -56,6 +56,9 @@ export function resolveOptions(st: ParseState, credentials: Credentials, file?: 
   };
 }
 
+/** A WIS2 topic (WIS2 topic hierarchy): channel origin or cache, version a, wis2, then the centre and on; '.' or '/' separated. */
+const WIS2_TOPIC = /^(origin|cache)([./])a\2wis2\2[^./#*+]+/;
+
 /** Whole-configuration checks (no line of their own: reported at the main file, line 0). */
 export function checkOptions(o: Options, file: string): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -77,6 +80,12 @@ export function checkOptions(o: Options, file: string): Diagnostic[] {
     if (url && !o.credentials.lookup(url)) {
       err(`${b}: no password for ${url} in credentials.conf`, b, 'warning');
     }
+  }
+  const wisTopic = o.post_topic ?? o.post_topicPrefix;
+  if (String(o.post_format).toLowerCase() === 'wis' && o.post_broker && !WIS2_TOPIC.test(String(wisTopic))) {
+    const which = o.post_topic !== undefined ? 'post_topic' : 'post_topicPrefix';
+    err(`post_format wis: ${which} '${String(wisTopic)}' is not a WIS2 topic (origin.a.wis2.<centre-id>... or cache.a.wis2.<centre-id>...)`,
+      o.origins[which] ? which : 'post_format');
   }
   out.push(...checkQueueType(o, file));
   out.push(...checkNoticeTrust(o, file));

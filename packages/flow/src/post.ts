@@ -4,7 +4,7 @@ import { describeError, PermanentError } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import { postExchanges } from '@sarra/config';
 import type { Format, Notice } from '@sarra/message';
-import { encode, formatFromPrefix, topicFor } from '@sarra/message';
+import { REPORT, encode, formatFromPrefix, topicFor } from '@sarra/message';
 
 const TOPIC_CACHE_MAX = 10_000;
 import type { PublishOptions } from '@sarra/broker';
@@ -49,7 +49,7 @@ function reusable(it: WorkItem, format: Format): it is WorkItem & { raw: Buffer 
 /** The outgoing format: post_format if given, else from post_topicPrefix (v02.post -> v02), else v03. */
 export function postFormat(o: Options): Format {
   const f = o.post_format?.toLowerCase();
-  if (f === 'v02' || f === 'v03') return f;
+  if (f === 'v02' || f === 'v03' || f === 'wis') return f;
   return formatFromPrefix(o.post_topicPrefix || 'v03');
 }
 
@@ -135,8 +135,8 @@ export class Poster implements PostSink {
     return out;
   }
 
-  async post(items: WorkItem[]): Promise<void> {
-    if (items.length) await this.publish(this.prepare(items), items);
+  async post(items: WorkItem[]): Promise<WorkItem[]> {
+    return items.length ? this.publish(this.prepare(items), items) : [];
   }
 
   /**
@@ -149,7 +149,7 @@ export class Poster implements PostSink {
     const m = this.opts.metrics;
     m?.inc('post.message.txBadCount');
     m?.inc('totals.postFailed');
-    const code = err instanceof PermanentError && err.reportCode ? err.reportCode : 417;
+    const code = err instanceof PermanentError && err.reportCode ? err.reportCode : REPORT.invalid;
     const reason = describeError(err);
     if (source) {
       source.reportCode = code;
@@ -158,8 +158,11 @@ export class Poster implements PostSink {
     this.opts.logger.error(`not posted (${code}, dropped, never retried): ${r.exchange ?? ''} ${r.notice.relPath}: ${reason}`);
   }
 
-  /** Publishes prepared records (`sources[i]` is the item `recs[i]` was made from); unconfirmed ones go to the retry queue. */
-  private async publish(recs: WorkItem[], sources?: WorkItem[]): Promise<void> {
+  /**
+   * Publishes prepared records (`sources[i]` is the item `recs[i]` was made from); unconfirmed ones go to the retry
+   * queue. Returns the sources of those neither confirmed nor queued (no retry queue, or its write failed).
+   */
+  private async publish(recs: WorkItem[], sources?: WorkItem[]): Promise<WorkItem[]> {
     const pub = this.opts.publisher;
     const m = this.opts.metrics;
     const byBody = new Map<Buffer, WorkItem>();
@@ -169,8 +172,9 @@ export class Poster implements PostSink {
       const r = recs[i]!;
       if (sourceOf) sourceOf.set(r, sources![i]!);
       try {
-        const topic = r.topic ?? this.topicOf(r.notice.relPath);
-        const w = r.raw ? { routingKey: topic, body: r.raw, contentType: 'application/json', headers: undefined, contentEncoding: undefined }
+        // a WIS2 topic names the dataset, not the directories: encode() takes it from the notice or post_topicPrefix
+        const topic = r.topic ?? ((r.format ?? this.format) === 'wis' ? undefined : this.topicOf(r.notice.relPath));
+        const w = r.raw && topic !== undefined ? { routingKey: topic, body: r.raw, contentType: 'application/json', headers: undefined, contentEncoding: undefined }
           : encode(r.notice, r.format ?? this.format, { topicPrefix: this.prefix, topic });
         r.topic ??= w.routingKey;
         byBody.set(w.body, r);
@@ -198,7 +202,7 @@ export class Poster implements PostSink {
         const r = byBody.get(u.body);
         if (!r) continue;
         never.add(r);
-        this.unpublishable(r, new PermanentError(u.error ?? 'refused by the AMQP client', { reportCode: 417 }), sourceOf?.get(r));
+        this.unpublishable(r, new PermanentError(u.error ?? 'refused by the AMQP client', { reportCode: REPORT.invalid }), sourceOf?.get(r));
       }
       dropped = never.size;
       const list = e.failed;
@@ -214,11 +218,18 @@ export class Poster implements PostSink {
       m.inc('totals.postFailed', failed.length);
     }
     if (this.opts.logger.enabled('debug')) for (const r of byBody.values()) this.opts.logger.debug(`published ${r.exchange} ${r.topic} ${r.notice.relPath}`);
-    if (failed.length && this.opts.retryQueue) {
-      // re-encoded when retried: the received bytes stay in memory only
-      const recs = failed.map(({ raw: _raw, ...rec }) => rec);
-      await this.opts.retryQueue.put(recs).catch((e: unknown) => this.opts.logger.error(`post retry queue: ${describeError(e)}`));
+    if (!failed.length) return [];
+    const q = this.opts.retryQueue;
+    if (q) {
+      try {
+        // re-encoded when retried: the received bytes stay in memory only
+        await q.put(failed.map(({ raw: _raw, ...rec }) => rec));
+        return [];
+      } catch (e: unknown) {
+        this.opts.logger.error(`post retry queue: ${describeError(e)}`);
+      }
     }
+    return sourceOf ? failed.map((r) => sourceOf.get(r)!) : [];
   }
 
   async retry(max: number): Promise<void> {

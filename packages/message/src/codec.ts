@@ -1,10 +1,11 @@
-// Wire <-> Notice: format detection (COMPAT section 4), size limit, and dispatch to the v02/v03 codecs.
+// Wire <-> Notice: format detection (COMPAT section 4), size limit, and dispatch to the v02/v03/WIS codecs.
 
 import { MalformedMessageError } from '@sarra/common';
 import type { Format, Notice } from './notice.js';
 import { topicFor } from './topic.js';
 import { decodeV02, encodeV02 } from './v02.js';
-import { decodeV03, encodeV03 } from './v03.js';
+import { decodeV03, encodeV03, parseObject } from './v03.js';
+import { decodeWis, encodeWis, WIS_CONTENT_TYPE, wisTopic } from './wis.js';
 
 /** A message as a broker adapter hands it over or publishes it. */
 export interface WireMessage {
@@ -26,15 +27,14 @@ export interface Decoded {
 export const DEFAULT_MAX_BYTES = 1 << 20;
 
 /**
- * The wire format of a received message: content-type application/geo+json is WIS (unsupported,
- * refused), application/json is v03; text/plain, a body not starting with '{', or a topic starting
- * 'v02.' is v02; anything else v03.
- * @throws MalformedMessageError for WIS / GeoJSON messages.
+ * The wire format of a received message by its content type: application/geo+json is WIS,
+ * application/json is v03; text/plain, a body not starting with '{', or a topic starting 'v02.' is v02;
+ * anything else v03 (decode() reads a v03 body without a content type whose "type" is "Feature" as WIS).
  */
 export function detectFormat(msg: WireMessage): Format {
   const ct = msg.contentType;
   if (ct !== undefined) {
-    if (ct.startsWith('application/geo+json')) throw new MalformedMessageError('WIS (application/geo+json) messages are not supported');
+    if (ct.startsWith(WIS_CONTENT_TYPE)) return 'wis';
     if (ct.startsWith('application/json')) return 'v03';
     if (ct.startsWith('text/plain')) return 'v02';
   }
@@ -47,7 +47,8 @@ export function detectFormat(msg: WireMessage): Format {
 }
 
 /**
- * Detects v02/v03, validates, and returns a v03-shaped Notice (integrity -> identity, retPath -> retrievePath).
+ * Detects v02/v03/WIS, validates, and returns a v03-shaped Notice (integrity -> identity, retPath -> retrievePath;
+ * a WIS message as decodeWis() reads it, its relPath under the topic).
  * @param opts.maxBytes largest body accepted, in bytes (default 1 MiB)
  * @throws MalformedMessageError(reason) for anything malformed: non-JSON v03, JSON that is not an object,
  *   missing/empty/wrong-typed pubTime/baseUrl/relPath, bad times, unknown identity method, wrong types,
@@ -60,8 +61,11 @@ export function decode(msg: WireMessage, opts?: { maxBytes?: number }): Decoded 
     if (!(body instanceof Uint8Array)) throw new MalformedMessageError('message body is not bytes');
     if (body.length > max) throw new MalformedMessageError(`message body of ${body.length} bytes exceeds the ${max}-byte limit`);
     if (body.length === 0) throw new MalformedMessageError('empty message body');
-    const format = detectFormat(msg);
-    const notice = format === 'v03' ? decodeV03(body) : decodeV02(body, msg.headers);
+    let format = detectFormat(msg);
+    if (format === 'v02') return { notice: decodeV02(body, msg.headers), format, topic: msg.routingKey };
+    const o = parseObject(body, format);
+    if (format === 'v03' && msg.contentType === undefined && o.type === 'Feature') format = 'wis';
+    const notice = format === 'wis' ? decodeWis(o, msg.routingKey) : decodeV03(o);
     return { notice, format, topic: msg.routingKey };
   } catch (e: unknown) {
     if (e instanceof MalformedMessageError) throw e;
@@ -73,13 +77,19 @@ export function decode(msg: WireMessage, opts?: { maxBytes?: number }): Decoded 
 /**
  * The wire form of a notice. v03: JSON body byte-for-byte like sr3 (Python json.dumps), content-type
  * application/json, no headers. v02: body "<pubTime> <baseUrl> <relPath>" + headers, content-type text/plain.
- * routingKey = `opts.topic` if given, else topicFor(`opts.topicPrefix` (default 'v03' / 'v02.post'), relPath).
+ * wis: encodeWis() body, content-type application/geo+json, no headers.
+ * routingKey = `opts.topic` if given, else for wis wisTopic(notice, `opts.topicPrefix`), else
+ * topicFor(`opts.topicPrefix` (default 'v03' / 'v02.post'), relPath).
  * @throws HeaderTooLongError (v02 header over 255 bytes), MalformedMessageError (notice lacks
- *   pubTime/baseUrl/relPath strings, or has an identity v02 cannot express).
+ *   pubTime/baseUrl/relPath strings, has an identity v02 cannot express, or no size for wis).
  */
 export function encode(notice: Notice, format: Format, opts?: { topicPrefix?: string; topic?: string }): WireMessage {
   if (typeof notice.pubTime !== 'string' || typeof notice.baseUrl !== 'string' || typeof notice.relPath !== 'string') {
     throw new MalformedMessageError('cannot encode a notice without pubTime, baseUrl and relPath strings');
+  }
+  if (format === 'wis') {
+    const routingKey = opts?.topic ?? wisTopic(notice, opts?.topicPrefix ?? 'v03');
+    return { routingKey, body: encodeWis(notice), contentType: WIS_CONTENT_TYPE };
   }
   const routingKey = opts?.topic ?? topicFor(opts?.topicPrefix ?? (format === 'v02' ? 'v02.post' : 'v03'), notice.relPath);
   if (format === 'v02') {

@@ -55,5 +55,5 @@ export interface Notice {
   [field: string]: unknown;
 }
 
-/** Message formats on the wire. */
-export type Format = 'v02' | 'v03';
+/** Message formats on the wire (wis: WIS2 notification messages, GeoJSON). */
+export type Format = 'v02' | 'v03' | 'wis';

@@ -18,23 +18,29 @@ export function strictUtf8(body: Uint8Array, what: string): string {
 }
 
 /**
- * Parses and validates a v03 body. `integrity` is renamed `identity`, `retPath` `retrievePath`
- * (key order kept); every other field, known or not, is kept as received.
- * @throws MalformedMessageError (non-UTF-8, non-JSON, not an object, invalid fields); a MalformedNoticeError
- *   when the object has a string baseUrl or relPath.
+ * A JSON body parsed into an object (v03 and WIS bodies alike).
+ * @throws MalformedMessageError (non-UTF-8, non-JSON, not an object), the reason starting with `what`.
  */
-export function decodeV03(body: Uint8Array): Notice {
-  const text = strictUtf8(body, 'v03');
+export function parseObject(body: Uint8Array, what: string): Record<string, unknown> {
+  const text = strictUtf8(body, what);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e: unknown) {
-    throw new MalformedMessageError(`v03 body is not JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new MalformedMessageError(`${what} body is not JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new MalformedMessageError(`v03 body is JSON but not an object (${Array.isArray(parsed) ? 'array' : parsed === null ? 'null' : typeof parsed})`);
+    throw new MalformedMessageError(`${what} body is JSON but not an object (${Array.isArray(parsed) ? 'array' : parsed === null ? 'null' : typeof parsed})`);
   }
-  const o = parsed as Record<string, unknown>;
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * Validates a parsed v03 body. `integrity` is renamed `identity`, `retPath` `retrievePath`
+ * (key order kept); every other field, known or not, is kept as received.
+ * @throws MalformedMessageError (invalid fields); a MalformedNoticeError when the object has a string baseUrl or relPath.
+ */
+export function decodeV03(o: Record<string, unknown>): Notice {
   try {
     return validateNotice(renameOldFields(o));
   } catch (e: unknown) {

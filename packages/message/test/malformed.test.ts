@@ -89,7 +89,7 @@ describe('malformed whatever the format', () => {
     rejects(raw(Buffer.from([0x89, 0x50, 0x4e, 0x47]), 'text/plain'), /not valid UTF-8/);
   });
   it('empty body', () => rejects(raw(''), /empty message body/));
-  it('WIS messages are refused, not misread', () => rejects(raw('{"type": "Feature"}', 'application/geo+json'), /WIS/));
+  it('a WIS message without its properties is refused, not misread', () => rejects(raw('{"type": "Feature"}', 'application/geo+json'), /WIS properties/));
 });
 
 describe('malformed v02', () => {
