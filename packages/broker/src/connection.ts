@@ -1,12 +1,15 @@
-// Opening AMQP connections: URL parsing, heartbeat, connection name, back-off with jitter, abortable retries.
+// Opening AMQP connections: URL parsing (one host or a cluster's host list), heartbeat, connection name, back-off
+// with jitter, abortable retries.
 import { connect, type ChannelModel } from 'amqplib';
 import { coalesceWrites } from './coalesce.js';
 import { BrokerRefusedError, refusalCode } from './refused.js';
-import { ConfigError, SarraError, TransientError, describeError, redact, tlsOptions, Logger } from '@sarra/common';
+import { ConfigError, SarraError, TransientError, describeError, redact, splitHostList, tlsOptions, Logger } from '@sarra/common';
 
 /** How to reach the broker. Shared by Consumer, Publisher and the topology functions. */
 export interface ConnectOptions {
-  /** amqp:// or amqps:// URL, password already filled in; the path is the vhost (URL-decoded, empty = '/'). */
+  /** amqp:// or amqps:// URL, password already filled in; the path is the vhost (URL-decoded, empty = '/'). The
+   *  authority may list several nodes of one cluster, `amqp://user:pw@h1:5673,h2:5674,h3/vhost`: they are tried
+   *  in turn on connect and reconnect (see connectWithRetry). */
   url: string;
   /** AMQP heartbeat in seconds; 0 disables it (sr3's default, which lets dead connections linger). @default 30 */
   heartbeat?: number;
@@ -37,8 +40,10 @@ export interface BrokerAddress {
   vhost: string;
 }
 
-/** Parses `amqp[s]://user:password@host[:port][/vhost]`. Throws ConfigError (password redacted) when malformed. */
+/** Parses `amqp[s]://user:password@host[:port][/vhost]`. Throws ConfigError (password redacted) when malformed
+ *  or when it names several hosts (see brokerAddresses). */
 export function parseBrokerUrl(url: string): BrokerAddress {
+  if (splitHostList(url).length > 1) throw new ConfigError(`broker URL ${redact(url)}: several hosts where one is needed`);
   let u: URL;
   try {
     u = new URL(url);
@@ -68,6 +73,25 @@ export function parseBrokerUrl(url: string): BrokerAddress {
     password: u.username || u.password ? decode(u.password) : 'guest',
     vhost: path === '' ? '/' : decode(path),
   };
+}
+
+/** The nodes of a broker URL, in the order written: one for a single host, several for `h1:p1,h2:p2,...`. Throws
+ *  ConfigError naming the URL (password redacted) if any entry is malformed. */
+export function brokerAddresses(url: string): BrokerAddress[] {
+  return splitHostList(url).map(parseBrokerUrl);
+}
+
+/** `host:port` of a node, as logs and `sr status` show it (an IPv6 address in brackets). */
+export function nodeName(a: BrokerAddress): string {
+  return `${a.hostname.includes(':') ? `[${a.hostname}]` : a.hostname}:${a.port}`;
+}
+
+/** An open connection and the node of the URL's host list it is on. */
+export interface Connected {
+  model: ChannelModel;
+  /** Index of the node in the host list (0 for a single host). */
+  node: number;
+  address: BrokerAddress;
 }
 
 /**
@@ -108,15 +132,36 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * One connection attempt. The returned connection already has 'error', 'blocked' and 'unblocked'
- * listeners (logging); callers add their own 'close' handling. Throws BrokerRefusedError if the broker refuses the
- * login or the vhost, TransientError if it cannot be reached, AbortedError if `signal` aborts first.
+ * One connection attempt on each node of the URL's host list in turn, from node `from` (modulo their number), until
+ * one answers. The returned connection already has 'error', 'blocked' and 'unblocked' listeners (logging); callers
+ * add their own 'close' handling. Throws BrokerRefusedError as soon as a node refuses the login or the vhost (the
+ * nodes of a cluster share users and vhosts), TransientError (the last node's) if none can be reached, AbortedError
+ * if `signal` aborts first.
  */
+export async function openAnyNode(opts: ConnectOptions, from = 0): Promise<Connected> {
+  const nodes = brokerAddresses(opts.url);
+  const log = opts.logger ?? Logger.silent();
+  for (let k = 0; ; k++) {
+    const node = (from + k) % nodes.length;
+    const address = nodes[node]!;
+    try {
+      return { model: await openNode(opts, address), node, address };
+    } catch (err) {
+      if (k === nodes.length - 1 || !(err instanceof TransientError)) throw err;
+      log.warning(`${describeError(err)}; trying the next node`);
+    }
+  }
+}
+
+/** openAnyNode from the first node, for callers that need no more than the connection (sr declare, cleanup). */
 export async function openConnection(opts: ConnectOptions): Promise<ChannelModel> {
-  const a = parseBrokerUrl(opts.url);
+  return (await openAnyNode(opts)).model;
+}
+
+async function openNode(opts: ConnectOptions, a: BrokerAddress): Promise<ChannelModel> {
   const log = opts.logger ?? Logger.silent();
   if (opts.signal?.aborted) throw new AbortedError();
-  const where = `${a.protocol}://${a.username}@${a.hostname}:${a.port}/${encodeURIComponent(a.vhost)}`;
+  const where = `${a.protocol}://${a.username}@${nodeName(a)}/${encodeURIComponent(a.vhost)}`;
   let model: ChannelModel;
   try {
     const pending = connect(
@@ -182,15 +227,16 @@ function raceAbort(p: Promise<ChannelModel>, signal?: AbortSignal): Promise<Chan
 
 /**
  * Connects, retrying forever with back-off (attempt 0 waits base seconds, then 2*base ... max), each
- * failure logged as a warning with the password redacted. Rejects with AbortedError, ConfigError, or
+ * failure logged as a warning with the password redacted. An attempt tries every node of a host list once, from
+ * node `from`; the back-off comes after a whole round failed. Rejects with AbortedError, ConfigError, or
  * BrokerRefusedError when the broker refuses the login or vhost (unless `retryRefused`).
  * `onFailure` is told of each failed attempt (for stats).
  */
-export async function connectWithRetry(opts: ConnectOptions, onFailure?: (err: unknown) => void): Promise<ChannelModel> {
+export async function connectWithRetry(opts: ConnectOptions, onFailure?: (err: unknown) => void, from = 0): Promise<Connected> {
   const log = opts.logger ?? Logger.silent();
   for (let attempt = 0; ; attempt++) {
     try {
-      return await openConnection(opts);
+      return await openAnyNode(opts, from);
     } catch (err) {
       if (err instanceof AbortedError || opts.signal?.aborted) throw new AbortedError();
       if (err instanceof ConfigError) throw err;

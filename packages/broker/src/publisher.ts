@@ -52,8 +52,15 @@ interface Entry {
   reason?: string;
   /** the client refused to encode it: never publishable */
   refused?: boolean;
+  /** times it was sent again after its connection was lost unconfirmed */
+  resent?: number;
   batch: Batch;
 }
+
+/** Sends again, on the next connection (the next node of a cluster), of a message whose confirm was lost with its
+ *  connection, before flush() reports it failed: the broker may have it already, so downstream may see it twice
+ *  (at-least-once, as sr3; a subscriber's duplicate suppression drops the second). */
+const RESENDS = 3;
 
 class Batch {
   pending = 0;
@@ -125,9 +132,22 @@ export class Publisher {
   }
 
   private onLost(): void {
-    // amqplib fails the confirm callbacks of a closed channel; this is a backstop should any be left
-    for (const e of [...this.inflight]) this.finish(e, 'failed', 'connection lost');
+    // amqplib fails the confirm callbacks of a closed channel (resent from there); this is a backstop should any be left
+    for (const e of [...this.inflight]) this.lostUnconfirmed(e, 'connection lost');
     this.full = false;
+  }
+
+  /** A message sent on a connection that went away before its confirm: queued to go again (RESENDS times at most). */
+  private lostUnconfirmed(e: Entry, reason: string): void {
+    if (e.state !== 'sent') return;
+    if (this.closed || (e.resent ?? 0) >= RESENDS) {
+      this.finish(e, 'failed', reason);
+      return;
+    }
+    this.inflight.delete(e);
+    e.resent = (e.resent ?? 0) + 1;
+    e.state = 'queued';
+    this.unsent.push(e);
   }
 
   /** Queues one message for the current batch. Never throws for a connection problem; flush() reports. */
@@ -187,9 +207,11 @@ export class Publisher {
     e.state = 'sent';
     this.inflight.add(e);
     try {
-      const room = ch.publish(m.exchange, m.routingKey, m.body, properties(m.options), (err: unknown) =>
-        this.finish(e, err ? 'failed' : 'ok', err ? describeError(err) : undefined),
-      );
+      const room = ch.publish(m.exchange, m.routingKey, m.body, properties(m.options), (err: unknown) => {
+        // a nack is the broker's answer; any other error is the channel closing with the confirm outstanding
+        if (err && !(err instanceof Error && err.message === 'message nacked')) this.lostUnconfirmed(e, describeError(err));
+        else this.finish(e, err ? 'failed' : 'ok', err ? describeError(err) : undefined);
+      });
       return room ? 'room' : 'full';
     } catch (err) {
       // a closed channel throws before queueing the confirm callback; oversize headers throw RangeError

@@ -4,10 +4,12 @@ import { describeError, Logger } from '@sarra/common';
 import {
   AbortedError,
   backoffDelay,
+  brokerAddresses,
   closeQuietly,
   connectWithRetry,
-  parseBrokerUrl,
+  nodeName,
   sleep,
+  type BrokerAddress,
   type ConnectOptions,
 } from './connection.js';
 
@@ -28,6 +30,8 @@ export interface SessionStats {
   connectedMs: number;
   /** Total ms since start() spent not connected (connecting, or reconnecting after a loss). */
   disconnectedMs: number;
+  /** `host:port` of the node connected to (one of the URL's host list); undefined while not connected. */
+  node?: string;
 }
 
 /**
@@ -50,8 +54,10 @@ export class Session<C extends Channel> {
   private stoppedAt: number | undefined;
   private reconnecting: Promise<void> | undefined;
   disconnects = 0;
-  /** broker address without password + connection name, for logs */
-  readonly label: string;
+  /** The URL's nodes (several for a cluster's host list) and the one tried first at the next (re)connect. */
+  private readonly nodes: BrokerAddress[];
+  private nextNode = 0;
+  private node: BrokerAddress;
 
   constructor(
     opts: ConnectOptions,
@@ -65,8 +71,15 @@ export class Session<C extends Channel> {
       else outer.addEventListener('abort', () => void this.close(), { once: true });
     }
     this.opts = { ...opts, signal: this.abort.signal, logger: this.log };
-    const a = parseBrokerUrl(opts.url);
-    this.label = `${a.protocol}://${a.username}@${a.hostname}:${a.port}/${encodeURIComponent(a.vhost)} (${opts.connectionName ?? 'sarra-ts'})`;
+    this.nodes = brokerAddresses(opts.url);
+    this.node = this.nodes[0]!;
+  }
+
+  /** Broker address without password (the node connected to, or last tried) and connection name, for logs. */
+  get label(): string {
+    const a = this.node;
+    const of = this.nodes.length > 1 ? ` node ${this.nodes.indexOf(a) + 1} of ${this.nodes.length}` : '';
+    return `${a.protocol}://${a.username}@${nodeName(a)}/${encodeURIComponent(a.vhost)} (${this.opts.connectionName ?? 'sarra-ts'}${of})`;
   }
 
   get connected(): boolean {
@@ -77,7 +90,9 @@ export class Session<C extends Channel> {
     const now = Date.now();
     const connectedMs = this.connectedTotal + (this.connectedSince === undefined ? 0 : now - this.connectedSince);
     const lived = this.startedAt === undefined ? 0 : (this.stoppedAt ?? now) - this.startedAt;
-    return { disconnects: this.disconnects, connectedMs, disconnectedMs: Math.max(0, lived - connectedMs) };
+    const stats: SessionStats = { disconnects: this.disconnects, connectedMs, disconnectedMs: Math.max(0, lived - connectedMs) };
+    if (this.channel) stats.node = nodeName(this.node);
+    return stats;
   }
 
   /**
@@ -98,7 +113,10 @@ export class Session<C extends Channel> {
   private async establish(retryRefused: boolean): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       if (this.closing) throw new AbortedError('closed');
-      const model = await connectWithRetry({ ...this.opts, retryRefused });
+      const { model, node } = await connectWithRetry({ ...this.opts, retryRefused }, undefined, this.nextNode);
+      this.node = this.nodes[node]!;
+      // a node that fails setup or is lost later is tried last next time: the next (re)connect starts after it
+      this.nextNode = node + 1;
       const generation = this.generation + 1;
       try {
         const channel = (this.confirm ? await model.createConfirmChannel() : await model.createChannel()) as C;

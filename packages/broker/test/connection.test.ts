@@ -1,11 +1,12 @@
-// Unit tests: broker URL parsing, back-off/jitter math, queue arguments, retry loop abort and redaction.
+// Unit tests: broker URL parsing (host lists included), back-off/jitter math, queue arguments, retry loop abort and redaction.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import fc from 'fast-check';
-import { ConfigError, Logger } from '@sarra/common';
+import { ConfigError, Logger, splitHostList } from '@sarra/common';
 import { AbortedError, backoffDelay, parseBrokerUrl, queueOptions, sleep } from '@sarra/broker';
-import { connectWithRetry } from '../src/connection.js';
+import { fakeAmqp } from '@sarra/testkit/fake-amqp';
+import { brokerAddresses, connectWithRetry, nodeName, openAnyNode } from '../src/connection.js';
 
 test('parseBrokerUrl: vhost from the path, URL-decoded; empty path is /', () => {
   assert.equal(parseBrokerUrl('amqp://u:p@host/').vhost, '/');
@@ -122,4 +123,45 @@ test('backoffDelay property: always within [cap/2, cap] and never above max', ()
       },
     ),
   );
+});
+
+test('brokerAddresses: a host list names the nodes of one cluster in order, each with its port; one host gives one', () => {
+  const nodes = brokerAddresses('amqp://bob:p%40ss@h1:5673,h2:5674, h3/vhost%2F1');
+  assert.deepEqual(nodes.map((n) => [n.hostname, n.port, n.username, n.password, n.vhost]), [
+    ['h1', 5673, 'bob', 'p@ss', 'vhost/1'], ['h2', 5674, 'bob', 'p@ss', 'vhost/1'], ['h3', 5672, 'bob', 'p@ss', 'vhost/1'],
+  ]);
+  assert.deepEqual(brokerAddresses('amqps://[::1]:5999,broker/').map(nodeName), ['[::1]:5999', 'broker:5671']);
+  assert.deepEqual(brokerAddresses('amqp://u:p@host/').map(nodeName), ['host:5672']);
+  assert.deepEqual(splitHostList('amqp://u:p@a:1,b:2/v?x=1'), ['amqp://u:p@a:1/v?x=1', 'amqp://u:p@b:2/v?x=1']);
+  assert.deepEqual(splitHostList('not a url'), ['not a url']);
+});
+
+test('brokerAddresses: an empty or malformed entry is a ConfigError without the password; parseBrokerUrl wants one host', () => {
+  for (const bad of ['amqp://u:secret@h1,,h2/', 'amqp://u:secret@h1:5672,h2:x/', 'amqp://u:secret@h1,/']) {
+    assert.throws(() => brokerAddresses(bad), (err: unknown) => err instanceof ConfigError && !err.message.includes('secret'), bad);
+  }
+  assert.throws(() => parseBrokerUrl('amqp://u:secret@h1,h2/'), (err: unknown) => err instanceof ConfigError && /several hosts/.test(err.message));
+});
+
+test('openAnyNode: a node that refuses TCP is skipped for the next one (logged), and the node connected to is told', async (t) => {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const dead = (srv.address() as AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  const f = await fakeAmqp();
+  t.after(() => f.close());
+  const lines: string[] = [];
+  const logger = Logger.silent();
+  logger.warning = (m: string) => void lines.push(m);
+  const url = `amqp://guest:guest@127.0.0.1:${dead},127.0.0.1:${f.port}/`;
+  const c = await openAnyNode({ url, logger, connectTimeoutMs: 2000 });
+  assert.equal(c.node, 1);
+  assert.equal(nodeName(c.address), `127.0.0.1:${f.port}`);
+  await c.model.close();
+  assert.match(lines.join('\n'), new RegExp(`127\\.0\\.0\\.1:${dead}.*trying the next node`));
+  // from the live node first: no attempt on the dead one
+  const again = await connectWithRetry({ url, logger, connectTimeoutMs: 2000 }, undefined, 1);
+  assert.equal(again.node, 1);
+  await again.model.close();
+  assert.equal(lines.length, 1);
 });

@@ -330,7 +330,7 @@ test('a server that drops every connection: Consumer.start() retries with growin
 
 // ---- publisher confirms
 
-test('confirms never come, then the server stops mid-frame: flush() rejects with every message failed; re-published after the reconnect', async (t) => {
+test('confirms never come, then the server stops mid-frame: the unconfirmed messages are sent again on the next connection, flush() resolves', async (t) => {
   const h = await harness(t, (c) => {
     if (c.index === 0) c.intercept('publish-complete', () => {}); // swallowed: no basic.ack
   });
@@ -338,25 +338,31 @@ test('confirms never come, then the server stops mid-frame: flush() rejects with
   await p.start();
   const bodies = [0, 1, 2].map((i) => Buffer.from(`m${i}`));
   for (const b of bodies) p.publish('xs_fake', 'v03.b', b);
-  const flushed = p.flush().then(() => assert.fail('flush() resolved without confirms'), (e: unknown) => e);
+  const flushed = p.flush();
   const conn0 = await h.f.connection(0);
   await waitUntil(() => conn0.received.filter((m) => m.name === 'basic.publish').length === 3, 2000, '3 publishes sent');
   conn0.write(methodFrame(1, 60, 80, enc.longlong(1), enc.octet(0)).subarray(0, 10));
   conn0.end();
-  const err = await flushed;
-  assert.ok(err instanceof PublishError, `PublishError, got ${String(err)}`);
-  assert.equal(err.code, 'ERR_PUBLISH_UNCONFIRMED');
-  assert.equal(err.confirmed, 0);
-  assert.deepEqual(err.failed.map((m) => m.body), bodies, 'exactly the unconfirmed messages, the caller\'s buffers');
-  assert.deepEqual(err.unpublishable, []);
-  // the reason is amqplib's 'channel closed'; why it closed is in the log
-  assert.match(err.message, /3 of 3 messages not confirmed: channel closed/);
+  await flushed;
   assert.match(await h.log(), /connection closed: Unexpected close/);
-
-  for (const m of err.failed) p.publish(m.exchange, m.routingKey, m.body, m.options);
-  await p.flush();
   const conn1 = await h.f.connection(1);
-  assert.equal(conn1.received.filter((m) => m.name === 'basic.publish').length, 3);
+  assert.equal(conn1.received.filter((m) => m.name === 'basic.publish').length, 3, 'the three sent again, once each');
+});
+
+test('confirms never come on any connection: after 3 resends flush() rejects with every message failed, the caller\'s buffers', async (t) => {
+  const h = await harness(t, (c) => {
+    c.intercept('publish-complete', () => c.destroy()); // no basic.ack, and the connection drops
+  });
+  const p = h.publisher({ flushTimeoutMs: 20_000, backoff: { base: 0.05, max: 0.1 } });
+  await p.start();
+  const bodies = [0, 1].map((i) => Buffer.from(`m${i}`));
+  for (const b of bodies) p.publish('xs_fake', 'v03.b', b);
+  const err = await p.flush().then(() => assert.fail('flush() resolved without confirms'), (e: unknown) => e);
+  assert.ok(err instanceof PublishError, `PublishError, got ${String(err)}`);
+  assert.equal(err.confirmed, 0);
+  assert.deepEqual(err.failed.map((m) => m.body), bodies);
+  assert.match(err.message, /2 of 2 messages not confirmed/);
+  assert.ok(await h.f.connection(3), 'sent on the first connection and resent on three more');
 });
 
 test('a confirm for a message never published: the real one is reported unconfirmed after flushTimeoutMs, no crash', async (t) => {

@@ -6,3 +6,4 @@ export * from './logger.js';
 export * from './secrets.js';
 export * from './mkdirp.js';
 export * from './tls.js';
+export { splitHostList } from './host-list.js';

@@ -214,6 +214,8 @@ export class MessageGatherer implements Gatherer {
       disconnectCount: c?.stats.disconnects ?? 0,
       // seconds, as sr3 writes it (sr status divides it by the interval in seconds)
       disconnectTime: ((c?.stats as { disconnectedMs?: number } | undefined)?.disconnectedMs ?? 0) / 1000,
+      // host:port of the cluster node consumed from (sr status --json and the wide view show it); '' when not connected
+      brokerNode: (c?.stats as { node?: string } | undefined)?.node ?? '',
     };
   }
 }
