@@ -1,5 +1,5 @@
 // Value parsers for each option kind, plus the special sr3/v2 value forms (sum flags, `on` for nodupe_ttl).
-import { parseCount, parseDuration, parseFlag, parseOctal, parseSize } from '@sarra/common';
+import { parseCount, parseDuration, parseFlag, parseOctal, parseSize, splitHostList } from '@sarra/common';
 import type { OptionKind, OptionSpec, SpecExtra, TableSpec, ValueContext } from './types.js';
 
 /**
@@ -60,10 +60,12 @@ export function parseScalar(spec: OptionSpec, value: string, ctx: ValueContext):
       const v = value.trim();
       if (!/^[a-z][a-z0-9+.-]*:/i.test(v)) throw new Error(`not a URL: '${value}'`);
       if (!v.includes('${')) {
+        // an amqp(s) broker may name several nodes of one cluster (`amqp://u@h1:5673,h2:5674/`): each must be a URL
+        const hosts = /^amqps?:/i.test(v) ? splitHostList(v) : [v];
         try {
-          new URL(v);
+          for (const h of hosts) if (!new URL(h).hostname && hosts.length > 1) throw new Error('no host');
         } catch {
-          throw new Error(`not a URL: '${value}'`);
+          throw new Error(hosts.length > 1 ? `not a URL: '${value}' (a host of its list is empty or malformed)` : `not a URL: '${value}'`);
         }
       }
       return withAnonymousUser(v);

@@ -1,6 +1,6 @@
 // Checks of what a configuration names, run by lint and before anything starts: broker and transfer URL
 // schemes, and the callback modules (loadable, and the options they declare), so nothing fails per message later.
-import type { Env } from '@sarra/common';
+import { splitHostList, type Env } from '@sarra/common';
 import { applyPluginOptions, declaredOptions } from './plugin-options.js';
 import { entryPointProblem, importCallback, isNativeCallback, pluginDir, sr3Name } from './plugins.js';
 import { BROKER_SCHEMES, MQTT_SCHEMES, TRANSFER_SCHEMES, schemeOf } from './schemes.js';
@@ -27,6 +27,10 @@ export function checkSchemes(o: Options, file: string): Diagnostic[] {
   for (const b of BROKERS) {
     const url = o[b];
     const scheme = url ? schemeOf(url) : undefined;
+    if (url && (b === 'admin' || b === 'feeder') && splitHostList(url).length > 1) {
+      // sr declare and the user commands talk to one node (the management API of the first would be a guess)
+      say(b, `${b}: a list of hosts is for broker, post_broker and report_broker; give ${b} one node of the cluster`, 'unsupported');
+    }
     if (!scheme || BROKER_SCHEMES.includes(scheme)) continue;
     if (MQTT_SCHEMES.includes(scheme)) say(b, `${b}: not supported by sarra-ts (MQTT brokers are not supported yet: use amqp:// or amqps://)`, 'unsupported');
     else say(b, `${b}: '${scheme}:' is not a broker URL scheme (${BROKER_SCHEMES.join(', ')})`, 'check');
