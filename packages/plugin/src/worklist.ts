@@ -4,9 +4,9 @@ import type { WorkItem, Worklist } from '@sarra/flow';
 
 /**
  * Rejects `item` (sr3 `worklist.rejected.append` with a report code): it leaves `incoming` for `rejected`, and
- * the flow acks it, counts it under "<code> <reason>" and logs the reason. Default code 404 as sr3's rejections.
+ * the flow acks it, counts it under "<code> <reason>" and logs the reason (404 is sr3's usual code).
  */
-export function reject(wl: Worklist, item: WorkItem, reason: string, code = 404): void {
+export function reject(wl: Worklist, item: WorkItem, code: number, reason: string): void {
   const i = wl.incoming.indexOf(item);
   if (i >= 0) wl.incoming.splice(i, 1);
   item.reportCode = code;
@@ -15,13 +15,13 @@ export function reject(wl: Worklist, item: WorkItem, reason: string, code = 404)
 }
 
 /**
- * Keeps the items of `wl.incoming` for which `fn` returns true and rejects the others with the reason it
+ * Keeps the items of `wl.incoming` for which `fn` returns true and rejects the others (404) with the reason it
  * returns (a string). The common shape of an after_accept filter.
  */
 export function keep(wl: Worklist, fn: (item: WorkItem) => true | string): void {
   for (const it of [...wl.incoming]) {
     const v = fn(it);
-    if (v !== true) reject(wl, it, v);
+    if (v !== true) reject(wl, it, 404, v);
   }
 }
 

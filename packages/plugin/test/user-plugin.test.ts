@@ -13,7 +13,7 @@ export default class SizeFilter {
   constructor(o) { this.max = o.pluginOptions.tooBig; }
   afterAccept(wl) {
     keep(wl, (it) => (it.notice.size ?? 0) <= this.max || 'too big');
-    for (const it of [...wl.incoming]) if (it.notice.relPath.endsWith('.tmp')) reject(wl, it, 'temporary file', 406);
+    for (const it of [...wl.incoming]) if (it.notice.relPath.endsWith('.tmp')) reject(wl, it, 406, 'temporary file');
   }
 }
 `;
@@ -39,7 +39,7 @@ test('a TypeScript plugin (.mts) importing types and helpers from @sarra/plugin 
   const src = `import { reject, type Plugin, type Worklist } from '@sarra/plugin';
 export default class Typed implements Plugin {
   readonly name = 'typed';
-  afterAccept(wl: Worklist): void { for (const it of [...wl.incoming]) reject(wl, it, 'typed says no'); }
+  afterAccept(wl: Worklist): void { for (const it of [...wl.incoming]) reject(wl, it, 403, 'typed says no'); }
 }
 `;
   const l = await load('callback typed', { 'typed.mts': src });

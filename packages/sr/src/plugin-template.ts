@@ -27,7 +27,7 @@ export default class ${cls} {
   /** After the accept/reject masks: keep, change or reject what is in wl.incoming. */
   afterAccept(wl) {
     for (const it of [...wl.incoming]) {
-      if (this.maxSize && (it.notice.size ?? 0) > this.maxSize) reject(wl, it, \`larger than \${this.maxSize} bytes\`, 413);
+      if (this.maxSize && (it.notice.size ?? 0) > this.maxSize) reject(wl, it, 413, \`larger than \${this.maxSize} bytes\`);
     }
   }
 

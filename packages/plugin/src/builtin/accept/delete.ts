@@ -21,7 +21,7 @@ export default class Delete implements FlowHook {
         this.log.info(`deleted ${localPath(it) ?? it.notice.relPath}`);
       } catch (err: unknown) {
         this.log.error(`could not delete ${it.notice.relPath}: ${describeError(err)}`);
-        reject(wl, it, `accept.delete: ${describeError(err)}`, 500);
+        reject(wl, it, 500, `accept.delete: ${describeError(err)}`);
       }
     }
   }

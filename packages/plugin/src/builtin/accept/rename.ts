@@ -33,7 +33,7 @@ export default class Rename implements FlowHook {
       const name = old.replace(this.from, this.to);
       if (name === old) continue;
       if (name === '' || name === '.' || name === '..' || name.includes('/')) {
-        reject(wl, it, `rename of ${old} gives '${name}', not a file name`, 422);
+        reject(wl, it, 422, `rename of ${old} gives '${name}', not a file name`);
         continue;
       }
       it.newFile = name;

@@ -23,7 +23,7 @@ export default class DeleteFlowFiles implements FlowHook {
       } catch (err: unknown) {
         this.log.error(`could not delete ${it.notice.relPath}: ${describeError(err)}`);
         wl.incoming.push(it);
-        reject(wl, it, `filter.deleteflowfiles: ${describeError(err)}`, 500);
+        reject(wl, it, 500, `filter.deleteflowfiles: ${describeError(err)}`);
       }
     }
   }
