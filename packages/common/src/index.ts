@@ -6,4 +6,6 @@ export * from './logger.js';
 export * from './secrets.js';
 export * from './mkdirp.js';
 export * from './tls.js';
+export { logFormatError } from './log-format.js';
+export { parseSyslogTarget } from './log-syslog.js';
 export { splitHostList } from './host-list.js';

@@ -1,11 +1,15 @@
-// A small structured logger in sr3's line format, writing to stderr or a rotating file.
-// Chosen over winston to keep an instance's idle memory under one sr3 instance (DESIGN.md "Memory").
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename, stat, unlink, chmod } from 'node:fs/promises';
+// The structured logger: winston carries each line to its transports (a rotated file in sr3's line format, stderr or
+// stdout, syslog/journald), laid out once as text (sr3's line, or a Python logFormat) or JSON (logJson).
+import winston from 'winston';
+import { compileLogFormat, defaultLine, jsonLine, type LogRecord } from './log-format.js';
+import { MESSAGE, RotatingFileTransport, StdioTransport, type Info } from './log-transports.js';
+import { parseSyslogTarget, SyslogTransport } from './log-syslog.js';
 import { redact } from './secrets.js';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'critical';
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warning: 30, error: 40, critical: 50 };
+/** winston's levels, most severe first. */
+const WINSTON_LEVELS = { critical: 0, error: 1, warning: 2, info: 3, debug: 4 };
 
 export interface LoggerOptions {
   /** Minimum level written. @default 'info' */
@@ -16,81 +20,57 @@ export interface LoggerOptions {
   stdout?: boolean;
   /** Permission of the log file. @default 0o600 */
   mode?: number;
-  /** Rotate when the file is older than this many seconds. @default 86400 */
+  /** Rotate when the file is older than this many seconds (sr3 logRotateInterval). @default 86400 */
   rotateInterval?: number;
-  /** Rotated files kept. @default 5 */
+  /** Rotated files kept (sr3 logRotateCount). @default 5 */
   rotateCount?: number;
+  /** Python logging format of each line (sr3 logFormat), checked by the option's parser. @default sr3's line */
+  format?: string;
+  /** One JSON object a line instead of the text line, on the same stream (logJson). @default false */
+  json?: boolean;
+  /** Also send every line to syslog/journald: a datagram socket path or udp://host[:port] (logSyslog). */
+  syslog?: string;
 }
 
-interface Sink {
-  write(line: string): void;
+/** Where a logger's lines go: one winston logger shared by a logger and its children. */
+interface Core {
+  write(level: LogLevel, name: string, message: string): void;
   end(): Promise<void>;
 }
 
-/** A standard stream (stderr, or stdout for logStdout); nothing to rotate, nothing to close. */
-class StdioSink implements Sink {
-  constructor(private readonly out: NodeJS.WriteStream) {}
-  write(line: string): void {
-    this.out.write(line);
-  }
-  /** Resolves once what was written is handed to the OS (a pipe to a container's log may lag). */
-  end(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.out.writableLength === 0) resolve();
-      else this.out.write('', () => resolve());
-    });
-  }
-}
-
-/** Appends to a file; rotates it (name.1 .. name.N) once it is older than the interval. */
-class FileSink implements Sink {
-  private stream: WriteStream;
-  private opened = Date.now();
-  private rotating = false;
-  constructor(
-    private readonly path: string,
-    private readonly mode: number,
-    private readonly interval: number,
-    private readonly count: number,
-  ) {
-    this.stream = this.open();
-    stat(path).then((s) => { this.opened = s.birthtimeMs || s.ctimeMs; }, () => {});
-  }
-  private open(): WriteStream {
-    const s = createWriteStream(this.path, { flags: 'a', mode: this.mode });
-    s.on('error', (err) => process.stderr.write(`log file ${this.path}: ${err.message}\n`));
-    chmod(this.path, this.mode).catch(() => {});
-    return s;
-  }
-  write(line: string): void {
-    this.stream.write(line);
-    if (!this.rotating && Date.now() - this.opened > this.interval * 1000) void this.rotate();
-  }
-  private async rotate(): Promise<void> {
-    this.rotating = true;
-    try {
-      const old = this.stream;
-      await new Promise<void>((r) => old.end(r));
-      await unlink(`${this.path}.${this.count}`).catch(() => {});
-      for (let i = this.count - 1; i >= 1; i--) await rename(`${this.path}.${i}`, `${this.path}.${i + 1}`).catch(() => {});
-      if (this.count > 0) await rename(this.path, `${this.path}.1`).catch(() => {});
-      else await unlink(this.path).catch(() => {});
-      this.stream = this.open();
-      this.opened = Date.now();
-    } finally {
-      this.rotating = false;
-    }
-  }
-  end(): Promise<void> {
-    return new Promise((r) => this.stream.end(r));
-  }
+function winstonCore(options: LoggerOptions): Core {
+  const layout = options.json ? jsonLine : options.format ? compileLogFormat(options.format) : defaultLine;
+  const line = winston.format((info) => {
+    (info as Info)[MESSAGE] = layout(info as unknown as LogRecord);
+    return info;
+  });
+  const transports: winston.transport[] = [options.file
+    ? new RotatingFileTransport(options.file, options.mode ?? 0o600, options.rotateInterval ?? 86400, options.rotateCount ?? 5)
+    : new StdioTransport(options.stdout ? process.stdout : process.stderr)];
+  if (options.syslog) transports.push(new SyslogTransport(parseSyslogTarget(options.syslog)));
+  const w = winston.createLogger({ levels: WINSTON_LEVELS, level: 'debug', format: line(), transports, exitOnError: false });
+  w.on('error', (err: Error) => process.stderr.write(`log: ${err.message}\n`));
+  let closing: Promise<void> | undefined;
+  return {
+    write(level, name, message) {
+      if (!closing) w.log({ level, message, name, time: Date.now() });
+    },
+    end() {
+      closing ??= new Promise<void>((resolve) => {
+        let left = transports.length;
+        for (const t of transports) t.once('finish', () => { if (--left === 0) resolve(); });
+        w.end();
+      });
+      return closing;
+    },
+  };
 }
 
 /** A logger bound to a name (`component/config:instance`); children add to the name. */
 export class Logger {
   private readonly rank: number;
   private constructor(
-    private readonly sink: Sink,
+    private readonly core: Core,
     readonly level: LogLevel,
     readonly name: string,
   ) {
@@ -98,10 +78,7 @@ export class Logger {
   }
 
   static create(name: string, options: LoggerOptions = {}): Logger {
-    const sink = options.file
-      ? new FileSink(options.file, options.mode ?? 0o600, options.rotateInterval ?? 86400, options.rotateCount ?? 5)
-      : new StdioSink(options.stdout ? process.stdout : process.stderr);
-    return new Logger(sink, options.level ?? 'info', name);
+    return new Logger(winstonCore(options), options.level ?? 'info', name);
   }
 
   /** A logger writing nowhere (tests, quiet tools). */
@@ -110,17 +87,16 @@ export class Logger {
   }
 
   child(suffix: string): Logger {
-    return new Logger(this.sink, this.level, `${this.name} ${suffix}`);
+    return new Logger(this.core, this.level, `${this.name} ${suffix}`);
   }
 
   enabled(level: LogLevel): boolean {
     return RANK[level] >= this.rank;
   }
 
+  /** The one place a line is made: below the level nothing is done; passwords are redacted for every transport. */
   private log(level: LogLevel, message: string): void {
-    if (RANK[level] < this.rank) return;
-    const ts = new Date().toISOString().replace('T', ' ').replace('Z', '');
-    this.sink.write(`${ts} [${level.toUpperCase()}] ${this.name} ${redact(message)}\n`);
+    if (RANK[level] >= this.rank) this.core.write(level, this.name, redact(message));
   }
 
   debug(message: string): void { this.log('debug', message); }
@@ -129,8 +105,8 @@ export class Logger {
   error(message: string): void { this.log('error', message); }
   critical(message: string): void { this.log('critical', message); }
 
-  /** Flush and close the sink; call before exit. */
+  /** Flushes every transport and closes them (a line logged after is dropped); call before exit. */
   close(): Promise<void> {
-    return this.sink.end();
+    return this.core.end();
   }
 }

@@ -41,12 +41,13 @@ function levelOf(o: Options | undefined): LogLevel {
 
 function makeLogger(args: RunInstanceArgs, env: Env, o?: Options): Logger {
   const name = `${args.component}/${args.config}:${instanceTag(args.instance)}`;
-  const level = levelOf(o);
+  // every destination: the same layout (sr3's line, logFormat, or logJson) and, with logSyslog, a copy to syslog/journald
+  const common = { level: levelOf(o), format: o?.logFormat, json: o?.logJson, syslog: o?.logSyslog };
   // logStdout (sr3): no log file, no rotation; lines go to standard output for a container or a supervisor to keep
-  if (o?.logStdout) return Logger.create(name, { level, stdout: true });
-  if (args.foreground) return Logger.create(name, { level });
+  if (o?.logStdout) return Logger.create(name, { ...common, stdout: true });
+  if (args.foreground) return Logger.create(name, common);
   return Logger.create(name, {
-    level,
+    ...common,
     file: logFile(args.component, args.config, args.instance, env),
     mode: o?.permLog || 0o600,
     rotateInterval: o?.logRotateInterval || 86400,

@@ -1,5 +1,6 @@
 // Option table, part 3: logging, plugins, resources, status thresholds, administration.
-import { opt, parseTlsRigour } from './option-kinds.js';
+import { logFormatError, parseSyslogTarget } from '@sarra/common';
+import { isNone, opt, parseTlsRigour } from './option-kinds.js';
 
 /** Events logLevel-independent logging can report (`logEvents`). */
 const LOG_EVENTS = [
@@ -36,11 +37,25 @@ export const MISC_OPTIONS = [
   opt('messageDebugDump', 'flag', false, 'Dump raw wire messages (debugging).', {
     unsupported: 'raw wire messages are not dumped; logMessageDump logs each whole message',
   }),
-  opt('logFormat', 'str', undefined, 'Python logging format of log lines.', {
+  opt('logFormat', 'str', undefined, 'Python logging format of log lines (%(asctime)s %(levelname)s %(name)s %(message)s %(process)d ...).', {
     synonyms: ['log_format'],
-    unsupported: "Python logging formats are not interpreted: lines are in sr3's default format",
+    parse: (v: string) => {
+      if (isNone(v)) return undefined;
+      const why = logFormatError(v);
+      if (why) throw new Error(why);
+      return v;
+    },
   }),
-  opt('logJson', 'flag', false, 'Also write a JSON-lines log.', { unsupported: 'no JSON log is written, only the line log' }),
+  opt('logJson', 'flag', false, 'Log one JSON object a line (time, level, name, pid, message) instead of the text line, to the same file or stream.', {
+    status: 'implemented',
+  }),
+  opt('logSyslog', 'str', undefined, 'Also send the log to syslog/journald: a datagram socket path (/dev/log) or udp://host[:port] (sarra-ts; sr3 has none).', {
+    parse: (v: string) => {
+      if (isNone(v)) return undefined;
+      parseSyslogTarget(v);
+      return v;
+    },
+  }),
   opt('logStdout', 'flag', false, 'Log to standard output instead of the rotated log file (containers: sr start keeps its output for the instances).', {
     status: 'implemented',
   }),

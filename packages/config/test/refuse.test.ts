@@ -15,7 +15,7 @@ function diags(component: string, text: string): { line: number; code?: string; 
 
 describe('unsupported options', () => {
   it('are refused at their line as `<option>: not supported by sarra-ts (<why>)`, under any of their names', () => {
-    const d = diags('subscribe', 'accelThreshold 10M\naccel_scp_threshold 1M\nlogFormat %(message)s\nflowMain subscribe\nimport foo.Bar\nreset on');
+    const d = diags('subscribe', 'accelThreshold 10M\naccel_scp_threshold 1M\nlogMetrics on\nflowMain subscribe\nimport foo.Bar\nreset on');
     assert.deepEqual(d.map((x) => [x.line, x.code, x.severity]), [1, 2, 3, 4, 5, 6].map((l) => [l, 'unsupported', 'error']));
     assert.match(d[0]!.message, /^accelThreshold: not supported by sarra-ts \(sarra-ts streams every transfer .*\)$/);
     assert.match(d[1]!.message, /^accel_scp_threshold: not supported by sarra-ts \(/);
@@ -30,20 +30,40 @@ describe('unsupported options', () => {
       ['unsupported', 'unsupported', 'unsupported', 'unsupported']);
   });
 
-  it('options refused whatever their value (MQTT-only) and unsupported values of supported options', () => {
-    assert.deepEqual(diags('subscribe', 'qos 1\nreceiveMaximum 10').map((x) => x.message), [
-      'qos: not supported by sarra-ts (MQTT brokers are not supported yet (amqp and amqps only))',
-      'receiveMaximum: not supported by sarra-ts (MQTT brokers are not supported yet (amqp and amqps only))',
+  it('MQTT options: what the MQTT driver does is accepted, the rest refused; unsupported values of supported options', () => {
+    assert.deepEqual(diags('subscribe', 'qos 1\nqos 0\nclean_session off\nreceiveMaximum 0'), []);
+    assert.deepEqual(diags('subscribe', 'qos 2\nreceiveMaximum 10\nclean_session on').map((x) => x.message), [
+      'qos: not supported by sarra-ts (QoS 2 is not implemented: use 1)',
+      'receiveMaximum: not supported by sarra-ts (the MQTT receive maximum is prefetch)',
+      'clean_session: not supported by sarra-ts (the MQTT session always persists (its expiry is expire))',
     ]);
     assert.deepEqual(diags('shovel', 'post_format v02\npost_format v03\npost_format wis'), []);
   });
 
+  it('post_format wis posts under a WIS2 topic: any other post_topicPrefix or post_topic is refused at its line', () => {
+    const base = 'broker amqp://u@h/\npost_broker amqp://u@h/\npost_exchange xpublic\npost_format wis\n';
+    assert.throws(() => optionsFromText('shovel', base),
+      (e: unknown) => e instanceof ConfigError && /:4: post_format wis: post_topicPrefix 'v03' is not a WIS2 topic/.test(e.message));
+    assert.throws(() => optionsFromText('shovel', base + 'post_topic v03.x'),
+      (e: unknown) => e instanceof ConfigError && /:5: post_format wis: post_topic 'v03.x' is not a WIS2 topic/.test(e.message));
+    for (const t of ['origin.a.wis2.ca-eccc-msc.data.core.weather', 'cache/a/wis2/de-dwd/data']) {
+      assert.equal(optionsFromText('shovel', base + `post_topicPrefix ${t}`).post_format, 'wis');
+    }
+  });
+
+  it('logFormat fields sarra-ts cannot fill and a logSyslog it cannot reach are refused at their line; the others are kept', () => {
+    const d = diags('subscribe', 'logFormat %(asctime)s %(message)s\nlogFormat %(funcName)s %(message)s\nlogSyslog /dev/log\nlogSyslog tcp://h\nlogJson on');
+    assert.deepEqual(d.map((x) => [x.line, x.severity]), [[2, 'error'], [4, 'error']]);
+    assert.match(d[0]!.message, /%\(funcName\) cannot be filled by sarra-ts/);
+    assert.match(d[1]!.message, /logSyslog tcp:\/\/h: give a socket path/);
+  });
+
   it('a refused line sets nothing (sr show shows what runs)', () => {
     const st = newParseState('subscribe', 'cfg', {});
-    parseText(st, 'logFormat x\nblockSize 4m', 'cfg.conf');
-    assert.equal(st.values.logFormat, undefined);
+    parseText(st, 'logMetrics on\nblockSize 4m', 'cfg.conf');
+    assert.equal(st.values.logMetrics, false);
     assert.equal(st.values.blockSize, 0);
-    assert.ok(!('logFormat' in st.origins));
+    assert.ok(!('logMetrics' in st.origins));
   });
 });
 
@@ -69,7 +89,7 @@ describe('unknown names', () => {
 });
 
 describe('what a configuration names', () => {
-  it('broker schemes: amqp and amqps; MQTT not yet; anything else is not a broker', () => {
+  it('broker schemes: amqp, amqps, mqtt, mqtts; MQTT over WebSocket refused; anything else is not a broker', () => {
     const bad = (text: string): string => {
       try {
         optionsFromText('shovel', text);
@@ -79,8 +99,9 @@ describe('what a configuration names', () => {
       }
     };
     assert.equal(bad('broker amqps://u@h/\npost_broker amqp://u@h/'), '');
-    assert.match(bad('broker mqtts://u@h/\npost_broker amqp://u@h/'), /shovel\/test\.conf:1: broker: not supported by sarra-ts \(MQTT brokers/);
-    assert.match(bad('broker amqp://u@h/\npost_broker http://u@h/'), /:2: post_broker: 'http:' is not a broker URL scheme \(amqp, amqps\)/);
+    assert.equal(bad('broker mqtts://u@h/\npost_broker mqtt://u@h/'), '');
+    assert.match(bad('broker mqttws://u@h/\npost_broker amqp://u@h/'), /shovel\/test\.conf:1: broker: not supported by sarra-ts \(MQTT over WebSocket/);
+    assert.match(bad('broker amqp://u@h/\npost_broker http://u@h/'), /:2: post_broker: 'http:' is not a broker URL scheme \(amqp, amqps, mqtt, mqtts\)/);
   });
 
   it('transfer schemes of sendTo and pollUrl: what the transfer registry opens', () => {
