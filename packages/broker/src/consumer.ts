@@ -4,7 +4,7 @@ import { describeError, Logger } from '@sarra/common';
 import type { ConnectOptions } from './connection.js';
 import { Session, type SessionStats } from './session.js';
 import { bindQueue, declareExchanges, declareQueue, onScratchChannel } from './topology.js';
-import type { Binding, Delivery, QueueSpec } from './types.js';
+import type { Binding, BrokerConsumer, Delivery, QueueSpec } from './types.js';
 
 /** Consumer options on top of ConnectOptions. */
 export interface ConsumerOptions extends ConnectOptions {
@@ -25,6 +25,12 @@ export interface ConsumerOptions extends ConnectOptions {
    * remembers how far it has acked and resumes there. @default () => 'next'
    */
   streamOffset?: () => number | 'first' | 'next';
+  /** MQTT: the client id of the persistent session, stable per configuration and instance. @default queue.name */
+  clientId?: string;
+  /** MQTT: subscription QoS, 0 or 1 (sr3 `qos`). @default 1 */
+  qos?: number;
+  /** MQTT 5: subscribe as `$share/<queue.name>/<filter>`, for the instances of one configuration. @default false */
+  shared?: boolean;
 }
 
 /**
@@ -36,7 +42,7 @@ export interface ConsumerOptions extends ConnectOptions {
  * (at-least-once), and a stale or repeated delivery tag never reaches the new channel, where it would
  * be a PRECONDITION_FAILED that closes it (sr3 #953/#1155).
  */
-export class Consumer {
+export class Consumer implements BrokerConsumer {
   private readonly session: Session<Channel>;
   private readonly log: Logger;
   private buffer: Delivery[] = [];

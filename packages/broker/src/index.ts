@@ -1,4 +1,4 @@
-// Public entry of @sarra/broker: the AMQP topic-exchange library (the management client is a separate entry).
+// Public entry of @sarra/broker: AMQP and MQTT behind one Consumer/Publisher interface (the management client is a separate entry).
 export * from './types.js';
 export {
   type ConnectOptions,
@@ -13,4 +13,5 @@ export { BrokerRefusedError, explainRefusal } from './refused.js';
 export type { SessionStats } from './session.js';
 export { Consumer, type ConsumerOptions } from './consumer.js';
 export { Publisher, PublishError, type PublisherOptions, type OutgoingMessage } from './publisher.js';
+export { openConsumer, openPublisher } from './open.js';
 export { declareTopology, cleanupTopology, queueOptions } from './topology.js';

@@ -5,7 +5,7 @@ import type { ConnectOptions } from './connection.js';
 import { Session, type SessionStats } from './session.js';
 import { declareExchanges } from './topology.js';
 import { publishBatched, whenWritten } from './frames.js';
-import type { PublishOptions } from './types.js';
+import type { BrokerPublisher, PublishOptions } from './types.js';
 
 /** A message as given to publish(); PublishError.failed lists these so the caller can re-publish them.
  *  `body` is the very Buffer passed to publish(), so callers may map failures back by identity. */
@@ -83,7 +83,7 @@ class Batch {
  * message published since the previous flush() is confirmed; otherwise it rejects with PublishError
  * listing the unconfirmed ones. Confirms are awaited per batch, never per message.
  */
-export class Publisher {
+export class Publisher implements BrokerPublisher {
   private readonly session: Session<ConfirmChannel>;
   private readonly log: Logger;
   private batch = new Batch();

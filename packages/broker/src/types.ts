@@ -1,15 +1,20 @@
-// Public shapes of the AMQP topic-exchange library.
+// Public shapes of the broker library: what a Consumer and a Publisher of either protocol (AMQP, MQTT) offer the flow.
+import type { SessionStats } from './session.js';
 
 /** A message taken from a queue. Ack it exactly once with Consumer.ack(). */
 export interface Delivery {
+  /** AMQP: the exchange; MQTT: the topic's first level (sr3's mapping). */
   exchange: string;
+  /** AMQP: the routing key; MQTT: the topic's other levels joined by `.`. */
   routingKey: string;
+  /** MQTT: the topic as received (WIS2 rebuilds relPath from it). */
+  topic?: string;
   body: Buffer;
   contentType?: string;
   contentEncoding?: string;
   headers: Record<string, unknown>;
   redelivered: boolean;
-  /** amqplib delivery tag, valid only on the channel `generation` it arrived on. */
+  /** amqplib delivery tag (MQTT: the packet id, 0 for QoS 0), valid only on the connection `generation` it arrived on. */
   deliveryTag: number;
   /** Connection generation; acks of an older generation are dropped (the broker redelivers). */
   generation: number;
@@ -49,4 +54,32 @@ export interface PublishOptions {
   persistent?: boolean;
   /** per-message TTL in ms (post_messageAgeMax) */
   expiration?: number;
+}
+
+/** What the flow consumes through: Consumer (AMQP) and MqttConsumer implement it; openConsumer() picks one by URL scheme. */
+export interface BrokerConsumer {
+  /** Resolves once connected and consuming the first time; rejects with AbortedError if aborted or closed first. */
+  start(): Promise<void>;
+  readonly connected: boolean;
+  readonly stats: SessionStats;
+  /** Up to `max` deliveries, waiting up to `waitMs` for the first; never throws on connection loss. */
+  next(max: number, waitMs: number, signal?: AbortSignal): Promise<Delivery[]>;
+  /** Settles `d` with the broker once its work is done (or safely in the retry queue); stale acks are dropped. */
+  ack(d: Delivery): void;
+  /** Messages waiting for this consumer, when the broker tells. */
+  queueDepth(): Promise<number | undefined>;
+  /** Unacked deliveries go back to (stay with) the broker. */
+  close(): Promise<void>;
+}
+
+/** What the flow publishes through: Publisher (AMQP) and MqttPublisher implement it; openPublisher() picks one by URL scheme. */
+export interface BrokerPublisher {
+  start(): Promise<void>;
+  readonly connected: boolean;
+  readonly stats: SessionStats;
+  /** Queues one message for the current batch; never throws for a connection problem. */
+  publish(exchange: string, routingKey: string, body: Buffer, opts?: PublishOptions): void;
+  /** Resolves when the whole batch is confirmed; else rejects with PublishError naming what was not. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
 }
