@@ -1,5 +1,6 @@
-// Testkit: a private vsftpd on a random loopback port (passive mode, explicit TLS offered with a self-signed
-// certificate for 127.0.0.1), serving a temp root to a local user (password random, made once per machine).
+// Testkit: a private vsftpd on a random loopback port (passive mode, explicit TLS offered -- or implicit TLS --
+// with a self-signed certificate for 127.0.0.1, ASCII type honoured), serving a temp root to a local user
+// (password random, made once per machine).
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,7 +27,7 @@ export interface VsftpdHandle {
   certFile: string;
   /** ftp://<user>:<password>@127.0.0.1:<port> */
   url: string;
-  /** ftps://<user>:<password>@127.0.0.1:<port> (explicit TLS: AUTH TLS on the same port) */
+  /** ftps://<user>:<password>@127.0.0.1:<port> (explicit TLS: AUTH TLS on the same port; implicit TLS with `implicitTls`) */
   ftpsUrl: string;
   /** Stops vsftpd and removes its directories. */
   cleanup(): Promise<void>;
@@ -81,11 +82,12 @@ async function ensureUser(): Promise<string> {
 
 /**
  * Starts vsftpd (as root, in the foreground) on 127.0.0.1:<free port>, local user FTP_USER (its password made
- * once, kept in PASSWORD_FILE), login directory a new temp dir, writes allowed, TLS offered but not required. Waits until the port
+ * once, kept in PASSWORD_FILE), login directory a new temp dir, writes allowed, TLS offered but not required (with
+ * `implicitTls`, TLS from the first byte: implicit FTPS), ASCII uploads and downloads converted. Waits until the port
  * accepts. The system vsftpd service is never started.
  * @throws Error when /usr/sbin/vsftpd is missing (run tools/services.sh), not root, or it does not come up in 10 s.
  */
-export async function startVsftpd(): Promise<VsftpdHandle> {
+export async function startVsftpd(opts: { implicitTls?: boolean } = {}): Promise<VsftpdHandle> {
   if (!existsSync(VSFTPD_BIN)) throw new Error(`vsftpd not installed (${VSFTPD_BIN} missing): run tools/services.sh`);
   const password = await ensureUser();
   const dir = await mkdtemp(join(tmpdir(), 'sarra-vsftpd-'));
@@ -109,8 +111,9 @@ export async function startVsftpd(): Promise<VsftpdHandle> {
     'pam_service_name=vsftpd', 'userlist_enable=NO', 'seccomp_sandbox=NO', 'isolate=NO', 'isolate_network=NO',
     `secure_chroot_dir=${empty}`, 'max_clients=100', 'max_per_ip=100',
     'ssl_enable=YES', `rsa_cert_file=${certFile}`, `rsa_private_key_file=${keyFile}`, 'allow_anon_ssl=NO',
-    'force_local_logins_ssl=NO', 'force_local_data_ssl=NO', 'require_ssl_reuse=NO',
-    'xferlog_enable=NO', 'dual_log_enable=NO', `vsftpd_log_file=${logFile}`, 'log_ftp_protocol=YES', 'syslog_enable=NO',
+    'force_local_logins_ssl=NO', 'force_local_data_ssl=NO', 'require_ssl_reuse=NO', `implicit_ssl=${opts.implicitTls ? 'YES' : 'NO'}`,
+    'ascii_upload_enable=YES', 'ascii_download_enable=YES',
+    'xferlog_enable=YES', 'xferlog_std_format=NO', 'dual_log_enable=NO', `vsftpd_log_file=${logFile}`, 'log_ftp_protocol=YES', 'syslog_enable=NO',
     '',
   ].join('\n'), { mode: 0o600 });
 

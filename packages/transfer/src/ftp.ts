@@ -1,5 +1,5 @@
-// ftp/ftps driver: one basic-ftp control connection per Transfer (passive data connections, binary mode,
-// explicit TLS for ftps://); FTP runs one command at a time, so every operation waits its turn in a queue.
+// ftp/ftps driver: one basic-ftp control connection per Transfer (passive data connections, binary or ASCII type,
+// explicit or implicit TLS); FTP runs one command at a time, so every operation waits its turn in a queue.
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -9,6 +9,7 @@ import type { FileInfo } from 'basic-ftp';
 import { ConnectionLostError, PermanentError, TransientError, describeError, redact, tlsOptions } from '@sarra/common';
 import type { SarraError } from '@sarra/common';
 import { classifyError, unsupported } from './classify.js';
+import { fromNetworkText, toNetworkText } from './ftp-ascii.js';
 import { abortReason } from './netutil.js';
 import type { Driver } from './registry.js';
 import { GuardedTransfer } from './remote-confine.js';
@@ -78,8 +79,9 @@ export class FtpTransfer implements ConfinableTransfer, GuardableTransfer {
   /** Directories known to exist: mkdirp() of a known one costs no round trip. */
   private readonly dirs = new Set<string>();
 
+  /** `ascii`: the connection is in TYPE A, file data converted CRLF <-> LF (see ftp-ascii.ts). */
   constructor(readonly scheme: string, private readonly client: Client, private readonly where: string,
-    private readonly home: string) {}
+    private readonly home: string, private readonly ascii = false) {}
 
   /** True until the connection is lost, cut by an abort, or closed. */
   get alive(): boolean {
@@ -123,7 +125,10 @@ export class FtpTransfer implements ConfinableTransfer, GuardableTransfer {
    * early, or `signal` aborting, cuts the connection.
    */
   async getStream(path: string, opts: GetOptions = {}): Promise<Readable> {
-    const out = new PassThrough({ highWaterMark: 256 * 1024 });
+    if (this.ascii && opts.offset) {
+      throw new PermanentError(`${this.scheme} get ${path}: an ASCII transfer cannot start at byte ${opts.offset}`, { code: 'ERR_UNSUPPORTED', reportCode: 503 });
+    }
+    const out = this.ascii ? fromNetworkText() : new PassThrough({ highWaterMark: 256 * 1024 });
     let started!: () => void;
     const first = new Promise<void>((resolve) => { started = resolve; });
     let done = false;
@@ -159,7 +164,9 @@ export class FtpTransfer implements ConfinableTransfer, GuardableTransfer {
     if (opts.exclusive && await this.stat(path) !== undefined) {
       throw new TransientError(`${this.scheme} put ${path}: exists`, { code: 'ERR_EXISTS' });
     }
-    await this.run(`put ${path}`, () => this.client.uploadFrom(data, path), opts.signal);
+    const body = this.ascii ? data.pipe(toNetworkText()) : data;
+    if (body !== data) data.once('error', (e: Error) => body.destroy(e));
+    await this.run(`put ${path}`, () => this.client.uploadFrom(body, path), opts.signal);
   }
 
   /**
@@ -267,19 +274,32 @@ export class FtpTransfer implements ConfinableTransfer, GuardableTransfer {
   }
 }
 
+/** A credentials.conf flag (`passive`, `ascii`, ...) is set. */
+const flag = (d: Record<string, string> | undefined, k: string): boolean => d?.[k] !== undefined && d[k] !== 'false';
+
 /**
- * Connects and logs in (URL user and password; anonymous without a user), passive mode, binary type. ftps:
- * explicit TLS (AUTH TLS, then PROT P for data), the certificate checked as `tlsRigour` says.
+ * Connects and logs in (URL user and password; anonymous without a user), passive mode. sr3's credentials.conf
+ * details choose the rest: `binary` (default) or `ascii` type; TLS for ftps:// (or `tls` on ftp://) is explicit
+ * (AUTH TLS on the control port, then PROT P for data), with `implicit_ftps` implicit (TLS from the first byte,
+ * default port 990); the certificate checked as `tlsRigour` says. `active` is refused: only passive is spoken.
  * Timeouts: opts.timeout seconds (default 300) for the connect and for each reply or data stall.
- * @throws PermanentError ERR_AUTH when the login is refused (530); TransientError / ConnectionLostError when
- *   the server cannot be reached.
+ * @throws PermanentError ERR_AUTH when the login is refused (530), ERR_UNSUPPORTED (503) for `active`;
+ *   TransientError / ConnectionLostError when the server cannot be reached.
  */
 export const driver: Driver = {
   async open(url: URL, opts: TransferOptions): Promise<Transfer> {
     const scheme = url.protocol.replace(/:$/, '');
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    const port = url.port ? Number(url.port) : 21;
+    const d = opts.details;
+    const implicit = flag(d, 'implicit_ftps');
+    const tls = scheme === 'ftps' || implicit || flag(d, 'tls') || flag(d, 'ssl');
+    const ascii = flag(d, 'ascii') && !flag(d, 'binary');
+    const port = url.port ? Number(url.port) : implicit ? 990 : 21;
     const where = redact(`${scheme}://${url.username ? `${url.username}@` : ''}${url.host}`);
+    if (flag(d, 'active')) {
+      throw new PermanentError(`${scheme} ${where}: active FTP mode is not supported (passive only): drop 'active' from credentials.conf`,
+        { code: 'ERR_UNSUPPORTED', reportCode: 503 });
+    }
     const client = new Client((opts.timeout ?? 300) * 1000);
     const onAbort = (): void => client.close();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -288,11 +308,12 @@ export const driver: Driver = {
         host, port,
         user: url.username ? decodeURIComponent(url.username) : 'anonymous',
         password: url.username ? decodeURIComponent(url.password) : 'anonymous@',
-        secure: scheme === 'ftps',
-        secureOptions: scheme === 'ftps' ? { ...tlsOptions(opts.tlsRigour), ...(isIP(host) ? {} : { servername: host }) } : undefined,
+        secure: implicit ? 'implicit' : tls,
+        secureOptions: tls ? { ...tlsOptions(opts.tlsRigour), ...(isIP(host) ? {} : { servername: host }) } : undefined,
       });
+      if (ascii) await client.send('TYPE A');
       const home = await client.pwd();
-      return new FtpTransfer(scheme, client, where, home);
+      return new FtpTransfer(scheme, client, where, home, ascii);
     } catch (e: unknown) {
       client.close();
       if (opts.signal?.aborted) throw abortReason(opts.signal);

@@ -1,5 +1,6 @@
 // Integration: the ftp/ftps driver against a real vsftpd on loopback (testkit): streaming round trip with a
-// checksum, resume from an offset, listing, mkdirp, rename, remove, rmdir, refusals, explicit TLS and tlsRigour.
+// checksum, resume from an offset, listing, mkdirp, rename, remove, rmdir, refusals, explicit and implicit TLS and
+// tlsRigour, ASCII type (sr3's `ascii` credentials detail).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -152,5 +153,50 @@ describe('ftp driver against vsftpd', () => {
     }
     await assert.rejects(openTransfer(ftpd.ftpsUrl, { timeout: 20 }), (e: unknown) =>
       e instanceof TransientError && e.code === 'ERR_TLS');
+  });
+
+  it('ascii (credentials detail): TYPE A, text lines arrive and land with LF endings as they were; binary stays the default', async () => {
+    const text = 'CACN00 CWAO 161800\nPMN\n\n160,2021,228\n';
+    await writeFile(join(ftpd.root, 'note.txt'), text);
+    const a = await openTransfer(ftpd.url, { timeout: 20, details: { ascii: 'true' } });
+    try {
+      assert.equal((await readAll(await a.getStream('note.txt'))).toString(), text);
+      await a.putStream('note-up.txt', Readable.from([Buffer.from(text.slice(0, 7)), Buffer.from(text.slice(7))]));
+      assert.equal(await readFile(join(ftpd.root, 'note-up.txt'), 'utf8'), text);
+      // a CRLF already in the local text stays one line end: the server stores LF (binary would keep the CR)
+      await a.putStream('crlf.txt', Readable.from([Buffer.from('a\r\nb\n')]));
+      assert.equal(await readFile(join(ftpd.root, 'crlf.txt'), 'utf8'), 'a\nb\n');
+      await assert.rejects(a.getStream('note.txt', { offset: 3 }), (e: unknown) => e instanceof PermanentError && e.code === 'ERR_UNSUPPORTED');
+    } finally {
+      await a.close();
+    }
+    const log = await ftpd.log();
+    assert.match(log, /"TYPE A"/);
+    assert.equal((await readAll(await t.getStream('note.txt'))).toString(), text, 'binary');
+  });
+
+  it('active mode (credentials detail) is refused: only passive is spoken', async () => {
+    await assert.rejects(openTransfer(ftpd.url, { timeout: 20, details: { active: 'true' } }), (e: unknown) =>
+      e instanceof PermanentError && e.code === 'ERR_UNSUPPORTED' && /active/.test(e.message));
+  });
+});
+
+describe('implicit FTPS (credentials detail implicit_ftps) against vsftpd with implicit_ssl', () => {
+  let ftpd: VsftpdHandle;
+  before(async () => { ftpd = await startVsftpd({ implicitTls: true }); });
+  after(async () => { await ftpd?.cleanup(); });
+
+  it('TLS from the first byte: a round trip with tlsRigour lax; plain FTP to that port fails', async () => {
+    const body = randomBytes(300_001);
+    const s = await openTransfer(ftpd.ftpsUrl, { timeout: 20, tlsRigour: 'lax', details: { implicit_ftps: 'true' } });
+    try {
+      await s.putStream('implicit.bin', Readable.from([body]));
+      assert.equal(sha256(await readAll(await s.getStream('implicit.bin'))), sha256(body));
+      assert.deepEqual((await s.list('.')).map((e) => e.name), ['implicit.bin']);
+    } finally {
+      await s.close();
+    }
+    assert.equal(sha256(await readFile(join(ftpd.root, 'implicit.bin'))), sha256(body));
+    await assert.rejects(openTransfer(ftpd.url, { timeout: 5 }));
   });
 });
