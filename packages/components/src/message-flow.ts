@@ -1,6 +1,6 @@
 // Shared wiring of the broker-consuming components: gatherer, retry queues, nodupe, poster, reporter, hooks.
 import { postExchanges } from '@sarra/config';
-import { Publisher } from '@sarra/broker';
+import { openPublisher, type BrokerPublisher } from '@sarra/broker';
 import { join } from 'node:path';
 import { legacyRetryQueueFiles, nodupeCacheFile, retryQueueFile, stateTag, withCredentials } from '@sarra/common';
 import {
@@ -33,9 +33,9 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
   const accept = await verifyingAccept(o, { destination: spec.work !== 'none' });
   const consume = (): Gatherer => messageGatherer(o, { logger, instance: ctx.instance, stateDir, metrics, signal });
   const postBroker = o.post_broker ?? (spec.postByDefault ? o.broker : undefined);
-  let publisher: Publisher | undefined;
-  const pub = (): Publisher => {
-    publisher ??= new Publisher({
+  let publisher: BrokerPublisher | undefined;
+  const pub = (): BrokerPublisher => {
+    publisher ??= openPublisher({
       url: withCredentials(o, postBroker ?? o.broker!),
       tlsRigour: o.tlsRigour,
       logger: logger.child('post'),
@@ -66,7 +66,7 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
     const shared = !rb && postBroker === o.broker && poster;
     reporter = shared
       ? new Reporter(o, pub(), logger, false)
-      : new Reporter(o, new Publisher({ url: withCredentials(o, rb ?? o.broker!), tlsRigour: o.tlsRigour, logger: logger.child('report'), signal }), logger, true);
+      : new Reporter(o, openPublisher({ url: withCredentials(o, rb ?? o.broker!), tlsRigour: o.tlsRigour, logger: logger.child('report'), signal }), logger, true);
     if (!shared) await reporter.start();
   }
   const nodupe = o.nodupe_ttl > 0 ? new NoDupe(o, nodupeCacheFile(stateDir, ctx.instance), { logger }) : undefined;

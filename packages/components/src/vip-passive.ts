@@ -1,7 +1,7 @@
 // What a passive (vip-less) instance reads of the active one's output: its own per-host queue on the post exchange(s).
 import { hostname } from 'node:os';
 import { brokerUser, postExchanges } from '@sarra/config';
-import { Consumer } from '@sarra/broker';
+import { openConsumer, type BrokerConsumer } from '@sarra/broker';
 import { decode, type Notice } from '@sarra/message';
 import { describeError, stateTag, withCredentials } from '@sarra/common';
 import type { InstanceContext } from './context.js';
@@ -23,10 +23,10 @@ export function passiveSource(ctx: InstanceContext, brokerUrl: string): PassiveS
   const user = brokerUser(brokerUrl) ?? 'anonymous';
   const prefix = o.post_topicPrefix || 'v03';
   const queue = `q_${user}.${o.component}.${o.config}.vip.${hostname()}.${stateTag(ctx.instance)}`;
-  let consumer: Consumer | undefined;
+  let consumer: BrokerConsumer | undefined;
   return {
     async start() {
-      consumer = new Consumer({
+      consumer = openConsumer({
         url: withCredentials(o, brokerUrl), tlsRigour: o.tlsRigour, logger: logger.child('vip'), signal,
         // a private per-host queue: classic and not durable, unless the pump wants quorum queues only (always durable);
         // never a stream (nothing would record how far it was read)

@@ -1,20 +1,22 @@
 // Option table, part 1: broker, exchanges, queues, topics, posting (COMPAT §1 and §3).
 import { opt, parseNodupeTtl } from './option-kinds.js';
 
-const NO_MQTT = 'MQTT brokers are not supported yet (amqp and amqps only)';
-
-/** sr3's MQTT-only queue options: refused whatever their value. */
+/** sr3's MQTT-only options: what sarra-ts's MQTT driver does anyway is accepted, the rest refused. */
 const MQTT_OPTIONS = [
-  opt('qos', 'count', 1, 'MQTT quality of service.', { unsupported: NO_MQTT, honoured: [] }),
-  opt('clean_session', 'flag', false, 'MQTT clean session.', { unsupported: NO_MQTT, honoured: [] }),
-  opt('receiveMaximum', 'count', 0, 'MQTT receive maximum (unacknowledged messages).', { unsupported: NO_MQTT, honoured: [] }),
-  opt('max_inflight_messages', 'count', 0, 'MQTT client in-flight message limit.', { unsupported: NO_MQTT, honoured: [] }),
-  opt('max_queued_messages', 'count', 0, 'MQTT client queued message limit.', { unsupported: NO_MQTT, honoured: [] }),
+  opt('qos', 'count', 1, 'MQTT subscription quality of service: 1 (acked after the work) or 0 (never acked, may lose).', {
+    unsupported: 'QoS 2 is not implemented: use 1', honoured: [0, 1],
+  }),
+  opt('clean_session', 'flag', false, 'MQTT clean session: off, the session persists (expiry from expire).', {
+    unsupported: 'the MQTT session always persists (its expiry is expire)', honoured: [false],
+  }),
+  opt('receiveMaximum', 'count', 0, 'MQTT receive maximum (unacknowledged messages).', { unsupported: 'the MQTT receive maximum is prefetch' }),
+  opt('max_inflight_messages', 'count', 0, 'MQTT client in-flight message limit.', { unsupported: 'publishing waits for the PUBACKs of each batch instead' }),
+  opt('max_queued_messages', 'count', 0, 'MQTT client queued message limit.', { unsupported: 'publishing waits for the PUBACKs of each batch instead' }),
 ];
 
 export const BROKER_OPTIONS = [
   opt('broker', 'url', undefined,
-    'Broker URL to consume from (amqp[s]://user@host[:port]/vhost; no user = anonymous, password anonymous unless credentials.conf has one); mandatory for consumers.', {
+    'Broker URL to consume from (amqp[s]://user@host[:port]/vhost or mqtt[s]://user@host[:port]; no user = anonymous, password anonymous unless credentials.conf has one); mandatory for consumers.', {
     synonyms: ['b'],
   }),
   opt('exchange', 'str', undefined, 'Exchange to bind to; default xpublic for anonymous, else xs_<brokerUser>.', { synonyms: ['ex'] }),

@@ -3,7 +3,7 @@
 import { splitHostList, type Env } from '@sarra/common';
 import { applyPluginOptions, declaredOptions } from './plugin-options.js';
 import { entryPointProblem, importCallback, isNativeCallback, pluginDir, sr3Name } from './plugins.js';
-import { BROKER_SCHEMES, MQTT_SCHEMES, TRANSFER_SCHEMES, schemeOf } from './schemes.js';
+import { BROKER_SCHEMES, MQTT_WS_SCHEMES, TRANSFER_SCHEMES, schemeOf } from './schemes.js';
 import { callbackSettings, straySettings } from './settings.js';
 import type { Diagnostic, Options } from './types.js';
 
@@ -18,7 +18,7 @@ function at(o: Options, option: string, file: string): { file: string; line: num
   return { file: where?.file ?? file, line: where?.line ?? 0 };
 }
 
-/** Broker URLs must be amqp/amqps; sendTo and pollUrl must name a transfer sarra-ts has. */
+/** Broker URLs must be amqp/amqps/mqtt/mqtts; sendTo and pollUrl must name a transfer sarra-ts has. */
 export function checkSchemes(o: Options, file: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   const say = (option: string, message: string, code: string): void => {
@@ -32,7 +32,7 @@ export function checkSchemes(o: Options, file: string): Diagnostic[] {
       say(b, `${b}: a list of hosts is for broker, post_broker and report_broker; give ${b} one node of the cluster`, 'unsupported');
     }
     if (!scheme || BROKER_SCHEMES.includes(scheme)) continue;
-    if (MQTT_SCHEMES.includes(scheme)) say(b, `${b}: not supported by sarra-ts (MQTT brokers are not supported yet: use amqp:// or amqps://)`, 'unsupported');
+    if (MQTT_WS_SCHEMES.includes(scheme)) say(b, `${b}: not supported by sarra-ts (MQTT over WebSocket: use mqtt:// or mqtts://)`, 'unsupported');
     else say(b, `${b}: '${scheme}:' is not a broker URL scheme (${BROKER_SCHEMES.join(', ')})`, 'check');
   }
   for (const t of TRANSFERS) {

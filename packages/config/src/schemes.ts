@@ -1,10 +1,10 @@
 // URL schemes sarra-ts can act on: brokers it connects to, transfers it opens; and what sr3 knows that it does not.
 
-/** Broker URL schemes sarra-ts connects to. */
-export const BROKER_SCHEMES: readonly string[] = ['amqp', 'amqps'];
+/** Broker URL schemes sarra-ts connects to (@sarra/broker's openConsumer/openPublisher registry). */
+export const BROKER_SCHEMES: readonly string[] = ['amqp', 'amqps', 'mqtt', 'mqtts'];
 
-/** sr3's MQTT broker schemes: not spoken by sarra-ts yet. */
-export const MQTT_SCHEMES: readonly string[] = ['mqtt', 'mqtts', 'mqttw', 'mqttws'];
+/** sr3's MQTT-over-WebSocket broker schemes: not spoken by sarra-ts. */
+export const MQTT_WS_SCHEMES: readonly string[] = ['mqttw', 'mqttws'];
 
 /**
  * Transfer schemes @sarra/transfer's registry opens. Kept equal to `supportedSchemes()` by

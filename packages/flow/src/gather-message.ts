@@ -6,8 +6,8 @@ import type { Logger } from '@sarra/common';
 import { ConfigError, describeError, withCredentials } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import { brokerUser, defaultQueueName, subscribeBindings } from '@sarra/config';
-import { Consumer } from '@sarra/broker';
-import type { Delivery, QueueSpec } from '@sarra/broker';
+import { openConsumer } from '@sarra/broker';
+import type { BrokerConsumer, Delivery, QueueSpec } from '@sarra/broker';
 import { MalformedNoticeError, decode, msFromTimestamp, type Notice } from '@sarra/message';
 import type { FlowMetrics, Gatherer, WorkItem } from './types.js';
 import { abortableSleep } from './pace.js';
@@ -86,7 +86,7 @@ export function deriveSource(o: Pick<Options, 'source' | 'sourceFromExchange' | 
  */
 export class MessageGatherer implements Gatherer {
   readonly name = 'gather.message';
-  private consumer?: Consumer;
+  private consumer?: BrokerConsumer;
   private queue = '';
   private readonly counters = { rxByteCount: 0, rxGoodCount: 0, rxBadCount: 0, rxLast: 0, brokerQueuedMessageCount: 0 };
   private lastDepth = 0;
@@ -120,7 +120,7 @@ export class MessageGatherer implements Gatherer {
     const onStop = (): void => starting.abort(outer?.reason);
     if (outer?.aborted) onStop();
     else outer?.addEventListener('abort', onStop, { once: true });
-    this.consumer = new Consumer({
+    this.consumer = openConsumer({
       url,
       logger: this.opts.logger,
       signal: starting.signal,
@@ -131,6 +131,10 @@ export class MessageGatherer implements Gatherer {
       declareQueue: o.queueDeclare,
       bind: o.queueBind,
       ...(position ? { streamOffset: () => position.resumeAt() } : {}),
+      // MQTT: one persistent session per instance; the instances share the subscription
+      clientId: `${this.queue}_${String(Math.max(1, this.opts.instance)).padStart(2, '0')}`,
+      shared: o.instances > 1,
+      qos: o.qos,
     });
     this.opts.logger.info(`consuming ${type === 'classic' ? '' : `${type} `}queue ${this.queue} (prefetch ${prefetch}) bound to ${bindings.map((b) => `${b.exchange} ${b.key}`).join(', ') || 'nothing'}`);
     try {

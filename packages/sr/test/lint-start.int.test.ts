@@ -23,7 +23,7 @@ const BAD: Record<string, [() => string, RegExp]> = {
   'subscribe/nohook': [() => subscribe(['callback nosuch']), /callback nosuch: no such plugin module/],
   'subscribe/undeclared': [() => subscribe(['callback counter', 'counter_limt 3']), /unknown option 'counter_limt' \(did you mean 'counter_limit'\?\)/],
   'subscribe/badvalue': [() => subscribe(['callback counter', 'counter_limit lots']), /counter_limit: not a count/],
-  'shovel/mqtt': [() => 'broker mqtt://guest@127.0.0.1/\npost_broker mqtt://guest@127.0.0.1/\naccept .*\n', /broker: not supported by sarra-ts \(MQTT/],
+  'shovel/mqttws': [() => 'broker mqttws://guest@127.0.0.1/\npost_broker mqtt://guest@127.0.0.1/\naccept .*\n', /broker: not supported by sarra-ts \(MQTT over WebSocket/],
   'shovel/wis': [() => `broker ${broker}\npost_broker ${broker}\npost_format wis\naccept .*\n`, /post_format wis: post_topicPrefix 'v03' is not a WIS2 topic/],
   'sender/s3': [() => `broker ${broker}\nsendTo s3://bucket/\naccept .*\n`, /sendTo: not supported by sarra-ts \(no s3 transfers/],
 };

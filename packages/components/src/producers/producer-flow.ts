@@ -2,7 +2,7 @@
 // announces notices exactly as built (no relocation).
 import type { Options } from '@sarra/config';
 import { postExchanges } from '@sarra/config';
-import { Publisher } from '@sarra/broker';
+import { openPublisher } from '@sarra/broker';
 import { legacyRetryQueueFiles, nodupeCacheFile, retryQueueFile, withCredentials } from '@sarra/common';
 import { DiskQueue, LogHook, NoDupe, Poster, loadHooks, type Gatherer } from '@sarra/flow';
 import { afterGrace, resourceHooks, type BuiltFlow, type InstanceContext } from '../context.js';
@@ -19,7 +19,7 @@ export async function buildProducerFlow(ctx: InstanceContext, gatherer: Gatherer
   const postBroker = postBrokerOf(o);
   const poster = postBroker
     ? new Poster(o, {
-      publisher: new Publisher({
+      publisher: openPublisher({
         url: withCredentials(o, postBroker), tlsRigour: o.tlsRigour, logger: logger.child('post'), signal: afterGrace(signal),
         declareExchanges: o.exchangeDeclare ? postExchanges(o) : [],
       }),
