@@ -26,11 +26,12 @@ const PAGES: Record<string, string> = {
   restart: page(`sr restart ${SELECT}`,
     `Stop then start. A configuration that would be refused at start is left running as it is. ${LIFECYCLE_NOTE}`, [SELECTION]),
   status: page(`sr status [--json] [--full] [--serve <port>] ${SELECT}`,
-    'One line per configuration: state (run stop disa part miss hung idle lag reje rtry fore fail), processes,\n' +
-    'broker connection, lag and rates, from pid files, /proc and the instances\' metrics (no broker round trip).\n' +
-    'A configuration in state fail stopped for good (e.g. the broker refused its login); the reason follows the table.',
+    'One line per configuration: state (run stop disa part miss hung idle lag reje rtry slow cpuS wVip fore fail),\n' +
+    'processes, broker connection, lag and rates, from pid files, /proc and the instances\' metrics (no broker round trip).\n' +
+    'A configuration in state fail stopped for good (e.g. the broker refused its login); the reason follows the table,\n' +
+    'with alerts (lag beyond messageAgeMax, a retry queue growing for 10 minutes) and restarts by sr sanity.',
     [SELECTION, '  --json                    one JSON record per configuration', '  --full                    counters, memory and CPU columns',
-      '  --serve <port>            serve the table on http://127.0.0.1:<port>/ until interrupted']),
+      '  --serve <port>            serve the status page of sr serve on http://127.0.0.1:<port>/ until interrupted']),
   sanity: page(`sr sanity ${SELECT}`,
     'For cron: kills hung instances (log and metrics not written for runStateThreshold_hung), restarts the missing\n' +
     'instances of configurations meant to run; stopped, disabled and failed (state fail) ones are left alone. Names strays.',

@@ -11,7 +11,6 @@ import type { ConfigRef } from './select.js';
 import { statusOf } from './status.js';
 import { sanity, start, stop, strays } from './supervisor.js';
 import { formatStatus } from './table.js';
-import { serveStatus } from './serve.js';
 
 /** Resolves the selection, complaining about patterns that match nothing; exits 1 via the return value when none match. */
 export async function selection(ctx: Ctx): Promise<ConfigRef[] | undefined> {
@@ -108,7 +107,12 @@ export async function doRestart(ctx: Ctx): Promise<number> {
 export async function doStatus(ctx: Ctx): Promise<number> {
   const refs = await selection(ctx);
   if (!refs) return 1;
-  if (ctx.args.serve !== undefined) return serveStatus(ctx, refs, ctx.args.serve);
+  // the page of `sr serve` (one server, one page), for this selection, on 127.0.0.1
+  if (ctx.args.serve !== undefined) {
+    const { serveUntilSignal, startMetricsServer } = await import('./metrics-server.js');
+    await serveUntilSignal(await startMetricsServer({ port: ctx.args.serve, bind: '127.0.0.1', refs: () => Promise.resolve(refs), env: ctx.env }), ctx.out);
+    return 0;
+  }
   const [rows, lost] = await Promise.all([statusOf(refs, ctx.env, Date.now(), ctx.args.full), strays(await knownConfigs(ctx.env), ctx.env)]);
   if (ctx.args.json) ctx.out(JSON.stringify(rows, null, 2));
   else ctx.out(formatStatus(rows, { full: ctx.args.full, strays: lost.length }));

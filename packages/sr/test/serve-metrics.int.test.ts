@@ -99,5 +99,5 @@ test('a running subscriber\'s received, accepted, rejected, transferred and proc
   assert.equal(s.get(`sarra_retry_queue_messages{${l},queue="download"}`), 0);
   // the one-shot post's instance 0: what its run announced (2 files, b.txt and the directory)
   assert.equal(s.get('sarra_posted_total{component="post",config="p",instance="0"}'), 4);
-  assert.equal((await fetch(url.replace('/metrics', '/'))).status, 404);
+  assert.equal((await fetch(url.replace('/metrics', '/nothing'))).status, 404);
 });
