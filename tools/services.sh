@@ -16,6 +16,8 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 /usr/bin/python3 -c 'import dirq' >/dev/null 2>&1 || need+=(python3-dirq)
 # the status page test (packages/sr/test/status-page.int.test.ts): Debian's chromium, driven by playwright-core (no browser download)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# logging: socat binds the unix datagram socket the logSyslog test reads (util-linux logger and script are in bsdutils)
+command -v socat >/dev/null 2>&1 || need+=(socat)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
