@@ -31,7 +31,7 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
   const { o, logger, metrics, stateDir, signal } = ctx;
   // notice_verify: signatures checked in the filter, before duplicate suppression and any transfer
   const accept = await verifyingAccept(o, { destination: spec.work !== 'none' });
-  const consume = (): Gatherer => messageGatherer(o, { logger, instance: ctx.instance, stateDir, metrics, signal });
+  const consume = (): Gatherer => messageGatherer(o, { logger, instance: ctx.instance, stateDir, metrics, signal, relay: spec.work === 'none' });
   const postBroker = o.post_broker ?? (spec.postByDefault ? o.broker : undefined);
   let publisher: BrokerPublisher | undefined;
   const pub = (): BrokerPublisher => {

@@ -4,6 +4,7 @@ import { brokerUser, postExchanges } from '@sarra/config';
 import { openConsumer, type BrokerConsumer } from '@sarra/broker';
 import { decode, type Notice } from '@sarra/message';
 import { describeError, stateTag, withCredentials } from '@sarra/common';
+import { ackDelivery } from '@sarra/flow';
 import type { InstanceContext } from './context.js';
 
 /** Notices the active instance published, as seen by a passive one. */
@@ -47,7 +48,7 @@ export function passiveSource(ctx: InstanceContext, brokerUrl: string): PassiveS
         } catch (e: unknown) {
           logger.debug(`vip: ignoring an undecodable message: ${describeError(e)}`);
         }
-        consumer.ack(d);
+        ackDelivery(consumer, d, logger);
       }
       return out;
     },

@@ -1,9 +1,9 @@
 // The filter step of a pass: message age, accept/reject masks, size and inline limits, destination (duplicates are intake.ts's).
 import type { Options } from '@sarra/config';
-import { msFromTimestamp } from '@sarra/message';
+import { REPORT, msFromTimestamp } from '@sarra/message';
 import { describeError, PermanentError } from '@sarra/common';
 import type { Notice } from '@sarra/message';
-import { REJECT, applyMasks } from './filter.js';
+import { applyMasks } from './filter.js';
 import { setDestination } from './destination.js';
 import type { WorkItem } from './types.js';
 
@@ -30,22 +30,22 @@ export function defaultAccept(o: Options, opts: { destination?: boolean } = {}):
     if (o.messageAgeMax > 0) {
       let age = 0;
       try { age = now - msFromTimestamp(item.notice.pubTime); } catch { age = 0; }
-      if (age > o.messageAgeMax * 1000) return { accepted: false, code: 504, reason: `message too old (${Math.round(age / 1000)} s)` };
+      if (age > o.messageAgeMax * 1000) return { accepted: false, code: REPORT.msgTooOld, reason: `message too old (${Math.round(age / 1000)} s)` };
     }
     const m = applyMasks(o, item, now);
-    if (!m.accepted) return { accepted: false, code: 404, reason: 'no match' };
+    if (!m.accepted) return { accepted: false, code: REPORT.noMatch, reason: 'no match' };
     const n = item.notice;
     if (carriesData(n)) {
       if (o.fileSizeMax > 0 && typeof n.size === 'number' && n.size > o.fileSizeMax) {
-        return { accepted: false, code: REJECT.tooBig, reason: `file too big: ${n.size} bytes > fileSizeMax ${o.fileSizeMax}` };
+        return { accepted: false, code: REPORT.tooBig, reason: `file too big: ${n.size} bytes > fileSizeMax ${o.fileSizeMax}` };
       }
-      if (o.inlineOnly && n.content === undefined) return { accepted: false, code: REJECT.notInline, reason: 'data not inline (inlineOnly)' };
+      if (o.inlineOnly && n.content === undefined) return { accepted: false, code: REPORT.notInline, reason: 'data not inline (inlineOnly)' };
     }
     if (!placed) return { accepted: true };
     try {
       setDestination(o, item, m.mask, m.groups, now);
     } catch (err: unknown) {
-      const code = err instanceof PermanentError ? err.reportCode : 422;
+      const code = err instanceof PermanentError ? err.reportCode : REPORT.noDest;
       return { accepted: false, code, reason: describeError(err) };
     }
     return { accepted: true };

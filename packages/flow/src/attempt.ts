@@ -1,4 +1,5 @@
 // One item's transfer: up to `attempts` immediate tries, each under a whole-transfer deadline.
+import { REPORT } from '@sarra/message';
 import type { Logger } from '@sarra/common';
 import { describeError, PermanentError, TransientError } from '@sarra/common';
 import type { Options } from '@sarra/config';
@@ -62,7 +63,7 @@ export async function attempt(o: Options, it: WorkItem, fn: WorkFn, stop: AbortS
     }, limit);
     try {
       await fn(it, ctl.signal);
-      it.reportCode = it.reportCode && it.reportCode >= 200 && it.reportCode < 300 ? it.reportCode : 201;
+      it.reportCode = it.reportCode && it.reportCode >= 200 && it.reportCode < 300 ? it.reportCode : REPORT.ok;
       it.reportMessage ??= 'ok';
       return { outcome: 'ok' };
     } catch (err: unknown) {
@@ -80,7 +81,7 @@ export async function attempt(o: Options, it: WorkItem, fn: WorkFn, stop: AbortS
     }
   }
   it.attempts = (it.attempts ?? 0) + i;
-  it.reportCode = 499;
+  it.reportCode = REPORT.failed;
   it.reportMessage = describeError(last);
   log.warning(`transfer failed ${i} time${i === 1 ? '' : 's'}, queued for retry: ${it.notice.relPath}: ${it.reportMessage}`);
   return { outcome: 'retry', stall };

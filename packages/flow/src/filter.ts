@@ -4,22 +4,6 @@ import { msFromTimestamp } from '@sarra/message';
 import type { Notice } from '@sarra/message';
 import type { WorkItem } from './types.js';
 
-/** sr3 report codes set by the filter step (COMPAT section 5). */
-export const REJECT = {
-  /** No accept pattern matched, or a reject pattern did. */
-  noMatch: 404,
-  /** The notice is older than messageAgeMax. */
-  msgTooOld: 504,
-  /** The destination path cannot be determined or would escape its directory. */
-  noDest: 422,
-  /** The file is bigger than fileSizeMax (sr3's "Payload Too Large"). */
-  tooBig: 413,
-  /** inlineOnly: the notice carries data but not inline. */
-  notInline: 415,
-  /** notice_verify: unsigned, forged, or signed by an untrusted or unlisted signer (403 Forbidden, as ssm's CryptoError). */
-  untrusted: 403,
-} as const;
-
 /** What {@link applyMasks} decided for one notice. */
 export interface MaskResult {
   accepted: boolean;

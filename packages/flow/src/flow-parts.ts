@@ -1,4 +1,5 @@
 // What a Flow is built from: its parts (gatherer, sinks, queues, hooks, tuning) and the transfer they select.
+import { REPORT } from '@sarra/message';
 import type { Logger } from '@sarra/common';
 import { PermanentError } from '@sarra/common';
 import type { AcceptFn } from './accept.js';
@@ -46,9 +47,9 @@ export interface FlowParts {
   stopGraceMs?: number;
   /** How long a pass waits for its own transfers (ms); those still running are carried over to later passes. @default 2000 */
   passWaitMs?: number;
-  /** Minimum ms between two metrics writes (besides forced ones). @default 5000 */
+  /** Ms between two metrics writes (besides those at start, housekeeping, stop, a connection change). @default 5000 */
   metricsEveryMs?: number;
-  /** Metrics are rewritten at least this often (ms) even while the flow is idle or a gather waits. @default 10000 */
+  /** Metrics are rewritten at least this often (ms), also while the flow is idle or a gather waits. @default 5000 */
   metricsIdleMs?: number;
 }
 
@@ -75,6 +76,6 @@ export function transferFn(p: FlowParts): WorkFn | undefined {
     for (const h of overrides) {
       if (await h[kind]!(item)) return;
     }
-    throw new PermanentError(`${kind} plugin refused ${item.notice.relPath}`, { reportCode: 499 });
+    throw new PermanentError(`${kind} plugin refused ${item.notice.relPath}`, { reportCode: REPORT.failed });
   };
 }

@@ -6,12 +6,13 @@ import type { Logger } from '@sarra/common';
 import { ConfigError, describeError, withCredentials } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import { brokerUser, defaultQueueName, subscribeBindings } from '@sarra/config';
-import { openConsumer } from '@sarra/broker';
+import { mqttClientId, openConsumer } from '@sarra/broker';
 import type { BrokerConsumer, Delivery, QueueSpec } from '@sarra/broker';
 import { MalformedNoticeError, decode, msFromTimestamp, type Notice } from '@sarra/message';
 import type { FlowMetrics, Gatherer, WorkItem } from './types.js';
 import { abortableSleep } from './pace.js';
 import { StreamPosition } from './stream-offset.js';
+import { ackOnce, deliveryAck } from './settle.js';
 
 /** What a message gatherer needs besides the options. */
 export interface MessageGathererOptions {
@@ -26,6 +27,8 @@ export interface MessageGathererOptions {
   waitMs?: number;
   /** Largest body accepted, in bytes. @default 1 MiB */
   maxBytes?: number;
+  /** The flow only relays notices (work 'none': shovel, winnow, report): see {@link effectivePrefetch}. @default false */
+  relay?: boolean;
 }
 
 /** `<component>.<config>.<brokerUser>.qname` in the state dir (sr3 file name). */
@@ -105,7 +108,7 @@ export class MessageGatherer implements Gatherer {
     this.opts.metrics?.setQueue?.(this.queue);
     const bindings = subscribeBindings(o, this.opts.instance);
     const url = withCredentials(o, o.broker);
-    const prefetch = effectivePrefetch(o);
+    const prefetch = effectivePrefetch(o, this.opts.relay ?? false);
     // the instance's stop aborts a connect still in progress; once consuming, the consumer stays open until
     // stop(): the engine acks what its in-flight transfers finish within their stop grace
     const type = o.queueType === 'quorum' || o.queueType === 'stream' ? o.queueType : 'classic';
@@ -132,7 +135,7 @@ export class MessageGatherer implements Gatherer {
       bind: o.queueBind,
       ...(position ? { streamOffset: () => position.resumeAt() } : {}),
       // MQTT: one persistent session per instance; the instances share the subscription
-      clientId: `${this.queue}_${String(Math.max(1, this.opts.instance)).padStart(2, '0')}`,
+      clientId: mqttClientId(this.queue, this.opts.instance),
       shared: o.instances > 1,
       qos: o.qos,
     });
@@ -178,7 +181,7 @@ export class MessageGatherer implements Gatherer {
       this.opts.metrics?.inc('totals.malformed');
       const at = err instanceof MalformedNoticeError ? ` ${err.where()}` : '';
       this.opts.logger.warning(`malformed message from ${d.exchange} ${d.routingKey.slice(0, 120)}${at}: ${describeError(err)} (acked, dropped)`);
-      this.acker(d)();
+      ackOnce({ ack: this.acker(d) }, this.opts.logger);
       return undefined;
     }
   }
@@ -188,12 +191,9 @@ export class MessageGatherer implements Gatherer {
     const c = this.consumer!;
     const pos = this.position;
     const off = d.streamOffset;
-    if (!pos || off === undefined) return c.ack.bind(c, d);
+    if (!pos || off === undefined) return deliveryAck(c, d);
     pos.delivered(off);
-    return () => {
-      c.ack(d);
-      pos.acked(off);
-    };
+    return deliveryAck(c, d, () => pos.acked(off));
   }
 
   async stop(): Promise<void> {
@@ -244,13 +244,13 @@ const RELAY_PIPELINE = 4;
 
 /**
  * The broker prefetch used: `prefetch` when the configuration sets it; for a flow that only relays
- * notices (no download, no send: shovel, winnow, report) left at sr3's default, enough for
+ * notices (`relay`: work 'none', decided when the flow is built: shovel, winnow, report) left at sr3's default, enough for
  * RELAY_PIPELINE batches (capped at 1000), since the deliveries of a batch stay unacked until their
  * re-publication is confirmed and a prefetch under the batch size would idle the pipeline on every round trip.
  */
-export function effectivePrefetch(o: Options): number {
+export function effectivePrefetch(o: Options, relay: boolean): number {
   const set = (o as { origins?: Record<string, unknown> }).origins?.prefetch !== undefined;
-  if (set || o.download || o.sendTo) return Math.max(1, o.prefetch);
+  if (set || !relay) return Math.max(1, o.prefetch);
   return Math.max(1, o.prefetch, Math.min(1000, Math.max(1, o.batch) * RELAY_PIPELINE));
 }
 

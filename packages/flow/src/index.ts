@@ -10,6 +10,8 @@ export { verifyingAccept } from './notice-trust.js';
 export { Reporter, reportExchange, reportNotice } from './report.js';
 export { abortableSleep, runBounded } from './pace.js';
 export { runHook } from './run-hook.js';
+export { ackDelivery } from './settle.js';
+export { Outcomes } from './outcome.js';
 export { applyMasks } from './filter.js';
 export { setDestination } from './destination.js';
 export { NoDupe, checkFileAge } from './nodupe.js';

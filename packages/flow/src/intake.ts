@@ -2,7 +2,8 @@
 import type { Options } from '@sarra/config';
 import type { AcceptFn } from './accept.js';
 import type { FlowParts } from './flow-parts.js';
-import { checkFileAge, NODUPE_CODES } from './nodupe.js';
+import { REPORT } from '@sarra/message';
+import { checkFileAge } from './nodupe.js';
 import type { WorkItem, Worklist } from './types.js';
 
 /**
@@ -11,24 +12,21 @@ import type { WorkItem, Worklist } from './types.js';
  * retry queue are tried again as they were placed (sr3's default), or, with `retry_refilter`, go through the filter
  * again from scratch (destination recomputed: a configuration changed meanwhile applies to them). One whose file
  * was done meanwhile by another copy (the other source's notice, accepted after a restart forgot this one's claim)
- * is a duplicate too: not done twice. Counts totals.accepted, totals.duplicates and the lag of each accepted notice.
+ * is a duplicate too: not done twice. Counts totals.accepted and the lag of each accepted notice (settle.ts counts the
+ * rejections, duplicates among them).
  */
 export function intake(o: Options, accept: AcceptFn, p: FlowParts, wl: Worklist, fresh: WorkItem[], retried: WorkItem[]): void {
   const now = Date.now();
   const nd = p.nodupe;
   const m = p.metrics;
-  let accepted = 0, duplicates = 0;
-  const reject = (it: WorkItem, code: number, reason: string): void => {
-    it.reportCode = code;
-    it.reportMessage = reason;
-    wl.rejected.push(it);
-  };
+  let accepted = 0;
+  const reject = wl.outcome.reject.bind(wl.outcome);
   for (const it of fresh) {
     const v = accept(it, now);
     if (!v.accepted) { reject(it, v.code, v.reason); continue; }
     const age = nd ? checkFileAge(o, it, now) : undefined;
     if (age) { reject(it, age.code, age.reason); continue; }
-    if (nd && nd.isDuplicate(it, now)) { reject(it, NODUPE_CODES.duplicate, 'Not modified 1 (nodupe check)'); duplicates++; continue; }
+    if (nd && nd.isDuplicate(it, now)) { reject(it, REPORT.duplicate, 'Not modified 1 (nodupe check)'); continue; }
     if (it.pubMs && m) m.lag(Math.max(0, now - it.pubMs));
     accepted++;
     wl.incoming.push(it);
@@ -39,11 +37,10 @@ export function intake(o: Options, accept: AcceptFn, p: FlowParts, wl: Worklist,
       const v = accept(it, now);
       if (!v.accepted) { reject(it, v.code, v.reason); continue; }
     }
-    if (nd?.isRecorded?.(it, now)) { reject(it, 304, 'duplicate (done by another copy while queued for retry)'); duplicates++; }
+    if (nd?.isRecorded?.(it, now)) { reject(it, REPORT.duplicate, 'duplicate (done by another copy while queued for retry)'); }
     else wl.incoming.push(it);
   }
   if (accepted) m?.inc('totals.accepted', accepted);
-  if (duplicates) m?.inc('totals.duplicates', duplicates);
 }
 
 /** Forgets what an earlier filtering and transfer computed for a retried item, so it is filtered from scratch. */

@@ -1,13 +1,11 @@
-// When the engine writes the metrics file: at most every few seconds while busy, regularly while idle, at once on a connection change.
+// The metrics ticker of a flow: the metrics file rewritten every few seconds, busy or idle, and at once on a connection change.
 import type { Logger } from '@sarra/common';
 import { describeError } from '@sarra/common';
 import type { FlowParts } from './flow-parts.js';
 import { collectHookMetrics } from './hooks.js';
 
-/** Minimum ms between two writes (besides forced ones). */
+/** Ms between two writes (besides forced ones). */
 const METRICS_EVERY_MS = 5000;
-/** An idle instance still rewrites its metrics this often (ms), so `sr status` stays current. */
-const METRICS_IDLE_MS = 10_000;
 /** How often (ms) the gatherer's connection is looked at: a loss or a reconnect is written at once. */
 const CONNECTION_CHECK_MS = 1000;
 /** Retry queue depth history written for `sr status`'s growth alert: about one sample a minute, the last 11 minutes. */
@@ -29,19 +27,19 @@ export class MetricsPacer {
 
   constructor(private readonly parts: FlowParts, private readonly log: Logger) {}
 
-  /** Writes the first snapshot (it already shows the connection), then keeps writing while idle and on connection changes. */
+  /** Writes the first snapshot (it already shows the connection), then keeps writing on its timer. */
   async start(): Promise<void> {
     const p = this.parts;
     this.wasConnected = p.gatherer.isConnected?.();
     await this.write(true);
-    const idleMs = p.metricsIdleMs ?? METRICS_IDLE_MS;
+    const everyMs = Math.min(p.metricsEveryMs ?? METRICS_EVERY_MS, p.metricsIdleMs ?? METRICS_EVERY_MS);
     this.timer = setInterval(() => {
       const up = p.gatherer.isConnected?.();
       if (up !== this.wasConnected) {
         this.wasConnected = up;
         void this.write(true);
-      } else if (Date.now() - this.last >= idleMs) void this.write();
-    }, Math.min(idleMs, CONNECTION_CHECK_MS));
+      } else if (Date.now() - this.last >= everyMs) void this.write(false);
+    }, Math.min(everyMs, CONNECTION_CHECK_MS));
     this.timer.unref();
   }
 
@@ -51,12 +49,12 @@ export class MetricsPacer {
     this.timer = undefined;
   }
 
-  /** Writes now when `force`, else only when the last write is older than metricsEveryMs and none is running. */
-  async write(force = false): Promise<void> {
+  /** Writes now (after any write running), or, from the timer, only when none is running. */
+  async write(force = true): Promise<void> {
     const m = this.parts.metrics;
     if (!m) return;
     const now = Date.now();
-    if (!force && (now - this.last < (this.parts.metricsEveryMs ?? METRICS_EVERY_MS) || this.writing)) return;
+    if (!force && this.writing) return;
     // one write at a time (the file is replaced through a temporary name)
     while (this.writing) await this.writing;
     this.last = now;
@@ -95,8 +93,6 @@ export class MetricsPacer {
       if (h === 'totals' || h === 'instance') continue;
       for (const [k, v] of Object.entries(values ?? {})) m.set(`${h}.${k}`, v);
     }
-    const g = p.gatherer.metrics?.();
-    if (g) for (const [k, v] of Object.entries(g)) m.set(`${p.gatherer.name}.${k}`, v);
     await m.write().catch((err: unknown) => this.log.warning(`metrics write: ${describeError(err)}`));
   }
 }

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import type { FlowMetrics } from './types.js';
 import { mkdirp } from '@sarra/common';
+import { reportShortName } from '@sarra/message';
 
 type Section = Record<string, unknown>;
 
@@ -54,11 +55,6 @@ function freshTotals(): Section {
   };
 }
 
-/** Short names of the report codes a rejection carries, so that rejectedByReason stays a small table. */
-const REASONS: Record<string, string> = {
-  '304': 'duplicate', '404': 'no match', '406': 'too old', '410': 'too old', '417': 'malformed',
-  '422': 'no destination', '425': 'too young', '499': 'failed', '503': 'unavailable', '504': 'message too old',
-};
 const MAX_REASONS = 50;
 
 /**
@@ -67,7 +63,8 @@ const MAX_REASONS = 50;
  */
 function reasonKey(reason: string): string {
   const m = /^(\d{3})\b/.exec(reason.trim());
-  if (m && REASONS[m[1]!]) return `${m[1]} ${REASONS[m[1]!]}`;
+  const name = m ? reportShortName(Number(m[1])) : undefined;
+  if (name) return `${m![1]} ${name}`;
   return reason.trim().slice(0, 60);
 }
 

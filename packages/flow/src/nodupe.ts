@@ -5,7 +5,7 @@ import type { Options } from '@sarra/config';
 import type { Logger } from '@sarra/common';
 import { describeError, mkdirp } from '@sarra/common';
 import type { Notice } from '@sarra/message';
-import { msFromTimestamp, timestampFromMs } from '@sarra/message';
+import { REPORT, msFromTimestamp, timestampFromMs } from '@sarra/message';
 import type { FlowHook, WorkItem } from './types.js';
 
 /** Python `urllib.parse.quote(s)` (safe `/`): what sr3 writes as the path column. */
@@ -28,9 +28,6 @@ function encodeKey(k: string): string {
   return k.replace(/[\s%]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
-/** sr3 report codes set by the age and duplicate checks. */
-export const NODUPE_CODES = { duplicate: 304, tooOld: 406, tooYoung: 425 } as const;
-
 /**
  * File age limits on the notice's `mtime` (sr3 nodupe after_accept): older than `fileAgeMax` -> 406,
  * newer than `fileAgeMin` -> 425; with fileAgeMin 0, an mtime more than 100 s in the future is also 425.
@@ -48,10 +45,10 @@ export function checkFileAge(o: Options, item: WorkItem, now: number = Date.now(
   const minMtime = o.fileAgeMax > 0 ? now - o.fileAgeMax * 1000 : 0;
   const maxMtime = o.fileAgeMin > 0 ? now - o.fileAgeMin * 1000 : now + 100_000;
   if (mtime < minMtime) {
-    return { code: NODUPE_CODES.tooOld, reason: `${mt} too old (nodupe check), oldest allowed ${timestampFromMs(minMtime)}` };
+    return { code: REPORT.tooOld, reason: `${mt} too old (nodupe check), oldest allowed ${timestampFromMs(minMtime)}` };
   }
   if (mtime > maxMtime) {
-    return { code: NODUPE_CODES.tooYoung, reason: `${mt} too new (nodupe check), newest allowed ${timestampFromMs(maxMtime)}` };
+    return { code: REPORT.tooYoung, reason: `${mt} too new (nodupe check), newest allowed ${timestampFromMs(maxMtime)}` };
   }
   return undefined;
 }

@@ -2,9 +2,8 @@
 import { ConfigError } from '@sarra/common';
 import { loadDns, loadIdentity, TrustStore, type Identity } from '@sarra/common/pki';
 import type { Options } from '@sarra/config';
-import type { Notice } from '@sarra/message';
+import { REPORT, type Notice } from '@sarra/message';
 import { defaultAccept, type AcceptFn } from './accept.js';
-import { REJECT } from './filter.js';
 import { canonicalBytes, NoticeVerifier, signNotice } from './signature.js';
 
 /** The file:line of `option` (else of notice_verify, else the configuration file), for a ConfigError. */
@@ -74,6 +73,6 @@ export async function verifyingAccept(o: Options, opts: { destination?: boolean 
     const v = inner(item, now);
     if (!v.accepted) return v;
     const why = verifier.check(item.notice, now);
-    return why === undefined ? v : { accepted: false, code: REJECT.untrusted, reason: why };
+    return why === undefined ? v : { accepted: false, code: REPORT.forbidden, reason: why };
   };
 }

@@ -1,4 +1,5 @@
 // The per-origin back-off applied to work items: notices of a resting origin are deferred, the others tried.
+import { REPORT } from '@sarra/message';
 import type { Logger } from '@sarra/common';
 import { describeError } from '@sarra/common';
 import type { Options } from '@sarra/config';
@@ -50,7 +51,7 @@ export class OriginGate {
     try {
       r = await attempt(this.o, it, this.fn, stop, this.log);
     } catch (err: unknown) {
-      it.reportCode = 499;
+      it.reportCode = REPORT.failed;
       it.reportMessage = describeError(err);
       r = { outcome: 'retry' };
     }

@@ -1,5 +1,6 @@
 // Shapes shared by the flow engine, its built-in hooks and the components.
 import type { Notice, Format, Identity } from '@sarra/message';
+import { Outcomes } from './outcome.js';
 
 /**
  * One notice moving through a flow pass, with the working fields sr3 keeps beside the body
@@ -16,7 +17,7 @@ export interface WorkItem {
    * have changed the notice (Poster `passThrough`): no re-encoding. Never written to a retry queue.
    */
   raw?: Buffer;
-  /** Set by the gatherer; the engine calls it exactly once, after the work is done or safely queued. */
+  /** Set by the gatherer; called exactly once, by settle.ts only, after the outcome is durable (posted, or safely queued). */
   ack?: () => void;
   /** Destination decided at filter time (local dir for downloads, remote dir for senders). */
   newDir?: string;
@@ -43,16 +44,22 @@ export interface WorkItem {
   bytes?: number;
 }
 
-/** sr3's worklists: items are moved between lists, never dropped, so each is acked once. */
+/**
+ * sr3's worklists: items are moved between lists, never dropped, so each is acked once. `outcome` moves them
+ * (ok / reject / fail, outcome.ts): the one way, for the engine and for plugins, to decide what became of an item.
+ */
 export interface Worklist {
   incoming: WorkItem[];
   ok: WorkItem[];
   rejected: WorkItem[];
   failed: WorkItem[];
+  readonly outcome: Outcomes;
 }
 
 export function newWorklist(incoming: WorkItem[] = []): Worklist {
-  return { incoming, ok: [], rejected: [], failed: [] };
+  const lists = { incoming, ok: [] as WorkItem[], rejected: [] as WorkItem[], failed: [] as WorkItem[] };
+  // not enumerable: a worklist logged or compared shows its lists only
+  return Object.defineProperty(lists, 'outcome', { value: new Outcomes(lists) }) as Worklist;
 }
 
 /** A source of work items: a broker queue, the file system, or a remote listing. */
@@ -123,8 +130,11 @@ export interface RetryQueue {
 /** Publishes the notices of finished items downstream (implemented by Poster). */
 export interface PostSink {
   start(): Promise<void>;
-  /** Publishes `items` and waits for confirms; unconfirmed ones are kept for a later retry (never thrown). */
-  post(items: WorkItem[]): Promise<void>;
+  /**
+   * Publishes `items` and waits for confirms; unconfirmed ones are kept for a later retry (never thrown). Resolves
+   * with the items neither confirmed nor safely kept (the retry queue write failed, or there is none): not acked.
+   */
+  post(items: WorkItem[]): Promise<WorkItem[] | void>;
   /** Re-publishes kept failures; called when a pass is light and at housekeeping. */
   retry(max: number): Promise<void>;
   pending(): number;

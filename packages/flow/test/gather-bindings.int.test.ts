@@ -63,9 +63,9 @@ test('each subtopic line is bound on the exchange and topicPrefix in force at th
 
 test('a relay left at sr3 prefetch consumes ahead (several batches); an explicit prefetch or a download flow is kept', async () => {
   const relay = await options('relay', ['exchange xa', 'batch 100']);
-  assert.equal(effectivePrefetch(relay), 400);
+  assert.equal(effectivePrefetch(relay, true), 400);
   const explicit = await options('explicit', ['exchange xa', 'batch 100', 'prefetch 7']);
-  assert.equal(effectivePrefetch(explicit), 7);
+  assert.equal(effectivePrefetch(explicit, true), 7);
   const download = await options('dl', ['exchange xa', 'batch 100', 'download on']);
-  assert.equal(effectivePrefetch(download), download.prefetch);
+  assert.equal(effectivePrefetch(download, false), download.prefetch);
 });

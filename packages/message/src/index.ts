@@ -7,7 +7,7 @@ export { topicFor, formatFromPrefix, truncateUtf8, TOPIC_MAX_BYTES } from './top
 export { nowTimestamp, timestampFromMs, msFromTimestamp, isTimestamp, toV02Time, toV03Time } from './timestamp.js';
 export type { Hasher, HasherOptions } from './identity.js';
 export { createHasher, identityOfFile, hexToBase64, base64ToHex, hashesContent, sha512Hex } from './identity.js';
-export { REPORT, reportText } from './report.js';
+export { REPORT, reportShortName, reportText } from './report.js';
 export type { ReportName } from './report.js';
 export { HeaderTooLongError, MalformedNoticeError } from './errors.js';
 export { HEADER_MAX_BYTES } from './v02.js';

@@ -18,13 +18,17 @@ export const REPORT = {
   deferred: 307,
   /** notice_verify: signature missing, forged or not trusted (sarra-ts; not in sr3's table) */
   forbidden: 403,
-  /** no accept/reject pattern matched */
+  /** no accept/reject pattern matched; a local file to send is missing; a hook rejected without a code */
   noMatch: 404,
   /** file older than fileAgeMax */
   tooOld: 406,
   /** file too old */
   gone: 410,
-  /** invalid (malformed) message */
+  /** file bigger than fileSizeMax (sr3's "Payload Too Large") */
+  tooBig: 413,
+  /** inlineOnly: the notice carries data but not inline */
+  notInline: 415,
+  /** invalid (malformed) message; a notice that can never be published */
   invalid: 417,
   /** cannot determine the destination path */
   noDest: 422,
@@ -34,7 +38,7 @@ export const REPORT = {
   sendFailed: 496,
   /** send failed, other (docs) */
   sendFailed2: 497,
-  /** transfer failed (sftp/ftp/http) */
+  /** transfer failed (sftp/ftp/http); a download or send plugin refused */
   failed: 499,
   /** service unavailable / unsupported */
   unavailable: 503,
@@ -57,6 +61,8 @@ const TEXT: Record<number, string> = {
   404: 'no pattern match',
   406: 'older than fileAgeMax',
   410: 'file too old',
+  413: 'file too big',
+  415: 'data not inline',
   417: 'invalid message',
   422: 'cannot determine destination path',
   425: 'younger than fileAgeMin',
@@ -66,6 +72,17 @@ const TEXT: Record<number, string> = {
   503: 'service unavailable',
   504: 'message too old',
 };
+
+/** Short names of the codes a rejection may carry: the keys of `totals.rejectedByReason` (`<code> <name>`). */
+const SHORT: Record<number, string> = {
+  304: 'duplicate', 404: 'no match', 406: 'too old', 410: 'too old', 417: 'malformed',
+  422: 'no destination', 425: 'too young', 499: 'failed', 503: 'unavailable', 504: 'message too old',
+};
+
+/** The short name of a rejection code (`422` -> `no destination`); undefined for a code without one. */
+export function reportShortName(code: number): string | undefined {
+  return SHORT[code];
+}
 
 /** A short English description of a report code (for `report.message` and logs). */
 export function reportText(code: number): string {

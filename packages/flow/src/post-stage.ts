@@ -1,0 +1,65 @@
+// The post stage of a flow: each pass's ok items published with confirms, then settled (acked) and reported; post
+// retries re-published; up to POST_PIPELINE passes awaiting their confirms while the next ones are gathered and worked.
+import type { Logger } from '@sarra/common';
+import { describeError } from '@sarra/common';
+import type { FlowParts } from './flow-parts.js';
+import type { Settle } from './settle.js';
+import type { WorkItem, Worklist } from './types.js';
+
+/** Passes whose post step (confirms, acks) may be in flight at once while the next passes are gathered. */
+const POST_PIPELINE = 4;
+
+/**
+ * Posts and settles the passes of one flow. The post + ack of a pass overlap the gather/filter/work of the next ones
+ * (the confirm round trip no longer idles the loop); publishes keep pass order, since each post() publishes
+ * synchronously before it awaits its confirms. A post that fails leaves its items unacked (redelivered), never acked.
+ */
+export class PostStage {
+  private readonly posting = new Set<Promise<void>>();
+
+  constructor(
+    private readonly parts: FlowParts,
+    private readonly settle: Settle,
+    private readonly log: Logger,
+    private readonly afterPost: (wl: Worklist) => Promise<void>,
+  ) {}
+
+  /** Re-publishes up to `max` notices kept in the post retry queue (a light pass has room for them). */
+  async retry(max: number): Promise<void> {
+    const p = this.parts.poster;
+    if (!p || p.pending() === 0) return;
+    await p.retry(max).catch((err: unknown) => this.log.error(`post retry failed: ${describeError(err)}`));
+  }
+
+  /** Starts the post step of `wl`, once fewer than POST_PIPELINE are in flight; it never rejects. */
+  async post(wl: Worklist): Promise<void> {
+    while (this.posting.size >= POST_PIPELINE) await Promise.race(this.posting);
+    const step = this.finish(wl).then(() => { this.posting.delete(step); });
+    this.posting.add(step);
+  }
+
+  /** Post steps awaiting their confirms (retryEmptyBeforeExit waits for none). */
+  inFlight(): number {
+    return this.posting.size;
+  }
+
+  /** Waits for every post step in flight. */
+  async drain(): Promise<void> {
+    while (this.posting.size) await Promise.race(this.posting);
+  }
+
+  /** Publish with confirms, settle (record, ack), afterPost, reports. */
+  private async finish(wl: Worklist): Promise<void> {
+    const poster = this.parts.poster;
+    let lost: WorkItem[] = [];
+    try {
+      if (wl.ok.length && poster) lost = (await poster.post(wl.ok)) ?? [];
+    } catch (err: unknown) {
+      this.log.error(`post step failed: ${describeError(err)}`);
+      lost = wl.ok;
+    }
+    this.settle.posted(wl.ok, lost);
+    await this.afterPost(wl);
+    await this.settle.report([...wl.ok, ...wl.failed]);
+  }
+}
