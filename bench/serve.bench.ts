@@ -1,4 +1,5 @@
-// `sr serve`: time to answer /metrics for 50 running configurations (target < 200 ms), files and /proc read on each scrape.
+// `sr serve`: time to answer /metrics for 50 running configurations (target < 200 ms), files and /proc read on each scrape;
+// then the status page (/) for the same 50.
 import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -41,6 +42,16 @@ try {
   const sorted = [...rest].sort((a, b) => a - b);
   console.log(`sr serve /metrics for ${N} running configurations (${series} instances): first ${first!.toFixed(0)} ms, ` +
     `then median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms, best ${sorted[0]!.toFixed(0)} ms (target < ${TARGET_MS} ms)`);
+  // the status page of the same server (table, strays, one chart a row), beside the scrape measured above
+  const page: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const html = await (await fetch(url.replace(/\/metrics$/, '/'))).text();
+    page.push(performance.now() - t0);
+    if ((html.match(/<tr data-config=/g) ?? []).length !== N) throw new Error('the status page lacks configurations');
+  }
+  page.sort((a, b) => a - b);
+  console.log(`sr serve status page for ${N} configurations: median ${page[2]!.toFixed(0)} ms, best ${page[0]!.toFixed(0)} ms (no target; /metrics above is the baseline)`);
 } finally {
   server.kill('SIGTERM');
   await runCli(['stop'], h.env, { timeoutMs: 120_000 }).catch(() => undefined);
