@@ -13,5 +13,6 @@ export { BrokerRefusedError, explainRefusal } from './refused.js';
 export type { SessionStats } from './session.js';
 export { Consumer, type ConsumerOptions } from './consumer.js';
 export { Publisher, PublishError, type PublisherOptions, type OutgoingMessage } from './publisher.js';
-export { openConsumer, openPublisher } from './open.js';
+export { brokerProtocol, openConsumer, openPublisher } from './open.js';
+export { cleanupMqttSessions, declareMqttSessions, mqttClientId } from './mqtt-topology.js';
 export { declareTopology, cleanupTopology, queueOptions } from './topology.js';

@@ -16,6 +16,11 @@ const mqtt: Driver = { consumer: (o) => new MqttConsumer(o), publisher: (o) => n
 
 const DRIVERS = new Map<string, Driver>([['amqp', amqp], ['amqps', amqp], ['mqtt', mqtt], ['mqtts', mqtt]]);
 
+/** The protocol of a broker URL: 'amqp' (amqp, amqps), 'mqtt' (mqtt, mqtts); throws ConfigError for another scheme. */
+export function brokerProtocol(url: string): 'amqp' | 'mqtt' {
+  return driverOf(url) === mqtt ? 'mqtt' : 'amqp';
+}
+
 function driverOf(url: string): Driver {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase() ?? '';
   const d = DRIVERS.get(scheme);

@@ -1,7 +1,7 @@
 // `sr declare` / `sr cleanup`: exchanges on the post side, queue and bindings on the subscribe side, state files.
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { describeError, metricsDir, stateDir, withCredentials, type Env } from '@sarra/common';
-import { cleanupTopology, declareTopology, explainRefusal, type Binding } from '@sarra/broker';
+import { brokerProtocol, cleanupMqttSessions, cleanupTopology, declareMqttSessions, declareTopology, explainRefusal, type Binding } from '@sarra/broker';
 import { CONSUMERS, postExchanges, subscribeBindings, subscribeExchange, type Options } from '@sarra/config';
 import { resolveQueueName, queueNameFile, queueSpecOf } from '@sarra/flow';
 import type { Say } from './supervisor.js';
@@ -20,7 +20,8 @@ function consumes(o: Options): boolean {
 export async function declareConfig(o: Options, say: Say, env: Env = process.env): Promise<void> {
   const name = `${o.component}/${o.config}`;
   const postUrl = withPassword(o, o.post_broker);
-  if (postUrl && o.exchangeDeclare !== false) {
+  // MQTT topics need no declaration
+  if (postUrl && o.exchangeDeclare !== false && brokerProtocol(postUrl) === 'amqp') {
     const xs = postExchanges(o);
     await declareTopology({ url: postUrl, exchanges: xs, connectTimeoutMs: 10_000, tlsRigour: o.tlsRigour });
     say(`${name}: declared exchange(s) ${xs.join(' ')}`);
@@ -29,6 +30,11 @@ export async function declareConfig(o: Options, say: Say, env: Env = process.env
   if (url && consumes(o)) {
     const qname = await resolveQueueName(o, stateDir(o.component, o.config, env), 1);
     const bindings: Binding[] = subscribeBindings(o);
+    if (brokerProtocol(url) === 'mqtt') {
+      await declareMqttSessions({ url, queue: queueSpecOf(o, qname), bindings, prefetch: o.prefetch, qos: o.qos, tlsRigour: o.tlsRigour }, o.instances);
+      say(`${name}: declared the MQTT session(s) of ${qname} subscribed to ${bindings.map((b) => `${b.exchange}/${b.key}`).join(' ') || '(none)'}`);
+      return;
+    }
     const exchanges = o.exchangeDeclare !== false ? subscribeExchangesOf(o) : [];
     await declareTopology({ url, exchanges, queue: queueSpecOf(o, qname), bindings, tlsRigour: o.tlsRigour });
     say(`${name}: declared queue ${qname} bound to ${bindings.map((b) => `${b.exchange}:${b.key}`).join(' ') || '(none)'}`);
@@ -45,7 +51,9 @@ export async function cleanupQueue(o: Options, say: Say, env: Env): Promise<void
   const url = withPassword(o, o.broker);
   if (url && consumes(o)) {
     const qname = await readQueueName(o, env);
-    await cleanupTopology({ url, queue: qname, tlsRigour: o.tlsRigour });
+    if (brokerProtocol(url) === 'mqtt') {
+      if (qname) await cleanupMqttSessions({ url, tlsRigour: o.tlsRigour }, qname, o.instances);
+    } else await cleanupTopology({ url, queue: qname, tlsRigour: o.tlsRigour });
     say(`${name}: deleted queue ${qname ?? '(none recorded)'}`);
   }
   await removeStateFiles(o, env);
@@ -59,7 +67,7 @@ export async function cleanupQueue(o: Options, say: Say, env: Env): Promise<void
 export async function cleanupPostExchanges(o: Options, say: Say, usedElsewhere: ReadonlySet<string>): Promise<void> {
   const name = `${o.component}/${o.config}`;
   const postUrl = withPassword(o, o.post_broker);
-  if (!postUrl) return;
+  if (!postUrl || brokerProtocol(postUrl) === 'mqtt') return;
   const mine = postExchanges(o);
   const shared = mine.filter((x) => usedElsewhere.has(x));
   const { kept } = await cleanupTopology({ url: postUrl, exchanges: mine.filter((x) => !shared.includes(x)), ifUnused: true, tlsRigour: o.tlsRigour });
