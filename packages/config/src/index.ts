@@ -14,8 +14,9 @@ export {
 export { pluginOption, declaredOptions, type PluginOptions, type PluginOptionDecl } from './plugin-options.js';
 export { callbackSettings } from './settings.js';
 export {
-  NATIVE_CALLBACKS, builtinName, builtinPlugins, importCallback, isNativeCallback, pluginDir, type ImportedCallback,
+  NATIVE_CALLBACKS, builtinName, builtinPlugins, importCallback, isBuiltinPlugin, isNativeCallback, pluginDir, type ImportedCallback,
 } from './plugins.js';
+export { pluginFate, pluginName, type PluginFate } from './v2-plugins.js';
 export { BROKER_SCHEMES, TRANSFER_SCHEMES } from './schemes.js';
 export { optionReference } from './reference.js';
 export { optionsFromText } from './from-text.js';

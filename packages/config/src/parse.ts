@@ -10,6 +10,7 @@ import { defaultFor, defaultsFor, resolveOption } from './options.js';
 import { pythonRegex } from './regex.js';
 import { rand8, substitute } from './substitute.js';
 import { suggestName } from './suggest.js';
+import { v2Equivalent } from './v2-plugins.js';
 import type { BindingSpec, Diagnostic, Env, Mask, OptionSpec, Origin } from './types.js';
 
 /**
@@ -210,7 +211,7 @@ function setOption(st: ParseState, spec: OptionSpec, value: string, inverted: bo
     report(st, where.file, where.line, `${what}: not supported by sarra-ts (${why})`, { code: 'unsupported', option: asWritten });
   if (spec.kind === 'list') {
     if (isNone(value)) st.values[key] = [];
-    else if (spec.unsupported && !(spec.honoured ?? []).length) return refuse(spec.unsupported);
+    else if (spec.unsupported && !(spec.honoured ?? []).length) return refuse(spec.unsupported + v2Equivalent(value));
     else {
       const sep = key === 'path' ? /\s+/ : /[\s,]+/;
       const items = value.split(sep).filter((s) => s !== '');

@@ -30,6 +30,11 @@ export function builtinPlugins(): string[] {
   return [...BUILTIN_PLUGINS].sort();
 }
 
+/** True when a callback line names a built-in plugin of @sarra/plugin (`sarracenia.flowcb.work.age.Age` too). */
+export function isBuiltinPlugin(spec: string): boolean {
+  return !spec.includes('/') && BUILTIN_PLUGINS.has(sr3Name(spec));
+}
+
 /** The sr3 name a callback line designates: `sarracenia.flowcb.accept.httptohttps.HttpToHttps` -> `accept.httptohttps`. */
 export function sr3Name(spec: string): string {
   const words = spec.replace(/^sarracenia\.flowcb\./, '').split('.');

@@ -81,3 +81,24 @@ test('callback nodupe.name / nodupe.data set the duplicate key basis (sr3), load
     }
   }
 });
+
+test('a v2 plugin line is refused at its line, naming the sarra-ts equivalent when there is one', async () => {
+  const l = await load('');
+  try {
+    await l.home.writeConfig('subscribe/v2.conf', [
+      'broker amqp://anonymous@localhost', 'on_message msg_delete', 'on_message msg_2http.py', 'on_file file_age',
+      'on_message msg_fdelay', 'on_message my_own_thing', '',
+    ].join('\n'));
+    const errors = (await lintConfig('subscribe', 'v2', { env: l.home.env })).filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message}`);
+    const port = 'a v2 Python plugin: port it to a JS/TS flow callback (`callback <module>`); `sr convert` maps those sr3 has built in';
+    assert.deepEqual(errors, [
+      `2: on_message: not supported by sarra-ts (${port}; sarra-ts equivalent: callback filter.deleteflowfiles.DeleteFlowFiles)`,
+      `3: on_message: not supported by sarra-ts (${port}; sarra-ts equivalent: callback accept.tohttp)`,
+      `4: on_file: not supported by sarra-ts (${port}; sarra-ts equivalent: callback work.age)`,
+      `5: on_message: not supported by sarra-ts (${port}; sr3 ported it as callback filter.fdelay)`,
+      `6: on_message: not supported by sarra-ts (${port})`,
+    ]);
+  } finally {
+    await l.home.cleanup();
+  }
+});

@@ -1,7 +1,8 @@
 // `sr convert`: what a configuration (with the files that apply with it) sets, read before its lines are rewritten.
 import { parseDuration } from '@sarra/common';
 import { resolveOption } from '@sarra/config';
-import { V2_PLUGIN_KEYS, pluginName } from './convert-plugins.js';
+import { pluginName } from '@sarra/config';
+import { V2_PLUGIN_KEYS } from './convert-plugins.js';
 
 /** One option line: its indent, name, the space after the name, and its value (trimmed). */
 export interface Line {

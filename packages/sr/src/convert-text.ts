@@ -1,8 +1,10 @@
 // `sr convert`, the pure part: rewrites one v2 or sr3 configuration text into sarra-ts's language, line by line,
 // and says what it could not convert. The option table (@sarra/config) decides names; convert-plugins the rest.
-import { CONSUMERS, PRODUCERS, isNativeCallback, newParseState, parseLine, resolveOption } from '@sarra/config';
+import {
+  CONSUMERS, PRODUCERS, isBuiltinPlugin, isNativeCallback, newParseState, parseLine, pluginFate, pluginName, resolveOption,
+} from '@sarra/config';
 import { scanFacts, splitLine, type Facts, type Line } from './convert-facts.js';
-import { CALLBACK_KEYS, V2_PLUGIN_KEYS, pluginFate, pluginName } from './convert-plugins.js';
+import { CALLBACK_KEYS, V2_PLUGIN_KEYS } from './convert-plugins.js';
 
 /** What a converted line needs: `info` was converted (or dropped) as sr3 would; `problem` needs a person. */
 export interface Note {
@@ -175,6 +177,10 @@ export function convertText(input: ConvertInput): ConvertResult {
       case 'callback': {
         const line = `${l.indent}callback ${fate.sr3}`;
         if (input.plugins?.has(fate.sr3)) return void out.push(line);
+        if (isBuiltinPlugin(fate.sr3)) {
+          out.push(line);
+          return info(n, `${what}: built-in plugin ${fate.sr3} of sarra-ts`);
+        }
         return problem(n, `${what}: sr3 ported it as callback ${fate.sr3} (Python); sarra-ts has no built-in, ${PORT}`, [line]);
       }
     }
@@ -184,7 +190,7 @@ export function convertText(input: ConvertInput): ConvertResult {
     const name = resolveOption(l.key, component)?.spec.name ?? l.key;
     if (name !== l.key) renamed.push(`${l.key} -> ${name}`);
     const line = write(l, name, l.value);
-    const foreign = l.value.split(/[\s,]+/).filter((s) => s !== '' && !isNativeCallback(s) && !input.plugins?.has(s));
+    const foreign = l.value.split(/[\s,]+/).filter((s) => s !== '' && !isNativeCallback(s) && !isBuiltinPlugin(s) && !input.plugins?.has(s));
     if (foreign.length === 0) return void out.push(line);
     problem(n, `${l.key} ${foreign.join(' ')}: an sr3 (Python) callback; sarra-ts loads JS/TS hooks only, ${PORT} under the same name`, [line]);
   }

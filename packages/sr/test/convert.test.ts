@@ -233,7 +233,7 @@ test('sr3 configuration: names normalised, native callbacks kept, Python callbac
   assert.ok(l.includes('callback sarracenia.flowcb.nodupe.disk.Disk'), 'flowcb is callback');
   assert.ok(l.includes('callback filter.deleteflowfiles.DeleteFlowFiles'));
   assert.ok(!r.text.includes('inflight'), 'sr3 input keeps sr3 defaults');
-  assert.deepEqual(problems(r).map((p) => p.split(':').slice(0, 2).join(':')), ['6: callback accept.printlag', '7: on_message msg_delete', '8: import mymod']);
+  assert.deepEqual(problems(r).map((p) => p.split(':').slice(0, 2).join(':')), ['6: callback accept.printlag', '8: import mymod'], 'msg_delete is built in: filter.deleteflowfiles');
   assert.deepEqual(r.renamed, ['flowcb -> callback']);
 });
 
