@@ -17,10 +17,32 @@ export function configDir(env: Env = process.env): string {
   return join(env.XDG_CONFIG_HOME || join(home(env), '.config'), APP);
 }
 
-/** `~/.cache/sarra` (or `$XDG_CACHE_HOME/sarra`); with `statehost`, a per-host subdirectory. */
+/** Set by {@link hostEnv} for a configuration with `statehost`: the host directory every file of it goes in. */
+const STATEHOST_ENV = 'SARRA_STATEHOST';
+
+/**
+ * The short host name `statehost` inserts (sr3: up to the first dot): `$HOSTNAME` when it is set and a plain name
+ * (two "hosts" sharing one machine, or a container's name), else the system's.
+ */
+export function stateHost(env: Env = process.env): string {
+  const h = env.HOSTNAME && /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(env.HOSTNAME) ? env.HOSTNAME : hostname();
+  return h.split('.')[0]!;
+}
+
+/**
+ * The environment a configuration's files are named in: with `statehost` (sr3, homes shared by several nodes), every
+ * function of this module then puts its state, log, metrics and pid files under `~/.cache/sarra/<short host>/`;
+ * without, the plain layout (a host directory inherited from a parent is dropped).
+ */
+export function hostEnv(env: Env, statehost: boolean): Env {
+  return { ...env, [STATEHOST_ENV]: statehost ? stateHost(env) : undefined };
+}
+
+/** `~/.cache/sarra` (or `$XDG_CACHE_HOME/sarra`); with `statehost` (or an env from {@link hostEnv}), a per-host subdirectory. */
 export function cacheDir(env: Env = process.env, statehost = false): string {
   const base = join(env.XDG_CACHE_HOME || join(home(env), '.cache'), APP);
-  return statehost ? join(base, hostname().split('.')[0]!) : base;
+  const host = statehost ? stateHost(env) : env[STATEHOST_ENV];
+  return host ? join(base, host) : base;
 }
 
 /** State directory of one configuration: `~/.cache/sarra/<component>/<config>/`. */

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  cacheDir, configDir, instanceOfPidFile, instanceTag, legacyRetryQueueFiles, logFile, metricsFile, nodupeCacheFile, pidFile,
-  retryQueueFile, stateDir, stateTag,
+  cacheDir, configDir, hostEnv, instanceOfPidFile, instanceTag, legacyRetryQueueFiles, logFile, metricsFile, nodupeCacheFile, pidFile,
+  retryQueueFile, stateDir, stateHost, stateTag,
 } from '@sarra/common';
 
 const env = { HOME: '/h' };
@@ -43,4 +43,18 @@ test('earlier post retry names, adopted when the queue opens: the consumers\' NN
   assert.deepEqual(legacyRetryQueueFiles('/s', 'post', 1), ['/s/diskqueue_post_retry_01', '/s/post_retry_001']);
   assert.deepEqual(legacyRetryQueueFiles('/s', 'post', 100), ['/s/post_retry_100']);
   assert.deepEqual(legacyRetryQueueFiles('/s', 'work', 1), []);
+});
+
+test('statehost: the short host name ($HOSTNAME if a plain name) after ~/.cache/sarra, for every file of the configuration', () => {
+  assert.equal(stateHost({ HOSTNAME: 'node1.example.com' }), 'node1');
+  assert.equal(stateHost({ HOSTNAME: '../x' }), stateHost({}), 'not a plain name: the system host name');
+  const a = hostEnv({ HOME: '/h', HOSTNAME: 'nodea' }, true);
+  assert.equal(cacheDir(a), '/h/.cache/sarra/nodea');
+  assert.equal(stateDir('subscribe', 's', a), '/h/.cache/sarra/nodea/subscribe/s');
+  assert.equal(pidFile('subscribe', 's', 1, a), '/h/.cache/sarra/nodea/subscribe/s/subscribe_s_01.pid');
+  assert.equal(logFile('subscribe', 's', 1, a), '/h/.cache/sarra/nodea/log/subscribe_s_01.log');
+  assert.equal(metricsFile('subscribe', 's', 1, a), '/h/.cache/sarra/nodea/metrics/subscribe_s_01.json');
+  assert.equal(cacheDir({ HOME: '/h', HOSTNAME: 'nodeb' }, true), '/h/.cache/sarra/nodeb');
+  // without statehost the plain layout, even in an environment that had a host directory
+  assert.equal(cacheDir(hostEnv(a, false)), '/h/.cache/sarra');
 });

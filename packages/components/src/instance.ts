@@ -1,7 +1,7 @@
 // runInstance: one instance of one configuration, from loading its options to a clean stop and an exit code.
 import { hostname } from 'node:os';
 import type { Env, LogLevel } from '@sarra/common';
-import { describeError, instanceTag, logDir, logFile, Logger, metricsDir, metricsFile, mkdirp, stateDir } from '@sarra/common';
+import { describeError, instanceTag, logDir, logFile, Logger, metricsDir, metricsFile, mkdirp, hostEnv, stateDir } from '@sarra/common';
 import { loadConfig } from '@sarra/config';
 import type { Options } from '@sarra/config';
 import { Flow, Metrics } from '@sarra/flow';
@@ -75,7 +75,10 @@ export async function runInstance(args: RunInstanceArgs): Promise<number> {
     await log.close();
     return 1;
   }
-  const logger = makeLogger(args, env, o);
+  // statehost: this host's own log, metrics and state directories (sr3), named from here on through `henv`
+  const henv = hostEnv(env, o.statehost);
+  if (o.statehost) await mkdirp(logDir(henv)).catch(() => {});
+  const logger = makeLogger(args, henv, o);
   const ctl = new AbortController();
   const stop = (): void => ctl.abort();
   let restartWhy: string | undefined;
@@ -90,14 +93,14 @@ export async function runInstance(args: RunInstanceArgs): Promise<number> {
   const pool = new TransferPool({ timeout: o.timeout, credentials: o.credentials, signal: ctl.signal, tlsRigour: o.tlsRigour });
   try {
     if (!spec) throw new Error(`unknown component ${args.component}`);
-    const dir = stateDir(args.component, args.config, env, o.statehost);
+    const dir = stateDir(args.component, args.config, henv);
     await mkdirp(dir);
-    await mkdirp(metricsDir(env));
-    const metrics = new Metrics(metricsFile(args.component, args.config, args.instance, env), {
+    await mkdirp(metricsDir(henv));
+    const metrics = new Metrics(metricsFile(args.component, args.config, args.instance, henv), {
       component: args.component, config: args.config, instance: args.instance, pid: process.pid, hostname: hostname(),
     });
     const ctx: InstanceContext = {
-      o, logger, instance: args.instance, foreground: args.foreground, stateDir: dir, metrics, pool, signal: ctl.signal, env, paths: args.paths,
+      o, logger, instance: args.instance, foreground: args.foreground, stateDir: dir, metrics, pool, signal: ctl.signal, env: henv, paths: args.paths,
       restart: (why) => {
         restartWhy ??= why;
         ctl.abort();

@@ -8,9 +8,11 @@ export interface InstanceMetrics {
   flow?: { transferRxBytes?: number; transferRxFiles?: number; transferTxBytes?: number; transferTxFiles?: number;
     transferRxLast?: number; transferTxLast?: number; cpuTime?: number; last_housekeeping?: number; next_housekeeping?: number };
   'gather.message'?: { rxByteCount?: number; rxGoodCount?: number; rxBadCount?: number; rxLast?: number;
-    brokerQueuedMessageCount?: number; connected?: boolean; disconnectCount?: number; disconnectTime?: number };
+    brokerQueuedMessageCount?: number; connected?: boolean; disconnectCount?: number; disconnectTime?: number;
+    /** host:port of the broker node consumed from ('' when not connected) */ brokerNode?: string };
   'post.message'?: { txByteCount?: number; txGoodCount?: number; txBadCount?: number; txLast?: number };
-  log?: { lagMax?: number; lagTotal?: number; lagMessageCount?: number; rejectCount?: number };
+  log?: { lagMax?: number; lagTotal?: number; lagMessageCount?: number; rejectCount?: number;
+    /** notices rejected as older than messageAgeMax since the last housekeeping */ tooOldCount?: number };
   retry?: { msgs_in_download_retry?: number; msgs_in_post_retry?: number;
     /** [ms since epoch, messages in both retry queues], one a minute over the last 11 minutes, oldest first */ depthHistory?: unknown };
   totals?: { received?: number; accepted?: number; rejected?: number; rejectedByReason?: Record<string, number>;

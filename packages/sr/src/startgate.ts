@@ -3,11 +3,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cacheDir, mkdirp, type Env } from '@sarra/common';
+import { cacheDir, hostEnv, mkdirp, type Env } from '@sarra/common';
 
-/** `~/.cache/sarra/.starting`: holds the pid of the `sr start` spawning a batch. */
+/** `~/.cache/sarra/.starting`: holds the pid of the `sr start` spawning a batch (one for every host directory). */
 function gateFile(env: Env = process.env): string {
-  return join(cacheDir(env), '.starting');
+  return join(cacheDir(hostEnv(env, false)), '.starting');
 }
 
 /** Closes the gate before a batch of spawns (a read-only cache directory fails with EROFS, as it is). */

@@ -25,6 +25,7 @@ export interface Observed {
   /** pid files found: instance -> pid, with liveness */ pidFiles: { instance: number; pid: number; alive: boolean }[];
   metrics: MetricsSample[];
   /** newest log file mtime over the instances (ms), 0 when none */ logMtimeMs: number;
+  /** statehost: the host directory read */ host?: string;
   usage: ProcUsage[];
   /** load error of the configuration, when it could not be read */ error?: string;
   /** why its instances stopped for good (the broker refused the login), until the next start */ failed?: Failure;
@@ -54,6 +55,9 @@ export interface ConfigStatus {
   alerts: string[];
   error?: string;
   /** state `fail`: the instance that stopped, why (one line to act on) and when (ms) */ failed?: Failure;
+  /** the broker node (host:port of the URL's host list) each running consumer instance is on, lowest instance first */
+  nodes?: { instance: number; node: string }[];
+  /** statehost: the host directory these figures come from (this host's own instances) */ host?: string;
 }
 
 /** Derives the status of one configuration at time `now` (ms). Pure: no I/O, no clock. */
@@ -151,7 +155,10 @@ export function deriveStatus(o: Observed, now: number): ConfigStatus {
     full: { ...full, since, uss: ussSum, rss: mem.rss, vms: mem.vms, user: mem.user, system: mem.system, msgsPerCpu },
     restarts: Object.values(o.restarts ?? {}).reduce((a, n) => a + n, 0),
     alerts: alertsOf(fresh, lagMax, o.ageLimit ?? 0),
+    nodes: fresh.filter((m) => liveInstances.has(m.instance) && m.data['gather.message']?.brokerNode)
+      .map((m) => ({ instance: m.instance, node: m.data['gather.message']!.brokerNode! })).sort((a, b) => a.instance - b.instance),
   };
+  if (o.host) status.host = o.host;
   if (o.error) status.error = o.error;
   if (state === 'fail') status.failed = o.failed;
   return status;

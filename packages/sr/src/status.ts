@@ -1,6 +1,6 @@
 // `sr status`: observes pid files, /proc, metrics and log files of each configuration (no broker round trip).
 import { access, readdir, stat } from 'node:fs/promises';
-import { stateDir, type Env } from '@sarra/common';
+import { hostEnv, stateDir, stateHost, type Env } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import { oneShot, thresholdsOf, tryLoad } from './configs.js';
 import { readFailure } from './failed.js';
@@ -21,6 +21,8 @@ async function exists(file: string): Promise<boolean> {
 export async function observe(ref: ConfigRef, env: Env = process.env, options?: Options, full = false): Promise<Observed> {
   let o = options, error: string | undefined;
   if (!o) ({ options: o, error } = await tryLoad(ref, env));
+  // statehost: this host's files only (each node of a shared home runs its own sr status, as with sr3)
+  env = hostEnv(env, o?.statehost ?? false);
   const expected = o?.instances ?? 1;
   const [pidEntries, disabled, failed, restarts, stateFiles] = await Promise.all([readPids(ref.component, ref.config, env),
     exists(disabledFile(ref.component, ref.config, env)), readFailure(ref.component, ref.config, env),
@@ -49,6 +51,7 @@ export async function observe(ref: ConfigRef, env: Env = process.env, options?: 
     housekeeping: o?.housekeeping ?? 300, thresholds: thresholdsOf(o), pidFiles, metrics, logMtimeMs, usage: usages,
     // a poll instance without the vip leaves `<...>.noVip` in the state directory while it stays passive (sr3 alike)
     noVip: stateFiles.some((n) => n.endsWith('.noVip')), restarts, ageLimit: o?.messageAgeMax ?? 0 };
+  if (o?.statehost) observed.host = stateHost(env);
   if (error) observed.error = error;
   if (failed) observed.failed = failed;
   return observed;

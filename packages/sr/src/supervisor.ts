@@ -1,6 +1,6 @@
 // Starts, stops and repairs instance processes of configurations (sr start / stop / sanity).
 import { access } from 'node:fs/promises';
-import type { Env } from '@sarra/common';
+import { hostEnv, type Env } from '@sarra/common';
 import { configErrors, oneShot, thresholdsOf, tryLoad } from './configs.js';
 import { clearFailure } from './failed.js';
 import { disabledFile } from './layout.js';
@@ -42,35 +42,37 @@ async function notRunning(ref: ConfigRef, expected: number, env: Env): Promise<n
 export async function start(refs: ConfigRef[], env: Env, say: Say, opts: { logStdout?: boolean } = {}): Promise<StartResult> {
   const result: StartResult = { spawned: [], refused: [] };
   // check everything first, spawn last: children starting up would otherwise starve the remaining checks of CPU
-  const plans = await Promise.all(refs.map(async (ref): Promise<{ ref: ConfigRef; todo: number[]; logStdout: boolean } | undefined> => {
+  const plans = await Promise.all(refs.map(async (ref): Promise<{ ref: ConfigRef; todo: number[]; logStdout: boolean; env: Env } | undefined> => {
     const name = `${ref.component}/${ref.config}`;
-    if (await isDisabled(ref, env)) { say(`${name}: disabled, not started`); return undefined; }
     const { options, errors } = await configErrors(ref, env);
+    // statehost: pid, log and state files of this host (sr3), for the checks below and the instances spawned
+    const henv = hostEnv(env, options?.statehost ?? false);
+    if (await isDisabled(ref, henv)) { say(`${name}: disabled, not started`); return undefined; }
     if (errors.length || !options) { result.refused.push({ ref, errors }); return undefined; }
     if (oneShot(options)) { say(`${name}: one-shot post, run it with: sr post -c ${name} <paths>`); return undefined; }
-    const todo = await notRunning(ref, options.instances, env);
+    const todo = await notRunning(ref, options.instances, henv);
     if (!todo.length) say(`${name}: already running`);
     // a start is the operator's answer to a failure (state fail): the new instances try again
-    else await Promise.all([clearFailure(ref.component, ref.config, env), clearRestarts(ref.component, ref.config, env)]);
-    return { ref, todo, logStdout: options.logStdout || !!opts.logStdout };
+    else await Promise.all([clearFailure(ref.component, ref.config, henv), clearRestarts(ref.component, ref.config, henv)]);
+    return { ref, todo, logStdout: options.logStdout || !!opts.logStdout, env: henv };
   }));
-  const batch: { ref: ConfigRef; instance: number; pid: number }[] = [];
+  const batch: { ref: ConfigRef; instance: number; pid: number; env: Env }[] = [];
   if (plans.some((p) => p?.todo.length)) {
     await closeGate(env);
     try {
       for (const plan of plans) {
         if (!plan?.todo.length) continue;
         for (const n of plan.todo) {
-          const pid = spawnDetached(plan.ref.component, plan.ref.config, n, env, { logStdout: plan.logStdout });
-          batch.push({ ref: plan.ref, instance: n, pid });
+          const pid = spawnDetached(plan.ref.component, plan.ref.config, n, plan.env, { logStdout: plan.logStdout });
+          batch.push({ ref: plan.ref, instance: n, pid, env: plan.env });
         }
       }
-      await Promise.all(batch.map((b) => writePid(b.ref.component, b.ref.config, b.instance, b.pid, env)));
+      await Promise.all(batch.map((b) => writePid(b.ref.component, b.ref.config, b.instance, b.pid, b.env)));
     } finally {
       await openGate(env);
     }
   }
-  result.spawned.push(...batch);
+  result.spawned.push(...batch.map(({ ref, instance, pid }) => ({ ref, instance, pid })));
   for (const plan of plans) {
     if (!plan?.todo.length) continue;
     const pids = batch.filter((b) => b.ref === plan.ref).map((b) => b.pid);
@@ -100,9 +102,10 @@ export async function terminate(pids: number[], pollMs = 100): Promise<number[]>
 }
 
 /** Stops every running instance of the configurations (foreground instance 0 only when `all`), removes their pid files. */
-export async function stop(refs: ConfigRef[], env: Env, say: Say, opts: { foreground?: boolean } = {}): Promise<number> {
+export async function stop(refs: ConfigRef[], base: Env, say: Say, opts: { foreground?: boolean } = {}): Promise<number> {
   let stopped = 0;
   await Promise.all(refs.map(async (ref) => {
+    const env = hostEnv(base, (await tryLoad(ref, base)).options?.statehost ?? false);
     await clearFailure(ref.component, ref.config, env);
     const entries = await readPids(ref.component, ref.config, env);
     const targets: typeof entries = [];

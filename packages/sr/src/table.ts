@@ -86,6 +86,13 @@ export function formatStatus(rows: ConfigStatus[], opts: { full?: boolean; stray
   lines.push(`                   CPU Time: User:${t.user!.toFixed(2)}s System:${t.system!.toFixed(2)}s`);
   lines.push(`                    Pub/Sub: received: ${t.messagesIn!.toFixed(1)} msgs/s (${humanBytes(t.pubsub!)}/s), Queued: ${t.queued} Retry: ${t.retry}, Mean lag: ${t.lagAvg!.toFixed(2)}s`);
   lines.push(`                       Data: received: ${humanBytes(t.rxData!)}/s, sent: ${humanBytes(t.txData!)}/s`);
+  // the wide view: which broker node each instance is on (a cluster's host list), and the statehost directory read
+  if (opts.full) {
+    for (const s of rows) {
+      if (s.nodes?.length) lines.push(`${s.component}/${s.config}: broker node ${s.nodes.map((n) => `${n.instance}:${n.node}`).join(' ')}`);
+      if (s.host) lines.push(`${s.component}/${s.config}: statehost ${s.host}`);
+    }
+  }
   // state fail: why, for the operator to fix before the next start
   for (const s of rows) if (s.failed) lines.push(`${s.component}/${s.config}: fail: ${s.failed.reason}`);
   // alerts: the flows to look at though their state may say run (lag past messageAgeMax, a growing retry queue)

@@ -165,6 +165,10 @@ test('alert: lag beyond messageAgeMax, shown in the JSON record and the table fo
   assert.match(formatStatus([s]), /^subscribe\/x: alert: lag 45\.0s exceeds messageAgeMax 30s$/m);
   assert.deepEqual(deriveStatus(observed({ metrics: [metrics(1, lagging)] }), NOW).alerts, []);
   assert.deepEqual(deriveStatus(observed({ ageLimit: 60, metrics: [metrics(1, lagging)] }), NOW).alerts, []);
+  // the notices past messageAgeMax are rejected before their lag is counted: their count is the alert
+  const expired: InstanceMetrics = { ...busy, log: { ...busy.log, tooOldCount: 7 } };
+  assert.deepEqual(deriveStatus(observed({ ageLimit: 30, metrics: [metrics(1, expired), metrics(2, expired)] }), NOW).alerts,
+    ['lag exceeds messageAgeMax 30s: 14 notice(s) rejected as too old since the last housekeeping']);
 });
 
 test('alert: a retry queue that grew, never shrinking, for 10 minutes; not one that shrank or whose history is shorter', () => {
@@ -188,4 +192,20 @@ test('restarts by sr sanity: summed over the instances, in the record and the fo
   assert.match(formatStatus([s]), /^subscribe\/x: restarted 3 time\(s\) by sr sanity since the last start$/m);
   assert.equal(deriveStatus(observed(), NOW).restarts, 0);
   assert.doesNotMatch(formatStatus([deriveStatus(observed(), NOW)]), /restarted/);
+});
+
+test('the broker node of each live consumer instance (a cluster host list): in the status, and in the wide view with the statehost', () => {
+  const on = (node: string): InstanceMetrics => ({ ...busy, 'gather.message': { ...busy['gather.message'], brokerNode: node } });
+  const s = deriveStatus(observed({
+    host: 'nodea',
+    pidFiles: [1, 2, 3].map((i) => ({ instance: i, pid: 100 + i, alive: i !== 3 })),
+    metrics: [metrics(2, on('127.0.0.1:5674')), metrics(1, on('127.0.0.1:5673')), metrics(3, on('127.0.0.1:5675'))],
+  }), NOW);
+  assert.deepEqual(s.nodes, [{ instance: 1, node: '127.0.0.1:5673' }, { instance: 2, node: '127.0.0.1:5674' }], 'live instances only, in order');
+  assert.equal(s.host, 'nodea');
+  assert.doesNotMatch(formatStatus([s]), /broker node|statehost/, 'the default table keeps sr3\'s layout');
+  const wide = formatStatus([s], { full: true });
+  assert.match(wide, /^subscribe\/x: broker node 1:127\.0\.0\.1:5673 2:127\.0\.0\.1:5674$/m);
+  assert.match(wide, /^subscribe\/x: statehost nodea$/m);
+  assert.deepEqual(deriveStatus(observed({ metrics: [metrics(1, busy)] }), NOW).nodes, [], 'no node when not told');
 });
