@@ -23,7 +23,12 @@ export function intake(o: Options, accept: AcceptFn, p: FlowParts, wl: Worklist,
   const reject = wl.outcome.reject.bind(wl.outcome);
   for (const it of fresh) {
     const v = accept(it, now);
-    if (!v.accepted) { reject(it, v.code, v.reason); continue; }
+    if (!v.accepted) {
+      // older than messageAgeMax: not in the accepted lag, so counted apart for sr status's lag alert (reset at housekeeping)
+      if (v.code === REPORT.msgTooOld) m?.inc('log.tooOldCount');
+      reject(it, v.code, v.reason);
+      continue;
+    }
     const age = nd ? checkFileAge(o, it, now) : undefined;
     if (age) { reject(it, age.code, age.reason); continue; }
     if (nd && nd.isDuplicate(it, now)) { reject(it, REPORT.duplicate, 'Not modified 1 (nodupe check)'); continue; }

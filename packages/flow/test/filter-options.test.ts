@@ -75,3 +75,16 @@ test('retry_refilter on: a retried item goes through accept/reject again, its de
   assert.equal(kept.newDir, '/tmp/new');
   assert.equal(kept.reportCode, undefined);
 });
+
+test('messageAgeMax: notices rejected as too old are counted in log.tooOldCount (sr status alerts on it), others not', async () => {
+  const { Metrics } = await import('../src/metrics.js');
+  const o = conf('messageAgeMax 60');
+  const m = new Metrics('/nonexistent/never-written.json');
+  const wl = newWorklist();
+  const fresh = new Date().toISOString().replace(/[-:]/g, '').replace('Z', '');
+  intake(o, defaultAccept(o), { ...parts, metrics: m } as FlowParts, wl, [item('/a/old', data), item('/a/older', data), item('/a/new', { ...data, pubTime: fresh })], []);
+  assert.deepEqual(wl.rejected.map((i) => i.reportCode), [504, 504]);
+  assert.equal(m.get('log.tooOldCount'), 2);
+  m.resetInterval();
+  assert.equal(m.get('log.tooOldCount'), 0, 'an interval counter, reset at housekeeping');
+});

@@ -24,7 +24,12 @@ function retryGrowing(history: unknown): { from: number; to: number } | undefine
 /** The alert lines of one configuration from its current metrics files; `ageLimit` is messageAgeMax (s), 0 = none. */
 export function alertsOf(fresh: MetricsSample[], lagMax: number, ageLimit: number): string[] {
   const out: string[] = [];
-  if (ageLimit > 0 && lagMax > ageLimit) out.push(`lag ${lagMax.toFixed(1)}s exceeds messageAgeMax ${ageLimit}s`);
+  if (ageLimit > 0) {
+    // notices past messageAgeMax are rejected (504) before their lag is counted: their count says the flow lags
+    const tooOld = fresh.reduce((a, m) => a + num(m.data.log?.tooOldCount), 0);
+    if (tooOld > 0) out.push(`lag exceeds messageAgeMax ${ageLimit}s: ${tooOld} notice(s) rejected as too old since the last housekeeping`);
+    else if (lagMax > ageLimit) out.push(`lag ${lagMax.toFixed(1)}s exceeds messageAgeMax ${ageLimit}s`);
+  }
   for (const m of [...fresh].sort((a, b) => a.instance - b.instance)) {
     const g = retryGrowing(m.data.retry?.depthHistory);
     if (g) out.push(`instance ${m.instance}: retry queue grew from ${num(g.from)} to ${num(g.to)} over ${RETRY_GROWTH_S / 60} min`);
