@@ -5,6 +5,7 @@ import { posix } from 'node:path';
 import { ConnectionLostError, PathEscapeError, PermanentError, TransientError, describeError, redact } from '@sarra/common';
 import type { Logger } from '@sarra/common';
 import type { Options } from '@sarra/config';
+import { REPORT } from '@sarra/message';
 import type { ByteRateLimiter, FlowMetrics, WorkFn, WorkItem } from '@sarra/flow';
 import { countTransfer, inflightPath } from '@sarra/flow';
 import type { Transfer, TransferPool } from '@sarra/transfer';
@@ -90,7 +91,7 @@ async function openSource(localRoot: string, relPath: string): Promise<FileHandl
   } catch (e: unknown) {
     if (e instanceof PathEscapeError) throw new PathEscapeError(`sender: source ${relPath} refused: ${e.message}`);
     if (e instanceof PermanentError) throw new PermanentError(`sender: ${e.message}`, { reportCode: e.reportCode });
-    throw new PermanentError(`sender: local file missing: ${local}: ${describeError(e)}`, { reportCode: 404 });
+    throw new PermanentError(`sender: local file missing: ${local}: ${describeError(e)}`, { reportCode: REPORT.noMatch });
   }
 }
 
@@ -124,7 +125,7 @@ function isLost(e: unknown): boolean {
  */
 export function makeSender(o: Options, ctx: SendContext): WorkFn {
   const sendTo = o.sendTo;
-  if (!sendTo) throw new PermanentError('sender: no sendTo configured', { reportCode: 503 });
+  if (!sendTo) throw new PermanentError('sender: no sendTo configured', { reportCode: REPORT.unavailable });
   const localRoot = localRootOf(o);
   const sendRoot = sendRootOf(sendTo);
   const scope = { root: sendRoot, follow: o.follow_symlinks === true };
@@ -177,7 +178,7 @@ export function makeSender(o: Options, ctx: SendContext): WorkFn {
       let data: Readable | undefined;
       try {
         const st = await fh.stat();
-        if (!st.isFile()) throw new PermanentError(`sender: not a regular file: ${n.relPath}`, { reportCode: 404 });
+        if (!st.isFile()) throw new PermanentError(`sender: not a regular file: ${n.relPath}`, { reportCode: REPORT.noMatch });
         size = st.size;
         const tmp = inflightPath(final, o.inflight);
         await t.mkdirp(posix.dirname(final));

@@ -8,7 +8,7 @@ import type { Logger } from '@sarra/common';
 import { ConnectionLostError, PathEscapeError, PermanentError, TransientError, redact } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import type { Identity, IdentityMethod, Notice } from '@sarra/message';
-import { createHasher, msFromTimestamp } from '@sarra/message';
+import { REPORT, createHasher, msFromTimestamp } from '@sarra/message';
 import type { ConfinedDir, TransferPool } from '@sarra/transfer';
 import { confine, openDirUnder, openFileUnder, realPathsIn } from '@sarra/transfer';
 import type { FlowMetrics } from './types.js';
@@ -239,7 +239,7 @@ export function makeDownloader(o: Options, ctx: DownloadContext): WorkFn {
       const times = wantedTimes(o, n);
       const openMode = mode ?? 0o644;
       if (!o.overwrite && (await sameAsLocal(finalP, n, n.content !== undefined ? inlineBody(n) : undefined))) {
-        throw new PermanentError(`not overwriting identical local file ${final}`, { code: 'ERR_UNCHANGED', reportCode: 304 });
+        throw new PermanentError(`not overwriting identical local file ${final}`, { code: 'ERR_UNCHANGED', reportCode: REPORT.duplicate });
       }
       let bytes: number;
       let got: string | undefined;
@@ -300,7 +300,7 @@ export function makeDownloader(o: Options, ctx: DownloadContext): WorkFn {
         if (written) await unlink(tmpP).catch(() => {});
         ctx.metrics?.inc('totals.mismatch');
         if (resumedFrom) throw new TransientError(`mismatch after resuming from byte ${resumedFrom}: ${wrong}: ${n.relPath} (retried from zero)`);
-        throw new PermanentError(`mismatch: ${wrong}: ${n.relPath}`, { code: 'ERR_MISMATCH', reportCode: 499 });
+        throw new PermanentError(`mismatch: ${wrong}: ${n.relPath}`, { code: 'ERR_MISMATCH', reportCode: REPORT.failed });
       }
       const sizeWrong = sizeDiffers(n, bytes);
       if (sizeWrong) {

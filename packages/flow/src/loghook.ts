@@ -2,7 +2,7 @@
 import type { Options } from '@sarra/config';
 import { postExchanges, splitIndex } from '@sarra/config';
 import type { Logger } from '@sarra/common';
-import { topicFor } from '@sarra/message';
+import { REPORT, topicFor } from '@sarra/message';
 import { joinUrl, messageAgeMs } from './filter.js';
 import type { FlowHook, WorkItem, Worklist } from './types.js';
 
@@ -66,7 +66,7 @@ export class LogHook implements FlowHook {
     for (const it of wl.rejected) {
       if (this.seen.has(it)) continue;
       this.seen.add(it);
-      if (it.reportCode === 304) {
+      if (it.reportCode === REPORT.duplicate) {
         if (this.o.logDuplicates && this.log.enabled('info')) {
           this.log.info(`rejected: 304 ${it.reportMessage ?? 'duplicate'} ${this.url(it)}`);
           this.dump(it);
@@ -75,7 +75,7 @@ export class LogHook implements FlowHook {
       }
       this.rejectedCount++;
       // a path that would lead out of the tree, or a signature refused (notice_verify), is a hostile notice: always worth a line
-      if (it.reportCode === 422 || it.reportCode === 403) this.log.warning(`rejected: ${it.reportCode} ${it.reportMessage ?? ''} ${this.url(it)}`);
+      if (it.reportCode === REPORT.noDest || it.reportCode === REPORT.forbidden) this.log.warning(`rejected: ${it.reportCode} ${it.reportMessage ?? ''} ${this.url(it)}`);
       else if (show) this.log.info(`rejected: ${it.reportCode ?? 404} ${it.reportMessage ?? 'rejected by plugin'} ${this.url(it)}`);
       else continue;
       this.dump(it);
