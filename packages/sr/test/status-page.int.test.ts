@@ -135,5 +135,10 @@ test('the page shows every configuration with its state, a rate chart that moves
   // status.json as before, from the same server
   const json = (await (await fetch(`${url}status.json`)).json()) as { config: string; state: string }[];
   assert.deepEqual(json.map((r) => r.config).sort(), ['flow', 'parked']);
+  // what the server refuses: another method, a configuration it does not serve, a name that does not decode
+  assert.equal((await fetch(url, { method: 'POST' })).status, 405);
+  for (const path of ['config/subscribe/nope', 'config/%E0%A4%A/x', 'config/subscribe/flow/../../etc']) assert.equal((await fetch(`${url}${path}`)).status, 404, path);
+  const res = await fetch(url);
+  assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'.*script-src 'sha256-/);
   await conn.close();
 });
