@@ -6,7 +6,7 @@ import type { Options } from '@sarra/config';
 import { Flow } from '../src/engine.js';
 import type { FlowParts } from '../src/flow-parts.js';
 import { PostStage } from '../src/post-stage.js';
-import { Settle } from '../src/settle.js';
+import { Settle, ackDelivery } from '../src/settle.js';
 import { newWorklist, type FlowMetrics, type Gatherer, type PostSink, type RetryQueue, type WorkItem } from '../src/types.js';
 
 const log = Logger.silent();
@@ -189,4 +189,39 @@ test('a plugin decides through wl.outcome: its rejection is counted and acked on
   assert.deepEqual(q.puts, ['/plugin-fail']);
   assert.equal(q.size(), 0);
   for (const it of items) assert.equal(acks.get(it.notice.relPath), 1, it.notice.relPath);
+});
+
+test('a post step that throws leaves its items unacked; a failing post retry is logged, never thrown', async () => {
+  const acks = new Map<string, number>();
+  const wl = newWorklist();
+  wl.outcome.ok(item('/a', acks));
+  const lines: string[] = [];
+  const logger = Logger.silent();
+  logger.error = (m: string): void => { lines.push(m); };
+  const poster: PostSink = {
+    start: async () => {},
+    post: async () => { throw new Error('channel closed'); },
+    retry: async () => { throw new Error('queue unreadable'); },
+    pending: () => 1, housekeeping: async () => {}, close: async () => {},
+  };
+  const p = parts({ poster });
+  const stage = new PostStage(p, new Settle(p, logger, () => false), logger, async () => {});
+  await stage.retry(10);
+  await stage.post(wl);
+  await stage.drain();
+  assert.equal(acks.size, 0);
+  assert.ok(lines.some((l) => l.includes('post retry failed: queue unreadable')), lines.join('\n'));
+  assert.ok(lines.some((l) => l.includes('post step failed: channel closed')), lines.join('\n'));
+});
+
+test('ackDelivery acks a delivery once on its consumer; an ack that throws is logged, not thrown', () => {
+  const acked: unknown[] = [];
+  const d = { body: Buffer.from('x') } as unknown as Parameters<typeof ackDelivery>[1];
+  ackDelivery({ ack: (x) => { acked.push(x); } }, d, log);
+  assert.deepEqual(acked, [d]);
+  const warned: string[] = [];
+  const logger = Logger.silent();
+  logger.warning = (m: string): void => { warned.push(m); };
+  ackDelivery({ ack: () => { throw new Error('channel gone'); } }, d, logger);
+  assert.deepEqual(warned, ['ack failed: channel gone']);
 });
