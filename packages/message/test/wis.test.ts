@@ -160,6 +160,7 @@ describe('wis decoding', () => {
     ['empty links', (o) => { o.links = []; }, /links is not a non-empty array/],
     ['a link not an object', (o) => { o.links = ['x']; }, /not an object/],
     ['href not a URL', (o) => { o.links[0].href = '/etc/passwd'; }, /not scheme:\/\/host\/path/],
+    ['href with a bad host', (o) => { o.links[0].href = 'https://[zz/x'; }, /is not a URL/],
     ['href with a NUL', (o) => { o.links[0].href = 'https://h/a\0'; }, /NUL/],
     ['negative length', (o) => { o.links[0].length = -1; }, /length is not a non-negative integer/],
     ['length a string', (o) => { o.links[0].length = '27'; }, /length is not a non-negative integer/],
