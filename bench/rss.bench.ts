@@ -1,4 +1,5 @@
-// Benchmark: idle RSS of one subscribe instance process, as `sr start` runs it (built JS, no tsx) (target <= 58 MB).
+// Benchmark: idle RSS of one subscribe instance process, as `sr start` runs it (built JS, no tsx; logging on winston)
+// (target <= 58 MB), beside a bare amqplib consumer of the same broker measured in the same run (issue 16).
 import { spawn, spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +17,28 @@ async function rssOf(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
+/** The highest of 5 samples, one a second, after 5 s idle. */
+async function idleRss(pid: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, 5000));
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    samples.push(await rssOf(pid));
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return Math.max(...samples);
+}
+
+/** A bare amqplib consumer: connect, one channel, one queue consumed, nothing else (the floor an instance sits on). */
+const BARE = (url: string): string => [
+  "import amqplib from 'amqplib';",
+  `const c = await amqplib.connect(${JSON.stringify(url)});`,
+  'const ch = await c.createChannel();',
+  "const q = await ch.assertQueue('q_bare_rss', { autoDelete: true });",
+  'await ch.consume(q.queue, (m) => { if (m) ch.ack(m); });',
+  "process.stdout.write('consuming\\n');",
+  "process.once('SIGTERM', () => { void c.close().then(() => process.exit(0)); });",
+].join('\n');
+
 const v = await withVhost('sarra-bench-rss');
 const home = await tempHome();
 try {
@@ -27,16 +50,17 @@ try {
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   await waitFor('the instance queue', async () => (await v.mgmt.queues(v.vhost)).some((q) => q.consumers > 0), 30_000);
-  await new Promise((r) => setTimeout(r, 5000));
-  const samples: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    samples.push(await rssOf(child.pid!));
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  const rss = await idleRss(child.pid!);
   child.kill('SIGTERM');
   const code = await exited;
-  const rss = Math.max(...samples);
-  console.log(`idle subscribe instance RSS: ${rss.toFixed(1)} MB (target <= 58 MB; bare node ~41 MB) [max of 5 samples after 5 s idle; exit code on SIGTERM ${code}]`);
+  const bare = spawn(process.execPath, ['--input-type=module', '-e', BARE(v.url)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((r) => bare.stdout.once('data', () => r()));
+  const bareRss = await idleRss(bare.pid!);
+  bare.kill('SIGTERM');
+  await new Promise((r) => bare.once('exit', r));
+  console.log(`idle subscribe instance RSS: ${rss.toFixed(1)} MB (target <= 58 MB; previous figure, before winston: 57 MB)` +
+    ` [max of 5 samples after 5 s idle; exit code on SIGTERM ${code}]`);
+  console.log(`bare amqplib consumer RSS: ${bareRss.toFixed(1)} MB (same broker, same run; the instance's overhead: ${(rss - bareRss).toFixed(1)} MB)`);
   if (code !== 0) console.log(stderr);
 } finally {
   await v.cleanup();

@@ -14,7 +14,7 @@ const LEVELNO: Record<string, number> = { debug: 10, info: 20, warning: 30, erro
 const STARTED = Date.now();
 
 /** `2026-12-03 15:03:02.123`: UTC, the time stamp of every sarra-ts log line. */
-export function logTime(ms: number): string {
+function logTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 }
 
