@@ -9,3 +9,4 @@ export * from './tls.js';
 export { logFormatError } from './log-format.js';
 export { parseSyslogTarget } from './log-syslog.js';
 export { splitHostList } from './host-list.js';
+export { holdStatusLine } from './log-transports.js';

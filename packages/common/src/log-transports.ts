@@ -18,13 +18,25 @@ function drained(out: NodeJS.WritableStream & { writableLength: number }): Promi
   });
 }
 
+/** Lines kept at the bottom of a terminal (sr post's progress), by stream: each log line clears it, then it is drawn again. */
+const statusLines = new Map<NodeJS.WriteStream, () => void>();
+
+/** Keeps `redraw`'s line under the log lines written to `out`; returns the function that lets it go. */
+export function holdStatusLine(out: NodeJS.WriteStream, redraw: () => void): () => void {
+  statusLines.set(out, redraw);
+  return () => { statusLines.delete(out); };
+}
+
 /** stderr (foreground), or stdout (`logStdout`): nothing to rotate, nothing to close; flushed at the end. */
 export class StdioTransport extends Transport {
   constructor(private readonly out: NodeJS.WriteStream) {
     super();
   }
   override log(info: Info, next: () => void): void {
-    this.out.write(`${info[MESSAGE] as string}\n`);
+    const redraw = statusLines.get(this.out);
+    // over a status line: erase it (carriage return, erase line), write the log line, draw it again below
+    this.out.write(`${redraw ? '\r\x1b[K' : ''}${info[MESSAGE] as string}\n`);
+    redraw?.();
     next();
   }
   /** Called by the stream once every line before it was handed to log(): waits for the OS to have them. */

@@ -3,6 +3,7 @@ import type { ComponentSpec } from './context.js';
 import { FileGatherer } from './producers/file-gatherer.js';
 import { buildProducerFlow } from './producers/producer-flow.js';
 import { followsSymlinks, noticeSpecOf, startPaths } from './producers/options.js';
+import { postProgress } from './producers/progress.js';
 
 export const post: ComponentSpec = {
   name: 'post',
@@ -14,6 +15,8 @@ export const post: ComponentSpec = {
       ...noticeSpecOf(o), paths, logger: ctx.logger,
       postDirectories: o.fileEvents.has('mkdir'), recursive: o.recursive, followSymlinks: followsSymlinks(o),
     });
-    return buildProducerFlow(ctx, gatherer, { exitCode: () => (gatherer.failures > 0 ? 1 : 0) });
+    // on a terminal, files, bytes, rate and ETA under the log (sr post in the foreground only)
+    const progress = ctx.foreground ? await postProgress(paths) : undefined;
+    return buildProducerFlow(ctx, gatherer, { exitCode: () => (gatherer.failures > 0 ? 1 : 0), hooks: progress ? [progress] : [] });
   },
 };

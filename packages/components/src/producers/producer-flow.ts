@@ -4,7 +4,7 @@ import type { Options } from '@sarra/config';
 import { postExchanges } from '@sarra/config';
 import { openPublisher } from '@sarra/broker';
 import { legacyRetryQueueFiles, nodupeCacheFile, retryQueueFile, withCredentials } from '@sarra/common';
-import { DiskQueue, LogHook, NoDupe, Poster, loadHooks, type Gatherer } from '@sarra/flow';
+import { DiskQueue, LogHook, NoDupe, Poster, loadHooks, type FlowHook, type Gatherer } from '@sarra/flow';
 import { afterGrace, resourceHooks, type BuiltFlow, type InstanceContext } from '../context.js';
 
 /** Where a producer publishes: post_broker, else broker (sr3 reads a poll's `broker` as post_broker). */
@@ -14,7 +14,7 @@ export function postBrokerOf(o: Options): string | undefined {
 
 /** Builds the flow of a producer around `gatherer`; extra close/exitCode from the component. */
 export async function buildProducerFlow(ctx: InstanceContext, gatherer: Gatherer,
-  extra: { exitCode?: () => number; close?: () => Promise<void> } = {}): Promise<BuiltFlow> {
+  extra: { exitCode?: () => number; close?: () => Promise<void>; hooks?: FlowHook[] } = {}): Promise<BuiltFlow> {
   const { o, logger, metrics, stateDir, signal } = ctx;
   const postBroker = postBrokerOf(o);
   const poster = postBroker
@@ -30,7 +30,7 @@ export async function buildProducerFlow(ctx: InstanceContext, gatherer: Gatherer
     : undefined;
   if (!poster) logger.warning('no post_broker: notices are gathered and filtered but not published');
   const nodupe = o.nodupe_ttl > 0 ? new NoDupe(o, nodupeCacheFile(stateDir, ctx.instance)) : undefined;
-  const hooks = await loadHooks(o, [...resourceHooks(ctx), new LogHook(o, logger, { posts: !!poster })], { logger, env: ctx.env });
+  const hooks = await loadHooks(o, [...resourceHooks(ctx), new LogHook(o, logger, { posts: !!poster }), ...(extra.hooks ?? [])], { logger, env: ctx.env });
   return {
     gatherer, work: 'none', poster, hooks, logger, instance: ctx.instance, metrics, nodupe,
     exitCode: () => {
