@@ -91,7 +91,7 @@ export class Flow {
       // connecting waits for the broker (reconnecting with back-off); a stop meanwhile is a clean stop
       try {
         await p.poster?.start();
-        for (const h of p.hooks) await runHook(this.log, h, 'onStart', () => h.onStart?.());
+        for (const h of p.hooks) await runHook(this.log, h, 'onStart', () => h.onStart?.(), p.metrics);
         await p.gatherer.start();
       } catch (err: unknown) {
         if (signal.aborted) return;
@@ -287,7 +287,7 @@ export class Flow {
   private async hooks(entry: 'afterAccept' | 'afterWork' | 'afterPost', wl: Worklist): Promise<void> {
     for (const h of this.parts.hooks) {
       const fn = h[entry];
-      if (fn) await runHook(this.log, h, entry, () => fn.call(h, wl));
+      if (fn) await runHook(this.log, h, entry, () => fn.call(h, wl), this.parts.metrics);
     }
   }
 
@@ -318,7 +318,7 @@ export class Flow {
     await this.posts.drain();
     p.metrics?.set('flow.stop_requested', true);
     await p.gatherer.stop().catch((err: unknown) => this.log.warning(`gatherer stop: ${describeError(err)}`));
-    for (const h of p.hooks) await runHook(this.log, h, 'onStop', () => h.onStop?.());
+    for (const h of p.hooks) await runHook(this.log, h, 'onStop', () => h.onStop?.(), p.metrics);
     await p.poster?.close().catch((err: unknown) => this.log.warning(`poster close: ${describeError(err)}`));
     await p.reporter?.close().catch((err: unknown) => this.log.warning(`reporter close: ${describeError(err)}`));
     await p.nodupe?.save?.().catch((err: unknown) => this.log.warning(`nodupe save: ${describeError(err)}`));

@@ -9,7 +9,7 @@ import { runHook } from './run-hook.js';
  */
 export async function housekeep(p: FlowParts, log: Logger, now: number, next: number): Promise<void> {
   if (p.nodupe?.onHousekeeping) await runHook(log, { name: 'nodupe' }, 'onHousekeeping', () => p.nodupe!.onHousekeeping!());
-  for (const h of p.hooks) await runHook(log, h, 'onHousekeeping', () => h.onHousekeeping?.());
+  for (const h of p.hooks) await runHook(log, h, 'onHousekeeping', () => h.onHousekeeping?.(), p.metrics);
   await p.workRetry?.housekeeping().catch((err: unknown) => log.warning(`retry housekeeping: ${describeError(err)}`));
   await p.poster?.housekeeping().catch((err: unknown) => log.warning(`post retry housekeeping: ${describeError(err)}`));
   p.metrics?.resetInterval?.();

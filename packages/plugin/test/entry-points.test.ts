@@ -68,7 +68,7 @@ test('entry points run in sr3 order: onStart, afterAccept, download (the overrid
   assert.deepEqual([...g.acks.values()], [1, 1]);
 });
 
-test('plugins run in load order; one that throws in every entry point is logged and the flow goes on', () =>
+test('plugins run in load order; one that throws in every entry point is logged, counted, and the flow goes on', () =>
   withTmp(async (dir) => {
     const file = join(dir, 'log.txt');
     const log = Logger.create('t', { file, level: 'debug' });
@@ -77,9 +77,12 @@ test('plugins run in load order; one that throws in every entry point is logged 
     const calls: string[] = [];
     const g = source(['x']);
     const p = poster();
+    const metrics = new Metrics(join(dir, 'm.json'));
     await new Flow(opts(), { gatherer: g, work: 'none', hooks: [thrower, recorder(calls, { download: undefined })], logger: log, instance: 1,
-      poster: p, accept: () => ({ accepted: true }) }).run(AbortSignal.timeout(5000));
+      poster: p, metrics, accept: () => ({ accepted: true }) }).run(AbortSignal.timeout(5000));
     await log.close();
+    const written = JSON.parse(await readFile(join(dir, 'm.json'), 'utf8')) as { totals: Record<string, unknown> };
+    assert.equal(written.totals.pluginErrors, 5, 'each failure counted in the metrics file');
     assert.deepEqual(calls, ['onStart', 'afterAccept:x', 'afterWork:x', 'afterPost:x', 'onStop']);
     assert.deepEqual(p.posted, ['x']);
     assert.equal(g.acks.get('x'), 1);

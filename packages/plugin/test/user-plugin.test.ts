@@ -6,14 +6,14 @@ import { lintConfig } from '@sarra/config';
 import { newWorklist } from '@sarra/flow';
 import { item, load } from './helpers.js';
 
-const FILTER = `import { keep, reject } from '@sarra/plugin';
+const FILTER = `import { keep } from '@sarra/plugin';
 export const options = { tooBig: { kind: 'size', default: 1000 } };
 export default class SizeFilter {
   name = 'sizefilter';
   constructor(o) { this.max = o.pluginOptions.tooBig; }
   afterAccept(wl) {
     keep(wl, (it) => (it.notice.size ?? 0) <= this.max || 'too big');
-    for (const it of [...wl.incoming]) if (it.notice.relPath.endsWith('.tmp')) reject(wl, it, 406, 'temporary file');
+    for (const it of [...wl.incoming]) if (it.notice.relPath.endsWith('.tmp')) wl.outcome.reject(it, 406, 'temporary file');
   }
 }
 `;
@@ -36,10 +36,10 @@ test('a plugin importing @sarra/plugin from ~/.config/sarra/plugins loads, reads
 });
 
 test('a TypeScript plugin (.mts) importing types and helpers from @sarra/plugin loads too', async () => {
-  const src = `import { reject, type Plugin, type Worklist } from '@sarra/plugin';
+  const src = `import { REPORT, type Plugin, type Worklist } from '@sarra/plugin';
 export default class Typed implements Plugin {
   readonly name = 'typed';
-  afterAccept(wl: Worklist): void { for (const it of [...wl.incoming]) reject(wl, it, 403, 'typed says no'); }
+  afterAccept(wl: Worklist): void { for (const it of [...wl.incoming]) wl.outcome.reject(it, REPORT.forbidden, 'typed says no'); }
 }
 `;
   const l = await load('callback typed', { 'typed.mts': src });

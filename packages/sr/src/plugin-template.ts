@@ -5,7 +5,6 @@
 export function pluginTemplate(name: string): string {
   const cls = name.replace(/(^|[^A-Za-z0-9])([a-z])/g, (_m, _s: string, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '') || 'Plugin';
   return `// ${name}: a sarra-ts flow callback. Name it in a configuration with \`callback ${name}\`; \`sr lint\` checks it.
-import { reject } from '@sarra/plugin';
 
 /** Options this plugin reads: set in the configuration as \`${name}_maxSize 10m\`; lint knows and types them. */
 export const options = {
@@ -27,7 +26,7 @@ export default class ${cls} {
   /** After the accept/reject masks: keep, change or reject what is in wl.incoming. */
   afterAccept(wl) {
     for (const it of [...wl.incoming]) {
-      if (this.maxSize && (it.notice.size ?? 0) > this.maxSize) reject(wl, it, 413, \`larger than \${this.maxSize} bytes\`);
+      if (this.maxSize && (it.notice.size ?? 0) > this.maxSize) wl.outcome.reject(it, 413, \`larger than \${this.maxSize} bytes\`);
     }
   }
 

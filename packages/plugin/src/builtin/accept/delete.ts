@@ -4,7 +4,7 @@ import type { Logger } from '@sarra/common';
 import { describeError } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import { removeLocalFile, type FlowHook, type Worklist } from '@sarra/flow';
-import { localPath, reject } from '../../worklist.js';
+import { localPath } from '../../worklist.js';
 
 /**
  * `callback accept.delete`: removes each accepted item's destination file (confined under its destination
@@ -21,7 +21,7 @@ export default class Delete implements FlowHook {
         this.log.info(`deleted ${localPath(it) ?? it.notice.relPath}`);
       } catch (err: unknown) {
         this.log.error(`could not delete ${it.notice.relPath}: ${describeError(err)}`);
-        reject(wl, it, 500, `accept.delete: ${describeError(err)}`);
+        wl.outcome.reject(it, 500, `accept.delete: ${describeError(err)}`);
       }
     }
   }

@@ -3,7 +3,6 @@
 import type { Logger } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import type { FlowHook, Worklist } from '@sarra/flow';
-import { reject } from '../../worklist.js';
 
 export const options = {
   rename_from: { kind: 'str', doc: 'Regex matched against the destination file name (required).' },
@@ -33,7 +32,7 @@ export default class Rename implements FlowHook {
       const name = old.replace(this.from, this.to);
       if (name === old) continue;
       if (name === '' || name === '.' || name === '..' || name.includes('/')) {
-        reject(wl, it, 422, `rename of ${old} gives '${name}', not a file name`);
+        wl.outcome.reject(it, 422, `rename of ${old} gives '${name}', not a file name`);
         continue;
       }
       it.newFile = name;

@@ -4,7 +4,7 @@ import type { Logger } from '@sarra/common';
 import { describeError } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import { removeLocalFile, type FlowHook, type Worklist } from '@sarra/flow';
-import { localPath, reject } from '../../worklist.js';
+import { localPath } from '../../worklist.js';
 
 /**
  * `callback filter.deleteflowfiles`: removes each accepted item's destination file (confined; already gone is
@@ -15,15 +15,14 @@ export default class DeleteFlowFiles implements FlowHook {
   constructor(private readonly o: Options, private readonly log: Logger) {}
 
   async afterAccept(wl: Worklist): Promise<void> {
-    for (const it of wl.incoming.splice(0)) {
+    for (const it of [...wl.incoming]) {
       try {
         await removeLocalFile(this.o, it);
         this.log.info(`deleted ${localPath(it) ?? it.notice.relPath}`);
-        wl.ok.push(it);
+        wl.outcome.ok(it);
       } catch (err: unknown) {
         this.log.error(`could not delete ${it.notice.relPath}: ${describeError(err)}`);
-        wl.incoming.push(it);
-        reject(wl, it, 500, `filter.deleteflowfiles: ${describeError(err)}`);
+        wl.outcome.reject(it, 500, `filter.deleteflowfiles: ${describeError(err)}`);
       }
     }
   }
