@@ -2,7 +2,7 @@
 // Mosquitto (MQTT 5) and RabbitMQ's MQTT plugin (3.1.1 fallback).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openConsumer, openPublisher, type BrokerConsumer, type BrokerPublisher, type Delivery } from '@sarra/broker';
+import { BrokerRefusedError, cleanupMqttSessions, declareMqttSessions, mqttClientId, openConsumer, openPublisher, type BrokerConsumer, type BrokerPublisher, type Delivery } from '@sarra/broker';
 import { MQTT_BROKERS, requireBroker, startMosquitto, uniqueName, type MosquittoHandle } from '@sarra/testkit/mosquitto';
 
 /** Takes deliveries until `n` arrived or nothing came for `idleMs`; acks them unless told not to. */
@@ -17,7 +17,7 @@ async function drain(c: BrokerConsumer, n: number, idleMs = 1500, ack = true): P
   return got;
 }
 
-function consumer(url: string, exchange: string, queue: string, clientId = queue, expires = 600_000, shared = false): BrokerConsumer {
+function consumer(url: string, exchange: string, queue: string, clientId = mqttClientId(queue, 1), expires = 600_000, shared = false): BrokerConsumer {
   return openConsumer({ url, queue: { name: queue, expires }, bindings: [{ exchange, key: 'v03.#' }], prefetch: 50, clientId, shared });
 }
 
@@ -61,6 +61,8 @@ for (const [name, url] of Object.entries(MQTT_BROKERS)) {
       } finally {
         await c.close();
         await p.close();
+        // the shared brokers keep no session of ours (RabbitMQ would keep its queue)
+        await cleanupMqttSessions({ url }, queue, 1);
       }
     });
 
@@ -78,6 +80,7 @@ for (const [name, url] of Object.entries(MQTT_BROKERS)) {
       await c2.start();
       const got = await drain(c2, 15);
       await c2.close();
+      await cleanupMqttSessions({ url }, queue, 1);
       assert.equal(got.length, 15);
       assert.deepEqual(new Set(got.map((d) => JSON.parse(d.body.toString()).n)).size, 15);
     });
@@ -93,6 +96,41 @@ test('RabbitMQ MQTT speaks 3.1.1: headers cannot travel, so such a message is re
   } finally {
     await p.close();
   }
+});
+
+test('RabbitMQ MQTT refuses a wrong password: start() rejects with BrokerRefusedError, no retry', async () => {
+  const c = openConsumer({ url: 'mqtt://guest:wrong@127.0.0.1:1884', queue: { name: uniqueName('q_mq') }, bindings: [{ exchange: 'x', key: '#' }], prefetch: 1 });
+  try {
+    await assert.rejects(c.start(), (e: unknown) => e instanceof BrokerRefusedError && e.user === 'guest');
+  } finally {
+    await c.close();
+  }
+});
+
+test('declared sessions (sr declare) keep what is posted before the instances run; cleanup (sr cleanup) ends them', async () => {
+  const url = MQTT_BROKERS.mosquitto;
+  const exchange = uniqueName('xs_mq');
+  const queue = uniqueName('q_mq');
+  const spec = { url, queue: { name: queue, expires: 600_000 }, bindings: [{ exchange, key: 'v03.#' }], prefetch: 10 };
+  await declareMqttSessions(spec, 2);
+  const p = openPublisher({ url });
+  await p.start();
+  await publishAll(p, exchange, bodies(30, 'declared'));
+  const a = openConsumer({ ...spec, clientId: mqttClientId(queue, 1), shared: true });
+  const b = openConsumer({ ...spec, clientId: mqttClientId(queue, 2), shared: true });
+  await Promise.all([a.start(), b.start()]);
+  const got = (await Promise.all([drain(a, 30), drain(b, 30)])).flat();
+  await Promise.all([a.close(), b.close()]);
+  assert.equal(new Set(got.map((d) => JSON.parse(d.body.toString()).n)).size, 30);
+  assert.equal(got.length, 30);
+  await cleanupMqttSessions({ url }, queue, 2);
+  await publishAll(p, exchange, bodies(5, 'after cleanup'));
+  await p.close();
+  const c = openConsumer({ ...spec, clientId: mqttClientId(queue, 1), shared: true });
+  await c.start();
+  const after = await drain(c, 5, 800);
+  await c.close();
+  assert.equal(after.length, 0, 'the session is gone: nothing was kept for it');
 });
 
 test('two instances share one subscription ($share/<queue>/...): each notice is delivered once', async () => {
