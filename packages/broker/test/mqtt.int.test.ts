@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrokerRefusedError, cleanupMqttSessions, declareMqttSessions, mqttClientId, openConsumer, openPublisher, type BrokerConsumer, type BrokerPublisher, type Delivery } from '@sarra/broker';
 import { MQTT_BROKERS, requireBroker, startMosquitto, uniqueName, type MosquittoHandle } from '@sarra/testkit/mosquitto';
+import { makePki } from '@sarra/testkit/pki';
 
 /** Takes deliveries until `n` arrived or nothing came for `idleMs`; acks them unless told not to. */
 async function drain(c: BrokerConsumer, n: number, idleMs = 1500, ack = true): Promise<Delivery[]> {
@@ -208,4 +209,30 @@ describe('a private Mosquitto restarted three times while notices flow', () => {
     assert.equal(seen.size, 300, `all 300 consumed (missing: ${Array.from({ length: 300 }, (_, i) => i).filter((n) => !seen.has(n)).slice(0, 10).join(',')})`);
     assert.ok(c.stats.disconnects >= 3, `the consumer saw the restarts (${c.stats.disconnects})`);
   });
+});
+
+test('mqtts: tlsRigour lax takes the test certificate and carries notices; normal refuses its unknown CA', async () => {
+  const pki = await makePki();
+  const m = await startMosquitto({ tls: pki.broker });
+  try {
+    const url = m.tlsUrl!;
+    const exchange = uniqueName('xs_mq');
+    const queue = uniqueName('q_mq');
+    const c = openConsumer({ url, tlsRigour: 'lax', queue: { name: queue, expires: 60_000 }, bindings: [{ exchange, key: 'v03.#' }], prefetch: 10 });
+    await c.start();
+    const p = openPublisher({ url, tlsRigour: 'lax' });
+    await p.start();
+    await publishAll(p, exchange, bodies(5, 'tls'));
+    assert.equal((await drain(c, 5)).length, 5);
+    await Promise.all([c.close(), p.close()]);
+    const strict = openPublisher({ url, backoff: { base: 0.2, max: 0.5 } });
+    const started = strict.start().then(() => true, () => false);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(strict.connected, false, 'an unknown CA is not accepted under normal rigour');
+    await strict.close();
+    assert.equal(await started, false);
+  } finally {
+    await m.cleanup();
+    await pki.cleanup();
+  }
 });

@@ -35,6 +35,8 @@ export interface MosquittoHandle {
   port: number;
   /** mqtt://127.0.0.1:<port> (anonymous) */
   url: string;
+  /** With `tls`: mqtts://127.0.0.1:<tls port> (anonymous), the certificate given. */
+  tlsUrl?: string;
   /** Stops the broker (SIGTERM: it writes its persistence file) and starts it again on the same port, sessions kept. */
   restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -47,17 +49,22 @@ process.once('exit', () => {
   for (const c of running) if (c.pid && c.exitCode === null) killTreeSync(c.pid);
 });
 
-/** Starts a private Mosquitto on a free loopback port, persistence on (sessions and queued messages survive restart()). */
-export async function startMosquitto(): Promise<MosquittoHandle> {
+/**
+ * Starts a private Mosquitto on a free loopback port, persistence on (sessions and queued messages survive restart());
+ * with `tls` (a certificate and key for 127.0.0.1, e.g. the testkit PKI's broker) an mqtts listener on a second port.
+ */
+export async function startMosquitto(opts: { tls?: { cert: string; key: string } } = {}): Promise<MosquittoHandle> {
   if (!existsSync(MOSQUITTO_BIN)) throw new Error(`${MOSQUITTO_BIN} missing: run tools/services.sh`);
   const dir = await mkdtemp(join(tmpdir(), 'sarra-mosquitto-'));
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
+  const tlsPort = opts.tls ? await freePort() : 0;
+  const tls = opts.tls ? [`listener ${tlsPort} 127.0.0.1`, `certfile ${opts.tls.cert}`, `keyfile ${opts.tls.key}`] : [];
   await writeFile(conf, [
     // run as root, mosquitto would switch to its own user, who cannot write the temp directory: its database is not saved
     `listener ${port} 127.0.0.1`, 'user root', 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`,
     // a restart mid-flow must not drop queued QoS 1 messages of an offline persistent session
-    'max_queued_messages 0', 'log_dest stderr', 'log_type error', 'log_type warning', '',
+    'max_queued_messages 0', 'log_dest stderr', 'log_type error', 'log_type warning', ...tls, '',
   ].join('\n'));
   let child: ChildProcess | undefined;
   const up = async (): Promise<void> => {
@@ -76,6 +83,7 @@ export async function startMosquitto(): Promise<MosquittoHandle> {
   return {
     port,
     url: `mqtt://127.0.0.1:${port}`,
+    ...(opts.tls ? { tlsUrl: `mqtts://127.0.0.1:${tlsPort}` } : {}),
     async restart(downMs = 1000) {
       await stop();
       await new Promise((r) => setTimeout(r, downMs));
