@@ -15,9 +15,9 @@ const TAG = 'sarra-ts';
 export function parseSyslogTarget(value: string): { udp?: { host: string; port: number }; socket?: string } {
   if (value.startsWith('/')) return { socket: value };
   const m = /^udp:\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/?$/.exec(value);
-  if (!m) throw new Error(`logSyslog ${value}: give a socket path (/dev/log) or udp://host[:port]`);
+  if (!m) throw new Error(`${value}: give a socket path (/dev/log) or udp://host[:port]`);
   const port = Number(m[2] ?? 514);
-  if (port < 1 || port > 65535) throw new Error(`logSyslog ${value}: not a port number`);
+  if (port < 1 || port > 65535) throw new Error(`${value}: not a port number`);
   return { udp: { host: m[1]!.replace(/^\[|\]$/g, ''), port } };
 }
 

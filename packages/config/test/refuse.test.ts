@@ -55,7 +55,7 @@ describe('unsupported options', () => {
     const d = diags('subscribe', 'logFormat %(asctime)s %(message)s\nlogFormat %(funcName)s %(message)s\nlogSyslog /dev/log\nlogSyslog tcp://h\nlogJson on');
     assert.deepEqual(d.map((x) => [x.line, x.severity]), [[2, 'error'], [4, 'error']]);
     assert.match(d[0]!.message, /%\(funcName\) cannot be filled by sarra-ts/);
-    assert.match(d[1]!.message, /logSyslog tcp:\/\/h: give a socket path/);
+    assert.match(d[1]!.message, /logSyslog: tcp:\/\/h: give a socket path/);
   });
 
   it('a refused line sets nothing (sr show shows what runs)', () => {
