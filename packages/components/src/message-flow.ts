@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { legacyRetryQueueFiles, nodupeCacheFile, retryQueueFile, stateTag, withCredentials } from '@sarra/common';
 import {
   DiscardHook, DiskQueue, LogHook, NoDupe, Poster, Reporter, byteRateLimiter, loadHooks, makeDownloader, messageGatherer,
-  verifyingAccept, type FlowHook, type Gatherer, type RetryQueue, type WorkFn,
+  verifyingAccept, withPluginGather, type FlowHook, type Gatherer, type RetryQueue, type WorkFn,
 } from '@sarra/flow';
 import { afterGrace, resourceHooks, type BuiltFlow, type InstanceContext } from './context.js';
 import { holdsVip } from './producers/vip.js';
@@ -89,7 +89,8 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
     gatherer = consume();
   }
   return {
-    gatherer,
+    // plugins' gather entry points after the queue (sr3: every gather of the flow)
+    gatherer: withPluginGather(gatherer, hooks, logger, metrics),
     work: spec.work,
     accept,
     poster,

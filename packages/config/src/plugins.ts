@@ -159,7 +159,7 @@ const SR3_SPELLINGS: Readonly<Record<string, string>> = {
 };
 
 /** Entry points of sr3 this engine does not call yet: a module defining one is refused, never silently ignored. */
-const NOT_CALLED: ReadonlySet<string> = new Set(['gather', 'poll', 'post', 'ack', 'pleaseStop', 'destfn', 'onSanity', 'onDeclare', 'onCleanup']);
+const NOT_CALLED: ReadonlySet<string> = new Set(['poll', 'post', 'ack', 'destfn', 'onSanity', 'onDeclare', 'onCleanup']);
 
 /** Method names of a callback module's default export: a class's prototype chain, or an object's own keys. */
 function entryNames(exp: unknown): string[] {

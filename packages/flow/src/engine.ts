@@ -313,6 +313,7 @@ export class Flow {
   /** Finish or hand back the transfers, stop gathering, close the sinks, save state, write metrics. */
   private async stop(): Promise<void> {
     const p = this.parts;
+    for (const h of p.hooks) await runHook(this.log, h, 'pleaseStop', () => h.pleaseStop?.(), p.metrics);
     this.metrics.stop();
     await this.drain();
     await this.posts.drain();

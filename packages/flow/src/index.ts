@@ -23,3 +23,4 @@ export { MessageRateMin } from './rate-min.js';
 export { DiscardHook } from './discard.js';
 export { ByteRateLimiter, byteRateLimiter } from './rate-limit.js';
 export { loadHooks } from './hooks.js';
+export { withPluginGather } from './plugin-gather.js';

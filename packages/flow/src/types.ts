@@ -92,9 +92,14 @@ export interface FlowHook {
   download?(item: WorkItem): Promise<boolean>;
   /** Replace the built-in send for one item; resolve true when done. */
   send?(item: WorkItem): Promise<boolean>;
-  /** Choose the destination file name. */
-  destfn?(item: WorkItem): string | undefined;
   metricsReport?(): Record<string, unknown>;
+  /**
+   * sr3 `gather`: notices of the plugin's own (v03 fields), up to `max`, asked each pass after the component's
+   * source (withPluginGather); each is checked as a received notice.
+   */
+  gather?(max: number): Promise<unknown[]> | unknown[];
+  /** sr3 `please_stop`: the stop was asked for; called once, before the last transfers finish and onStop. */
+  pleaseStop?(): Promise<void> | void;
 }
 
 /**

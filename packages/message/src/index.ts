@@ -11,5 +11,5 @@ export { REPORT, reportShortName, reportText } from './report.js';
 export type { ReportName } from './report.js';
 export { HeaderTooLongError, MalformedNoticeError } from './errors.js';
 export { HEADER_MAX_BYTES } from './v02.js';
-export { IDENTITY_METHODS } from './validate.js';
+export { IDENTITY_METHODS, validateNotice } from './validate.js';
 export { pyDumps } from './pyjson.js';

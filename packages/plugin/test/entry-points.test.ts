@@ -118,3 +118,39 @@ test("metricsReport: what a plugin returns is in the instance's metrics file und
     assert.deepEqual(file.counter, { seen: 3 });
     assert.equal(file.broken, undefined);
   }));
+
+test('gather: a plugin brings notices after the source, checked as received ones; pleaseStop before onStop', () =>
+  withTmp(async (dir) => {
+    const file = join(dir, 'log.txt');
+    const log = Logger.create('t', { file, level: 'debug' });
+    const calls: string[] = [];
+    let rounds = 0;
+    const feeder: FlowHook = {
+      name: 'feeder',
+      gather: (max: number) => {
+        calls.push(`gather:${max}`);
+        if (rounds++ > 0) return [];
+        return [{ pubTime: '20261203T150000', baseUrl: 'http://api/', relPath: 'p1' }, { baseUrl: 'http://api/', relPath: 'bad1' }, 'junk'];
+      },
+      pleaseStop: () => { calls.push('pleaseStop'); },
+      onStop: () => { calls.push('onStop'); },
+    };
+    const metrics = new Metrics(join(dir, 'm.json'));
+    const g = source(['s1']);
+    const p = poster();
+    const ctl = new AbortController();
+    const { withPluginGather } = await import('@sarra/flow');
+    const gatherer = withPluginGather(g, [feeder], log, metrics);
+    setTimeout(() => ctl.abort(), 300);
+    await new Flow(opts({ batch: 5 }), { gatherer, work: 'none', hooks: [feeder], logger: log, instance: 1, poster: p, metrics,
+      accept: () => ({ accepted: true }) }).run(ctl.signal);
+    await log.close();
+    assert.deepEqual(p.posted, ['s1', 'p1']);
+    assert.equal(calls[0], 'gather:4', 'asked for the room the source left');
+    assert.deepEqual(calls.slice(-2), ['pleaseStop', 'onStop']);
+    const written = JSON.parse(await readFile(join(dir, 'm.json'), 'utf8')) as { totals: Record<string, unknown> };
+    assert.equal(written.totals.malformed, 2);
+    const text = await readFile(file, 'utf8');
+    assert.match(text, /feeder\.gather: malformed notice bad1: .*pubTime/);
+    assert.match(text, /feeder\.gather: malformed notice: not an object/);
+  }));

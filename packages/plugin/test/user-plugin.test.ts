@@ -55,15 +55,15 @@ export default class Typed implements Plugin {
 test('lint: a plugin with sr3 spellings or an entry point sarra-ts does not call is an error at the callback line', async () => {
   const l = await load('', {
     'snake.mjs': `export default class { name = 'snake'; after_accept(wl) {} }\n`,
-    'gatherer.mjs': `export default { name: 'gatherer', gather() { return []; } };\n`,
+    'acker.mjs': `export default { name: 'acker', ack() {} };\n`,
   });
   try {
-    await l.home.writeConfig('subscribe/bad.conf', 'broker amqp://anonymous@localhost\ncallback snake\ncallback gatherer\n');
+    await l.home.writeConfig('subscribe/bad.conf', 'broker amqp://anonymous@localhost\ncallback snake\ncallback acker\n');
     const diags = await lintConfig('subscribe', 'bad', { env: l.home.env });
     const errors = diags.filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message}`);
     assert.deepEqual(errors, [
       "2: callback snake: entry point after_accept is sr3's spelling: name the method afterAccept",
-      '3: callback gatherer: entry point gather is not supported by sarra-ts yet',
+      '3: callback acker: entry point ack is not supported by sarra-ts yet',
     ]);
   } finally {
     await l.home.cleanup();

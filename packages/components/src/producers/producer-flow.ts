@@ -4,7 +4,7 @@ import type { Options } from '@sarra/config';
 import { postExchanges } from '@sarra/config';
 import { openPublisher } from '@sarra/broker';
 import { legacyRetryQueueFiles, nodupeCacheFile, retryQueueFile, withCredentials } from '@sarra/common';
-import { DiskQueue, LogHook, NoDupe, Poster, loadHooks, type FlowHook, type Gatherer } from '@sarra/flow';
+import { DiskQueue, LogHook, NoDupe, Poster, loadHooks, withPluginGather, type FlowHook, type Gatherer } from '@sarra/flow';
 import { afterGrace, resourceHooks, type BuiltFlow, type InstanceContext } from '../context.js';
 
 /** Where a producer publishes: post_broker, else broker (sr3 reads a poll's `broker` as post_broker). */
@@ -32,7 +32,7 @@ export async function buildProducerFlow(ctx: InstanceContext, gatherer: Gatherer
   const nodupe = o.nodupe_ttl > 0 ? new NoDupe(o, nodupeCacheFile(stateDir, ctx.instance)) : undefined;
   const hooks = await loadHooks(o, [...resourceHooks(ctx), new LogHook(o, logger, { posts: !!poster }), ...(extra.hooks ?? [])], { logger, env: ctx.env });
   return {
-    gatherer, work: 'none', poster, hooks, logger, instance: ctx.instance, metrics, nodupe,
+    gatherer: withPluginGather(gatherer, hooks, logger, metrics), work: 'none', poster, hooks, logger, instance: ctx.instance, metrics, nodupe,
     exitCode: () => {
       const own = extra.exitCode?.() ?? 0;
       const postFailed = Number(metrics.get('totals.postFailed') ?? 0);

@@ -1,0 +1,59 @@
+// sr3's `gather` entry point: plugins that bring notices of their own (an API, a socket, a schedule), for any
+// component, beside the component's own source.
+import type { Logger } from '@sarra/common';
+import { describeError } from '@sarra/common';
+import { validateNotice } from '@sarra/message';
+import { runHook } from './run-hook.js';
+import type { PacedGatherer } from './flow-parts.js';
+import type { FlowHook, FlowMetrics, Gatherer, WorkItem } from './types.js';
+
+/**
+ * The component's gatherer with each hook's `gather(max)` after it: a pass takes the source's items, then asks each
+ * plugin in load order for up to the room left (sr3 calls every gather). A plugin returns notices (v03 fields);
+ * each is checked as a received one: a malformed notice is logged with its reason (naming relPath), counted in
+ * `totals.malformed`, and dropped (there is nothing to ack). A plugin that throws is logged and counted (runHook).
+ * Without plugin gathers the source itself is returned.
+ */
+export function withPluginGather(source: Gatherer, hooks: FlowHook[], log: Logger, metrics?: FlowMetrics): PacedGatherer {
+  const gathers = hooks.filter((h) => typeof h.gather === 'function');
+  if (!gathers.length) return source;
+  const paced = source as PacedGatherer;
+  const take = async (h: FlowHook, room: number): Promise<WorkItem[]> => {
+    let got: unknown;
+    await runHook(log, h, 'gather', async () => { got = await h.gather!(room); }, metrics);
+    if (!Array.isArray(got)) {
+      if (got !== undefined) log.error(`${h.name}.gather returned ${typeof got}, not a list of notices: ignored`);
+      return [];
+    }
+    const out: WorkItem[] = [];
+    for (const n of got.slice(0, room) as unknown[]) {
+      try {
+        if (!n || typeof n !== 'object' || Array.isArray(n)) throw new Error('not an object');
+        out.push({ notice: validateNotice({ ...(n as Record<string, unknown>) }) });
+      } catch (err: unknown) {
+        const rel = (n as { relPath?: unknown } | null)?.relPath;
+        log.error(`${h.name}.gather: malformed notice${typeof rel === 'string' ? ` ${rel}` : ''}: ${describeError(err)}`);
+        metrics?.inc('totals.malformed');
+      }
+    }
+    if (got.length > room) log.warning(`${h.name}.gather returned ${got.length} notices for ${room} asked: the rest dropped`);
+    return out;
+  };
+  return {
+    name: source.name,
+    start: () => source.start(),
+    stop: () => source.stop(),
+    ...(source.done ? { done: () => source.done!() } : {}),
+    ...(source.metrics ? { metrics: () => source.metrics!() } : {}),
+    ...(source.isConnected ? { isConnected: () => source.isConnected!() } : {}),
+    ...(paced.nextWakeMs ? { nextWakeMs: () => paced.nextWakeMs!() } : {}),
+    async gather(max: number, signal: AbortSignal): Promise<WorkItem[]> {
+      const items = [...(await source.gather(max, signal))];
+      for (const h of gathers) {
+        if (items.length >= max || signal.aborted) break;
+        items.push(...(await take(h, max - items.length)));
+      }
+      return items;
+    },
+  };
+}
