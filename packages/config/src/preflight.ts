@@ -80,6 +80,19 @@ export async function checkCallbacks(o: Options, env: Env): Promise<{ diagnostic
     diagnostics.push(...applyPluginOptions(o, decls));
     diagnostics.push(...callbackSettings(o, o.settings, spec, decls).problems);
   }
-  diagnostics.push(...straySettings(o, modules, builtins));
+  diagnostics.push(...straySettings(o, modules, builtins), ...destfnScripts(o));
   return { diagnostics, declared };
+}
+
+/** sr3's `DESTFNSCRIPT=<callback>` in a `filename` (option or accept line): no destfn entry point is called yet, so refused. */
+function destfnScripts(o: Options): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const refuse = (file: string, line: number): void => {
+    out.push({ file, line, severity: 'error', option: 'filename', code: 'unsupported',
+      message: 'filename DESTFNSCRIPT=: not supported by sarra-ts yet (no destfn entry point): use accept.rename or a plugin setting newFile in afterAccept' });
+  };
+  if (o.filename?.includes('DESTFNSCRIPT=')) refuse(at(o, 'filename', o.file ?? '').file, at(o, 'filename', o.file ?? '').line);
+  // a mask without its own filename carries the option's: refused once, at the option's line
+  for (const m of o.masks) if (m.filename?.includes('DESTFNSCRIPT=') && m.filename !== o.filename) refuse(m.file ?? o.file ?? '', m.line ?? 0);
+  return out;
 }

@@ -102,3 +102,14 @@ test('a v2 plugin line is refused at its line, naming the sarra-ts equivalent wh
     await l.home.cleanup();
   }
 });
+
+test('filename DESTFNSCRIPT= (sr3 destfn) is refused at its line, never ignored', async () => {
+  const l = await load('');
+  try {
+    await l.home.writeConfig('subscribe/d.conf', 'broker amqp://anonymous@localhost\nfilename DESTFNSCRIPT=destfn.sample\naccept .*grib DESTFNSCRIPT=x\naccept .*\n');
+    const errors = (await lintConfig('subscribe', 'd', { env: l.home.env })).filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message.slice(0, 60)}`);
+    assert.deepEqual(errors, ['2: filename DESTFNSCRIPT=: not supported by sarra-ts yet (no de', '3: filename DESTFNSCRIPT=: not supported by sarra-ts yet (no de']);
+  } finally {
+    await l.home.cleanup();
+  }
+});
