@@ -1,0 +1,58 @@
+// withPluginGather: plugins' gather entry points after the component's source, their notices checked.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Logger } from '@sarra/common';
+import { withPluginGather } from '../src/plugin-gather.js';
+import type { FlowHook, Gatherer, WorkItem } from '../src/types.js';
+
+const n = (relPath: string): Record<string, unknown> => ({ pubTime: '20261203T150000', baseUrl: 'http://x/', relPath });
+
+function src(items: WorkItem[], extra: Partial<Gatherer & { nextWakeMs(): number }> = {}): Gatherer {
+  return { name: 'src', start: async () => {}, stop: async () => {}, gather: async (max) => items.splice(0, max), ...extra };
+}
+
+function counting(): { inc(name: string): void; counts: Record<string, number> } & Record<string, unknown> {
+  const counts: Record<string, number> = {};
+  return { counts, inc: (name: string) => { counts[name] = (counts[name] ?? 0) + 1; }, set: () => {}, lag: () => {}, rejected: () => {}, write: async () => {} };
+}
+
+test('without a plugin gather the source itself is used', () => {
+  const s = src([]);
+  assert.equal(withPluginGather(s, [{ name: 'h' }], Logger.silent()), s);
+});
+
+test('the room left is offered to each plugin in turn; extra notices and non-lists are dropped with a log line', async () => {
+  const lines: string[] = [];
+  const log = Logger.silent();
+  log.error = (m: string) => { lines.push(`error ${m}`); };
+  log.warning = (m: string) => { lines.push(`warning ${m}`); };
+  const asked: string[] = [];
+  const hooks: FlowHook[] = [
+    { name: 'many', gather: (max) => { asked.push(`many:${max}`); return [n('m1'), n('m2'), n('m3')]; } },
+    { name: 'odd', gather: () => { asked.push('odd'); return 'nope' as unknown as unknown[]; } },
+  ];
+  const metrics = counting();
+  const g = withPluginGather(src([{ notice: n('s1') as never }], { nextWakeMs: () => 42, done: () => false, isConnected: () => true, metrics: () => ({ a: 1 }) }),
+    hooks, log, metrics as never);
+  const got = await g.gather(3, new AbortController().signal);
+  assert.deepEqual(got.map((i) => i.notice.relPath), ['s1', 'm1', 'm2']);
+  assert.deepEqual(asked, ['many:2']);
+  assert.ok(lines.some((l) => l === 'warning many.gather returned 3 notices for 2 asked: the rest dropped'));
+  const again = await g.gather(4, new AbortController().signal);
+  assert.deepEqual(again.map((i) => i.notice.relPath), ['m1', 'm2', 'm3']);
+  assert.deepEqual(asked.slice(-2), ['many:4', 'odd']);
+  assert.ok(lines.includes('error odd.gather returned string, not a list of notices: ignored'));
+  assert.equal((g as { nextWakeMs(): number }).nextWakeMs(), 42);
+  assert.equal(g.done!(), false);
+  assert.equal(g.isConnected!(), true);
+  assert.deepEqual(g.metrics!(), { a: 1 });
+});
+
+test('a gather that throws is logged and counted; the source items still come', async () => {
+  const metrics = counting();
+  const g = withPluginGather(src([{ notice: n('s') as never }]), [{ name: 'boom', gather: () => { throw new Error('down'); } }], Logger.silent(), metrics as never);
+  assert.deepEqual((await g.gather(5, new AbortController().signal)).map((i) => i.notice.relPath), ['s']);
+  assert.equal(metrics.counts['totals.pluginErrors'], 1);
+  await g.start();
+  await g.stop();
+});
