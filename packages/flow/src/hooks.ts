@@ -54,8 +54,9 @@ function ownOptions(o: Options, spec: string, mod: Record<string, unknown>): Opt
  * The hooks of a flow in sr3 load order: `callback_prepend` modules, then the builtins the engine passes
  * (gather/post, retry, nodupe, ..., in its order), then `callback` modules (`flowcb` lines arrive there too),
  * then `log` if it is among the builtins (sr3 appends log last). A line naming a builtin (`log`, `nodupe`,
- * `sarracenia.flowcb.nodupe.disk`, ...) selects the builtin instead of loading a module; sr3 built-ins this
- * engine provides natively (gather.*, post.*, retry, nodupe.*, housekeeping.*) load nothing. A module is a JS/TS
+ * `sarracenia.flowcb.nodupe.disk`, ...) selects the builtin instead of loading a module; the sr3 built-ins this
+ * engine provides natively (config's NATIVE_CALLBACKS: exact names) load nothing; the built-in plugins of
+ * @sarra/plugin load by sr3 name when the plugin directory has no module of that name. A module is a JS/TS
  * file: an absolute path, a path relative to `~/.config/sarra/plugins`, or a bare (dotted) name found there,
  * whose default export is a class `new (o, logger)` or a FlowHook object.
  * @throws ConfigError naming the callback when a module is missing, fails to load or exports no hook.

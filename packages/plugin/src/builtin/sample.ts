@@ -1,4 +1,4 @@
-// sr3's flowcb/sample: a plugin that logs every entry point as the flow calls it; the template of `sr add plugin`.
+// sr3's flowcb/sample: a plugin that logs every entry point as the flow calls it (to see the order of a pass).
 import type { Logger } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import type { FlowHook, Worklist } from '@sarra/flow';
