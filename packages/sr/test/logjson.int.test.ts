@@ -1,7 +1,7 @@
 // Issue 16 item 1 through a real instance: `logJson on` with `logStdout on` makes every line the instance writes one JSON
 // object on standard output (parsed here), the broker URL shown without its password.
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { tempHome, type TempHome } from '@sarra/testkit/home';
