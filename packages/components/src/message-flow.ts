@@ -77,7 +77,8 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
   const vip = o.vip ?? [];
   let gatherer: Gatherer;
   if (vip.length) {
-    const gate = new VipGate(consume, {
+    // plugins' gather entry points inside the gate: a passive instance gathers nothing (sr3 has_vip)
+    const gate = new VipGate(() => withPluginGather(consume(), hooks, logger, metrics), {
       held: () => holdsVip(vip),
       noVipFile: join(stateDir, `${o.component}_${o.config}_${stateTag(ctx.instance)}.noVip`),
       logger,
@@ -86,11 +87,11 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
     gatherer = gate;
     if (workRetry) workRetry = vipRetryQueue(workRetry, gate);
   } else {
-    gatherer = consume();
+    // plugins' gather entry points after the queue (sr3: every gather of the flow)
+    gatherer = withPluginGather(consume(), hooks, logger, metrics);
   }
   return {
-    // plugins' gather entry points after the queue (sr3: every gather of the flow)
-    gatherer: withPluginGather(gatherer, hooks, logger, metrics),
+    gatherer,
     work: spec.work,
     accept,
     poster,

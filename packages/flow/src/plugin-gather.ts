@@ -10,6 +10,7 @@ import type { FlowHook, FlowMetrics, Gatherer, WorkItem } from './types.js';
 /**
  * The component's gatherer with each hook's `gather(max)` after it: a pass takes the source's items, then asks each
  * plugin in load order for up to the room left (sr3 calls every gather). A plugin returns notices (v03 fields);
+ * those past the room asked for are kept, in order, and handed out before that plugin is asked again (nothing lost);
  * each is checked as a received one: a malformed notice is logged with its reason (naming relPath), counted in
  * `totals.malformed`, and dropped (there is nothing to ack). A plugin that throws is logged and counted (runHook).
  * Without plugin gathers the source itself is returned.
@@ -18,7 +19,18 @@ export function withPluginGather(source: Gatherer, hooks: FlowHook[], log: Logge
   const gathers = hooks.filter((h) => typeof h.gather === 'function');
   if (!gathers.length) return source;
   const paced = source as PacedGatherer;
+  /** Notices a plugin returned past the room it was given, handed out first on the next passes. */
+  const surplus = new Map<FlowHook, WorkItem[]>();
   const take = async (h: FlowHook, room: number): Promise<WorkItem[]> => {
+    const kept = surplus.get(h) ?? [];
+    if (kept.length) {
+      const out = kept.splice(0, room);
+      if (out.length === room) return out;
+      return [...out, ...(await ask(h, room - out.length))];
+    }
+    return ask(h, room);
+  };
+  const ask = async (h: FlowHook, room: number): Promise<WorkItem[]> => {
     let got: unknown;
     await runHook(log, h, 'gather', async () => { got = await h.gather!(room); }, metrics);
     if (!Array.isArray(got)) {
@@ -26,7 +38,7 @@ export function withPluginGather(source: Gatherer, hooks: FlowHook[], log: Logge
       return [];
     }
     const out: WorkItem[] = [];
-    for (const n of got.slice(0, room) as unknown[]) {
+    for (const n of got as unknown[]) {
       try {
         if (!n || typeof n !== 'object' || Array.isArray(n)) throw new Error('not an object');
         out.push({ notice: validateNotice({ ...(n as Record<string, unknown>) }) });
@@ -36,7 +48,11 @@ export function withPluginGather(source: Gatherer, hooks: FlowHook[], log: Logge
         metrics?.inc('totals.malformed');
       }
     }
-    if (got.length > room) log.warning(`${h.name}.gather returned ${got.length} notices for ${room} asked: the rest dropped`);
+    if (out.length > room) {
+      const rest = out.splice(room);
+      surplus.set(h, [...(surplus.get(h) ?? []), ...rest]);
+      log.info(`${h.name}.gather returned ${got.length} notices for ${room} asked: ${rest.length} kept for the next pass`);
+    }
     return out;
   };
   return {

@@ -21,11 +21,11 @@ test('without a plugin gather the source itself is used', () => {
   assert.equal(withPluginGather(s, [{ name: 'h' }], Logger.silent()), s);
 });
 
-test('the room left is offered to each plugin in turn; extra notices and non-lists are dropped with a log line', async () => {
+test('the room left is offered to each plugin in turn; notices past it are kept for the next pass, non-lists ignored with a log line', async () => {
   const lines: string[] = [];
   const log = Logger.silent();
   log.error = (m: string) => { lines.push(`error ${m}`); };
-  log.warning = (m: string) => { lines.push(`warning ${m}`); };
+  log.info = (m: string) => { lines.push(`info ${m}`); };
   const asked: string[] = [];
   const hooks: FlowHook[] = [
     { name: 'many', gather: (max) => { asked.push(`many:${max}`); return [n('m1'), n('m2'), n('m3')]; } },
@@ -37,10 +37,17 @@ test('the room left is offered to each plugin in turn; extra notices and non-lis
   const got = await g.gather(3, new AbortController().signal);
   assert.deepEqual(got.map((i) => i.notice.relPath), ['s1', 'm1', 'm2']);
   assert.deepEqual(asked, ['many:2']);
-  assert.ok(lines.some((l) => l === 'warning many.gather returned 3 notices for 2 asked: the rest dropped'));
+  assert.ok(lines.some((l) => l === 'info many.gather returned 3 notices for 2 asked: 1 kept for the next pass'));
+  // the kept m3 comes first, then the plugin is asked for the room left; odd is asked only when room remains
   const again = await g.gather(4, new AbortController().signal);
-  assert.deepEqual(again.map((i) => i.notice.relPath), ['m1', 'm2', 'm3']);
-  assert.deepEqual(asked.slice(-2), ['many:4', 'odd']);
+  assert.deepEqual(again.map((i) => i.notice.relPath), ['m3', 'm1', 'm2', 'm3']);
+  assert.deepEqual(asked.slice(-1), ['many:3']);
+  const third = await g.gather(1, new AbortController().signal);
+  assert.deepEqual(third.map((i) => i.notice.relPath), ['m1']);
+  assert.deepEqual(asked.slice(-1), ['many:1']);
+  const fourth = await g.gather(10, new AbortController().signal);
+  assert.deepEqual(fourth.map((i) => i.notice.relPath), ['m2', 'm3', 'm1', 'm2', 'm3'], 'the 2 kept come before a new ask');
+  assert.deepEqual(asked.slice(-2), ['many:8', 'odd']);
   assert.ok(lines.includes('error odd.gather returned string, not a list of notices: ignored'));
   assert.equal((g as { nextWakeMs(): number }).nextWakeMs(), 42);
   assert.equal(g.done!(), false);
