@@ -88,6 +88,8 @@ export class MetricsPacer {
     m.set('retry.msgs_in_download_retry', work);
     m.set('retry.msgs_in_post_retry', post);
     m.set('retry.depthHistory', this.depthHistory(Date.now(), work + post));
+    const g = p.gatherer.metrics?.();
+    if (g) for (const [k, v] of Object.entries(g)) m.set(`${p.gatherer.name}.${k}`, v);
     // what each plugin's metricsReport() returns: a section named after the plugin (sr3's metrics file)
     for (const [h, values] of Object.entries(collectHookMetrics(p.hooks, this.log))) {
       if (h === 'totals' || h === 'instance') continue;
