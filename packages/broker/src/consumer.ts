@@ -2,6 +2,7 @@
 import type { Channel, ChannelModel, ConsumeMessage, Message } from 'amqplib';
 import { describeError, Logger } from '@sarra/common';
 import type { ConnectOptions } from './connection.js';
+import { DeliveryBuffer } from './delivery-buffer.js';
 import { Session, type SessionStats } from './session.js';
 import { bindQueue, declareExchanges, declareQueue, onScratchChannel } from './topology.js';
 import type { Binding, BrokerConsumer, Delivery, QueueSpec } from './types.js';
@@ -45,14 +46,12 @@ export interface ConsumerOptions extends ConnectOptions {
 export class Consumer implements BrokerConsumer {
   private readonly session: Session<Channel>;
   private readonly log: Logger;
-  private buffer: Delivery[] = [];
+  private readonly buffer = new DeliveryBuffer();
   /** Delivery tags of the current generation not yet acked or rejected. */
   private outstanding = new Set<number>();
   /** Tags acked by the caller, not yet sent: sent together on the next turn of the event loop. */
   private pendingAcks: number[] = [];
   private ackFlushScheduled = false;
-  private waiters: (() => void)[] = [];
-  private wakeScheduled = false;
   private closed = false;
   private consumerTag: string | undefined;
   /** The channel of the newest generation, from its setup until its loss. */
@@ -86,7 +85,7 @@ export class Consumer implements BrokerConsumer {
 
   /** Deliveries received but not yet taken by next(). */
   get buffered(): number {
-    return this.buffer.length;
+    return this.buffer.size;
   }
 
   private async setup(model: ChannelModel, ch: Channel, generation: number): Promise<void> {
@@ -135,28 +134,11 @@ export class Consumer implements BrokerConsumer {
       generation,
       ...(typeof offset === 'number' ? { streamOffset: offset } : {}),
     });
-    this.scheduleWake();
-  }
-
-  /** Wakes waiting next() calls after the current socket chunk is parsed, so they get a whole burst. */
-  private scheduleWake(): void {
-    if (this.wakeScheduled || this.waiters.length === 0) return;
-    this.wakeScheduled = true;
-    setImmediate(() => {
-      this.wakeScheduled = false;
-      this.wakeAll();
-    });
-  }
-
-  private wakeAll(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
   }
 
   private onLost(generation: number): void {
     // unacked deliveries of the dead channel return to the queue on the broker side: forget them here
-    this.buffer = this.buffer.filter((d) => d.generation !== generation);
+    this.buffer.clear((d) => d.generation !== generation);
     this.outstanding = new Set();
     this.pendingAcks = [];
     this.consumerTag = undefined;
@@ -169,23 +151,7 @@ export class Consumer implements BrokerConsumer {
    * close() or abort; `signal` (the caller's) ends the wait early too.
    */
   async next(max: number, waitMs: number, signal?: AbortSignal): Promise<Delivery[]> {
-    if (this.buffer.length === 0 && waitMs > 0 && !this.closed && !this.opts.signal?.aborted && !signal?.aborted) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', stop);
-          resolve();
-        };
-        const stop = (): void => {
-          this.waiters = this.waiters.filter((w) => w !== done);
-          done();
-        };
-        const timer = setTimeout(stop, waitMs);
-        signal?.addEventListener('abort', stop, { once: true });
-        this.waiters.push(done);
-      });
-    }
-    return this.buffer.splice(0, Math.max(0, max));
+    return this.buffer.take(max, waitMs, !this.closed && !this.opts.signal?.aborted, signal);
   }
 
   /** The channel to ack `d` on, or undefined if `d` is stale or already settled (then nothing is sent). */
@@ -268,12 +234,12 @@ export class Consumer implements BrokerConsumer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.wakeAll();
+    this.buffer.wakeAll();
     this.flushAcks();
     const ch = this.session.channel;
     if (ch && this.consumerTag) await ch.cancel(this.consumerTag).catch(() => {});
     await this.session.close();
-    this.buffer = [];
+    this.buffer.clear();
   }
 }
 

@@ -2,6 +2,7 @@
 import type { IPublishPacket } from 'mqtt';
 import { describeError, Logger } from '@sarra/common';
 import type { ConsumerOptions } from './consumer.js';
+import { DeliveryBuffer } from './delivery-buffer.js';
 import { MqttSession } from './mqtt-session.js';
 import { fromTopic, subscriptionFilter } from './mqtt-topic.js';
 import type { SessionStats } from './session.js';
@@ -30,9 +31,8 @@ const DEFERRED = new Error('PUBACK deferred until the notice is done');
 export class MqttConsumer implements BrokerConsumer {
   private readonly session: MqttSession;
   private readonly log: Logger;
-  private buffer: Delivery[] = [];
+  private readonly buffer = new DeliveryBuffer();
   private outstanding = new Set<number>();
-  private waiters: (() => void)[] = [];
   private closed = false;
 
   constructor(private readonly opts: ConsumerOptions) {
@@ -114,36 +114,17 @@ export class MqttConsumer implements BrokerConsumer {
       deliveryTag: tag,
       generation,
     });
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
   }
 
   private onLost(): void {
     // unacked messages of the dead connection are redelivered on the resumed session
-    this.buffer = [];
+    this.buffer.clear();
     this.outstanding = new Set();
   }
 
   /** Up to `max` deliveries, waiting up to `waitMs` for the first; [] at once after close(). Never throws. */
   async next(max: number, waitMs: number, signal?: AbortSignal): Promise<Delivery[]> {
-    if (this.buffer.length === 0 && waitMs > 0 && !this.closed && !signal?.aborted) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', stop);
-          resolve();
-        };
-        const stop = (): void => {
-          this.waiters = this.waiters.filter((w) => w !== done);
-          done();
-        };
-        const timer = setTimeout(stop, waitMs);
-        signal?.addEventListener('abort', stop, { once: true });
-        this.waiters.push(done);
-      });
-    }
-    return this.buffer.splice(0, Math.max(0, max));
+    return this.buffer.take(max, waitMs, !this.closed, signal);
   }
 
   /** Sends the PUBACK of `d`. Stale-generation or repeated acks are dropped (the broker redelivers). Never throws. */
@@ -170,10 +151,8 @@ export class MqttConsumer implements BrokerConsumer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
+    this.buffer.wakeAll();
     await this.session.close();
-    this.buffer = [];
+    this.buffer.clear();
   }
 }
