@@ -11,7 +11,9 @@ import { localPath } from '../../worklist.js';
  * root; already gone is fine). A removal that fails rejects the item (sr3) with the reason, logged.
  */
 export default class Delete implements FlowHook {
-  readonly name = 'accept.delete';
+  readonly name: string = 'accept.delete';
+  /** After the removal the item is done (`ok`, nothing transferred) rather than left to the transfer. */
+  protected readonly thenDone: boolean = false;
   constructor(private readonly o: Options, private readonly log: Logger) {}
 
   async afterAccept(wl: Worklist): Promise<void> {
@@ -19,9 +21,10 @@ export default class Delete implements FlowHook {
       try {
         await removeLocalFile(this.o, it);
         this.log.info(`deleted ${localPath(it) ?? it.notice.relPath}`);
+        if (this.thenDone) wl.outcome.ok(it);
       } catch (err: unknown) {
         this.log.error(`could not delete ${it.notice.relPath}: ${describeError(err)}`);
-        wl.outcome.reject(it, 500, `accept.delete: ${describeError(err)}`);
+        wl.outcome.reject(it, 500, `${this.name}: ${describeError(err)}`);
       }
     }
   }
