@@ -27,10 +27,21 @@ node -e '
   const [stage, ...pkgs] = process.argv.slice(1);
   const root = JSON.parse(fs.readFileSync("package.json", "utf8"));
   const version = (p) => JSON.parse(fs.readFileSync(`${stage}/node_modules/${p}/package.json`, "utf8")).version;
+  const thirdParty = {};
+  for (const p of pkgs) {
+    // ...and taken off the bundled package: npm counts what a bundled package depends on as bundled too, and then
+    // leaves it half installed (the winston directory holding only its own node_modules)
+    const file = `${stage}/node_modules/${p}/package.json`;
+    const pkg = JSON.parse(fs.readFileSync(file, "utf8"));
+    for (const [d, v] of Object.entries(pkg.dependencies ?? {})) if (!d.startsWith("@sarra/")) thirdParty[d] = v;
+    delete pkg.dependencies;
+    fs.writeFileSync(file, JSON.stringify(pkg, null, 2) + "\n");
+  }
   const out = {
     name: root.name, version: root.version, description: root.description, type: root.type, license: root.license,
     engines: root.engines, bin: root.bin,
-    dependencies: { ...root.dependencies, ...Object.fromEntries(pkgs.map((p) => [p, version(p)])) },
+    // npm does not install what a bundled package depends on: every third-party dependency is listed here
+    dependencies: { ...root.dependencies, ...thirdParty, ...Object.fromEntries(pkgs.map((p) => [p, version(p)])) },
     bundleDependencies: pkgs,
   };
   fs.writeFileSync(`${stage}/package.json`, JSON.stringify(out, null, 2) + "\n");
