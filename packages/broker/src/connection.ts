@@ -44,6 +44,35 @@ export interface BrokerAddress {
  *  or when it names several hosts (see brokerAddresses). */
 export function parseBrokerUrl(url: string): BrokerAddress {
   if (splitHostList(url).length > 1) throw new ConfigError(`broker URL ${redact(url)}: several hosts where one is needed`);
+  const u = brokerUrlParts(url, 'amqp', 'amqps', 5672, 5671);
+  const path = u.path.replace(/^\//, '');
+  return {
+    protocol: u.protocol as 'amqp' | 'amqps',
+    hostname: u.hostname,
+    port: u.port,
+    // sr3 URLs with no user name connect as anonymous only if given; amqplib's default is guest/guest
+    username: u.username || u.password ? u.username : 'guest',
+    password: u.username || u.password ? u.password : 'guest',
+    vhost: path === '' ? '/' : decodeLax(path),
+  };
+}
+
+/** A percent-decoded URL part, or the part as it is when it does not decode. */
+function decodeLax(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * The parts of a broker URL whose scheme is `plain` or `tls` (amqp/amqps, mqtt/mqtts): host without IPv6 brackets,
+ * port (the scheme's default when absent), user and password decoded ('' when absent), the raw path. Throws
+ * ConfigError, password redacted, when it does not parse, has another scheme or no host.
+ */
+export function brokerUrlParts(url: string, plain: string, tls: string, plainPort: number, tlsPort: number):
+  { protocol: string; hostname: string; port: number; username: string; password: string; path: string } {
   let u: URL;
   try {
     u = new URL(url);
@@ -52,26 +81,17 @@ export function parseBrokerUrl(url: string): BrokerAddress {
     throw new ConfigError(`invalid broker URL ${redact(url)}`);
   }
   const protocol = u.protocol.replace(/:$/, '');
-  if (protocol !== 'amqp' && protocol !== 'amqps') {
-    throw new ConfigError(`broker URL ${redact(url)}: scheme must be amqp or amqps, not ${protocol}`);
+  if (protocol !== plain && protocol !== tls) {
+    throw new ConfigError(`broker URL ${redact(url)}: scheme must be ${plain} or ${tls}, not ${protocol}`);
   }
   if (!u.hostname) throw new ConfigError(`broker URL ${redact(url)}: no host`);
-  const decode = (s: string): string => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  };
-  const path = u.pathname.replace(/^\//, '');
   return {
     protocol,
     hostname: u.hostname.replace(/^\[|\]$/g, ''),
-    port: u.port ? Number(u.port) : protocol === 'amqp' ? 5672 : 5671,
-    // sr3 URLs with no user name connect as anonymous only if given; amqplib's default is guest/guest
-    username: u.username || u.password ? decode(u.username) : 'guest',
-    password: u.username || u.password ? decode(u.password) : 'guest',
-    vhost: path === '' ? '/' : decode(path),
+    port: u.port ? Number(u.port) : protocol === plain ? plainPort : tlsPort,
+    username: decodeLax(u.username),
+    password: decodeLax(u.password),
+    path: u.pathname,
   };
 }
 

@@ -1,7 +1,7 @@
 // A self-healing MQTT client: MQTT 5 with 3.1.1 fallback, reconnects by itself, counts generations and connected time.
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { ConfigError, Logger, describeError, redact, tlsOptions } from '@sarra/common';
-import { AbortedError, backoffDelay, type ConnectOptions } from './connection.js';
+import { Logger, describeError, tlsOptions } from '@sarra/common';
+import { AbortedError, backoffDelay, brokerUrlParts, type ConnectOptions } from './connection.js';
 import { BrokerRefusedError } from './refused.js';
 import type { SessionStats } from './session.js';
 
@@ -19,22 +19,13 @@ export interface MqttSessionOptions extends ConnectOptions {
 
 /** The parts of an `mqtt[s]://user:password@host[:port]` URL; the path is not used (MQTT has no vhost). */
 function parseMqttUrl(url: string): { protocol: 'mqtt' | 'mqtts'; hostname: string; port: number; username?: string; password?: string } {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new ConfigError(`invalid broker URL ${redact(url)}`);
-  }
-  const protocol = u.protocol.replace(/:$/, '');
-  if (protocol !== 'mqtt' && protocol !== 'mqtts') throw new ConfigError(`broker URL ${redact(url)}: scheme must be mqtt or mqtts, not ${protocol}`);
-  if (!u.hostname) throw new ConfigError(`broker URL ${redact(url)}: no host`);
-  const dec = (s: string): string => { try { return decodeURIComponent(s); } catch { return s; } };
+  const u = brokerUrlParts(url, 'mqtt', 'mqtts', 1883, 8883);
   return {
-    protocol,
-    hostname: u.hostname.replace(/^\[|\]$/g, ''),
-    port: u.port ? Number(u.port) : protocol === 'mqtt' ? 1883 : 8883,
-    ...(u.username ? { username: dec(u.username) } : {}),
-    ...(u.password ? { password: dec(u.password) } : {}),
+    protocol: u.protocol as 'mqtt' | 'mqtts',
+    hostname: u.hostname,
+    port: u.port,
+    ...(u.username ? { username: u.username } : {}),
+    ...(u.password ? { password: u.password } : {}),
   };
 }
 
