@@ -43,7 +43,6 @@ export interface BrokerAddress {
 /** Parses `amqp[s]://user:password@host[:port][/vhost]`. Throws ConfigError (password redacted) when malformed
  *  or when it names several hosts (see brokerAddresses). */
 export function parseBrokerUrl(url: string): BrokerAddress {
-  if (splitHostList(url).length > 1) throw new ConfigError(`broker URL ${redact(url)}: several hosts where one is needed`);
   const u = brokerUrlParts(url, 'amqp', 'amqps', 5672, 5671);
   const path = u.path.replace(/^\//, '');
   return {
@@ -73,6 +72,7 @@ function decodeLax(s: string): string {
  */
 export function brokerUrlParts(url: string, plain: string, tls: string, plainPort: number, tlsPort: number):
   { protocol: string; hostname: string; port: number; username: string; password: string; path: string } {
+  if (splitHostList(url).length > 1) throw new ConfigError(`broker URL ${redact(url)}: several hosts where one is needed`);
   let u: URL;
   try {
     u = new URL(url);

@@ -1,6 +1,6 @@
 // Consumes an MQTT subscription with PUBACKs sent only when the caller acks; persistent session, shared by instances.
 import type { IPublishPacket } from 'mqtt';
-import { describeError, Logger } from '@sarra/common';
+import { ConfigError, describeError, Logger } from '@sarra/common';
 import type { ConsumerOptions } from './consumer.js';
 import { DeliveryBuffer } from './delivery-buffer.js';
 import { MqttSession } from './mqtt-session.js';
@@ -72,7 +72,11 @@ export class MqttConsumer implements BrokerConsumer {
   /** Subscribes every filter, at start and after each reconnect. */
   private async subscribe(): Promise<void> {
     const c = this.session.client!;
-    const share = this.opts.shared && this.session.protocolVersion === 5 ? this.opts.queue.name : undefined;
+    // several instances without a shared subscription would each take every notice: refused, never quietly
+    if (this.opts.shared && this.session.protocolVersion !== 5) {
+      throw new ConfigError(`${this.session.label}: instances > 1 need MQTT 5 shared subscriptions; this broker speaks MQTT 3.1.1 only`);
+    }
+    const share = this.opts.shared ? this.opts.queue.name : undefined;
     const topics = this.opts.bindings.map((b) => subscriptionFilter(b.exchange, b.key, share));
     if (topics.length === 0) return;
     const granted = await c.subscribeAsync(topics, { qos: this.qos });

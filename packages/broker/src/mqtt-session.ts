@@ -1,7 +1,7 @@
 // A self-healing MQTT client: MQTT 5 with 3.1.1 fallback, reconnects by itself, counts generations and connected time.
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { Logger, describeError, tlsOptions } from '@sarra/common';
-import { AbortedError, backoffDelay, brokerUrlParts, type ConnectOptions } from './connection.js';
+import { AbortedError, backoffDelay, brokerUrlParts, sleep, type ConnectOptions } from './connection.js';
 import { BrokerRefusedError } from './refused.js';
 import type { SessionStats } from './session.js';
 
@@ -50,6 +50,8 @@ export class MqttSession {
   private startedAt: number | undefined;
   private stoppedAt: number | undefined;
   private closing = false;
+  /** Ends a connect back-off when close() comes. */
+  private readonly abort = new AbortController();
 
   constructor(
     private readonly opts: MqttSessionOptions,
@@ -87,7 +89,7 @@ export class MqttSession {
       if (outcome instanceof BrokerRefusedError && !this.opts.retryRefused) throw outcome;
       const ms = backoffDelay(attempt, this.opts.backoff);
       this.log.warning(`${this.label}: connect failed (${outcome instanceof Error ? describeError(outcome) : outcome}); retrying in ${(ms / 1000).toFixed(1)} s`);
-      await new Promise((r) => setTimeout(r, ms));
+      await sleep(ms, this.abort.signal);
     }
   }
 
@@ -169,6 +171,7 @@ export class MqttSession {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.abort.abort();
     if (this.startedAt !== undefined) this.stoppedAt = Date.now();
     const c = this.client;
     if (!c) return;

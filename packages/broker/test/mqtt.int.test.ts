@@ -108,6 +108,15 @@ test('RabbitMQ MQTT refuses a wrong password: start() rejects with BrokerRefused
   }
 });
 
+test('RabbitMQ MQTT speaks 3.1.1, which has no shared subscriptions: instances > 1 are refused at start, not each given every notice', async () => {
+  const c = consumer(MQTT_BROKERS.rabbitmq, uniqueName('xs_mq'), uniqueName('q_mq'), undefined, 600_000, true);
+  try {
+    await assert.rejects(c.start(), /instances > 1 need MQTT 5 shared subscriptions/);
+  } finally {
+    await c.close();
+  }
+});
+
 test('declared sessions (sr declare) keep what is posted before the instances run; cleanup (sr cleanup) ends them', async () => {
   const url = MQTT_BROKERS.mosquitto;
   const exchange = uniqueName('xs_mq');

@@ -31,6 +31,9 @@ export function checkSchemes(o: Options, file: string): Diagnostic[] {
       // sr declare and the user commands talk to one node (the management API of the first would be a guess)
       say(b, `${b}: a list of hosts is for broker, post_broker and report_broker; give ${b} one node of the cluster`, 'unsupported');
     }
+    if (url && (scheme === 'mqtt' || scheme === 'mqtts') && splitHostList(url).length > 1) {
+      say(b, `${b}: a list of hosts is for amqp(s) clusters; an MQTT broker URL names one host`, 'unsupported');
+    }
     if (!scheme || BROKER_SCHEMES.includes(scheme)) continue;
     if (MQTT_WS_SCHEMES.includes(scheme)) say(b, `${b}: not supported by sarra-ts (MQTT over WebSocket: use mqtt:// or mqtts://)`, 'unsupported');
     else say(b, `${b}: '${scheme}:' is not a broker URL scheme (${BROKER_SCHEMES.join(', ')})`, 'check');

@@ -18,6 +18,13 @@ describe('broker host list', () => {
     assert.throws(() => optionsFromText('subscribe', 'broker amqp://u@h1,,h2/\n'), /subscribe\/test\.conf:1.*broker.*a host of its list is empty or malformed/s);
     assert.throws(() => optionsFromText('subscribe', 'broker amqp://u@h1:5672,h2:x/\n'), /:1.*not a URL/s);
   });
+  it('an MQTT broker takes one host: a list is refused at its line', () => {
+    assert.throws(() => optionsFromText('subscribe', 'topicPrefix v03\nbroker mqtt://u@h1,h2\n'), /:2.*broker: a list of hosts is for amqp\(s\) clusters/s);
+    // with ports the URL does not even parse
+    assert.throws(() => optionsFromText('subscribe', 'broker mqtt://u@h1:1883,h2:1884\n'), /:1.*broker: not a URL/s);
+    assert.throws(() => optionsFromText('subscribe', 'broker amqp://u@h/\npost_broker mqtts://u@h1,h2/\n'), /post_broker: a list of hosts is for amqp/s);
+  });
+
   it('admin and feeder take one node: a list is refused naming the option', () => {
     assert.throws(() => optionsFromText('subscribe', 'broker amqp://u@h/\nadmin amqp://root@h1,h2/\n'), /:2.*admin: a list of hosts is for broker/s);
     assert.throws(() => optionsFromText('subscribe', 'broker amqp://u@h/\nfeeder amqp://f@h1,h2/\n'), /feeder: a list of hosts/s);
