@@ -43,6 +43,9 @@ describe('MQTT: AMQP -> shovel -> MQTT -> subscribe, MQTT -> shovel -> AMQP, pos
     await p.srOk(['post', '-c', 'post/m', join(p.src, BAROMETRY)], 60_000);
     await until(p, 'downloaded_by_sub to hold the whole tree', async () => (await listTree(p.bySub)).length >= want.length, 150_000, 1000)
       .catch(() => undefined); // the tests say what is missing
+    // the instances write their metrics on their own ticker (5 s): wait for both to have counted what is on disk
+    await until(p, 'the subscriber metrics to count every file', async () => (await p.totals('subscribe', 'mq')).transferredFiles >= want.length, 20_000, 500)
+      .catch(() => undefined);
     const pm = (await listTree(join(p.src, BAROMETRY))).length;
     await until(p, 'downloaded_by_pm to hold the posted directory', async () => (await listTree(join(byPm, BAROMETRY))).length >= pm, 60_000, 1000)
       .catch(() => undefined);
