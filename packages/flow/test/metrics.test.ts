@@ -92,10 +92,18 @@ test('rejected counts per reason, in log.rejectCount and totals', () => {
   m.rejected('422 path ../../x resolves outside /data');
   m.rejected('422 path a/%2e%2e has a dot-dot');
   m.rejected('rejected by plugin foo');
+  // codes whose reasons name a size or a file: one key each, not one per file (403's reasons, a few kinds and the
+  // signers, stay whole: they tell which refusal it was)
+  m.rejected('413 file too big: 12345 bytes > 100');
+  m.rejected('413 file too big: 99999 bytes > 100');
+  m.rejected('403 unsigned notice');
+  m.rejected('415 data not inline: a.txt');
   const s = m.snapshot();
-  assert.equal(s.log!.rejectCount, 5);
-  assert.equal(s.totals!.rejected, 5);
-  assert.deepEqual(s.totals!.rejectedByReason, { '404 no match': 2, '422 no destination': 2, 'rejected by plugin foo': 1 });
+  assert.equal(s.log!.rejectCount, 9);
+  assert.equal(s.totals!.rejected, 9);
+  assert.deepEqual(s.totals!.rejectedByReason, {
+    '404 no match': 2, '422 no destination': 2, 'rejected by plugin foo': 1, '413 too big': 2, '403 unsigned notice': 1, '415 not inline': 1,
+  });
 });
 
 test('rejectedByReason stays bounded', () => {

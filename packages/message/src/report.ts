@@ -75,8 +75,8 @@ const TEXT: Record<number, string> = {
 
 /** Short names of the codes a rejection may carry: the keys of `totals.rejectedByReason` (`<code> <name>`). */
 const SHORT: Record<number, string> = {
-  304: 'duplicate', 404: 'no match', 406: 'too old', 410: 'too old', 417: 'malformed',
-  422: 'no destination', 425: 'too young', 499: 'failed', 503: 'unavailable', 504: 'message too old',
+  304: 'duplicate', 404: 'no match', 406: 'too old', 410: 'too old', 413: 'too big',
+  415: 'not inline', 417: 'malformed', 422: 'no destination', 425: 'too young', 499: 'failed', 503: 'unavailable', 504: 'message too old',
 };
 
 /** The short name of a rejection code (`422` -> `no destination`); undefined for a code without one. */

@@ -22,6 +22,12 @@ const FROM_ELSEWHERE = new Set(['pubtime', 'pubTime', 'baseUrl', 'relPath', 'ret
 /** Identity methods WNM's integrity names (schema enum sha256/sha512/arbitrary/md5, those a notice can carry). */
 const INTEGRITY_METHODS = new Set(['sha512', 'md5', 'arbitrary']);
 
+/**
+ * WNM integrity methods no notice identity has (sarra-ts and sr3 checksum sha512, md5, arbitrary...): such an
+ * integrity travels on under `properties` (a wis re-post writes it back), and the download is not checked against it.
+ */
+const WNM_ONLY_METHODS = new Set(['sha256', 'sha384', 'sha3-256', 'sha3-384', 'sha3-512']);
+
 /** RFC 3339 in UTC, as WNM demands and sr3 slices: `YYYY-MM-DDTHH:MM:SS[.fraction]Z`. */
 const RFC3339_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?Z$/;
 
@@ -87,6 +93,11 @@ export function decodeWis(o: Record<string, unknown>, topic: string): Notice {
   try {
     n.pubTime = fromRfc3339('properties.pubtime', props.pubtime);
     for (const k of Object.keys(props)) if (!FROM_ELSEWHERE.has(k)) n[k] = props[k];
+    const integrity = n.integrity;
+    if (isObject(integrity) && typeof integrity.method === 'string' && WNM_ONLY_METHODS.has(integrity.method)) {
+      delete n.integrity;
+      n.properties = { ...(isObject(n.properties) ? n.properties : {}), integrity };
+    }
     for (const k of ['datetime', 'start_datetime', 'end_datetime']) if (props[k] !== undefined) fromRfc3339(`properties.${k}`, props[k]);
     const geometry = o.geometry;
     if (geometry !== undefined && geometry !== null && !isObject(geometry)) bad('WIS geometry is neither null nor an object');

@@ -118,6 +118,16 @@ describe('wis decoding', () => {
     assert.deepEqual(n.geometry, WNM.geometry);
   });
 
+  it('a sha256 integrity (a WNM method no notice identity has) is not refused: kept under properties, written back on a wis re-post', () => {
+    const o = structuredClone(WNM) as WnmLike;
+    o.properties.integrity = { method: 'sha256', value: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=' };
+    const n = decode(wis(o)).notice;
+    assert.equal(n.identity, undefined, 'no identity the download would check');
+    assert.deepEqual((n.properties as WnmLike).integrity, o.properties.integrity);
+    const again = JSON.parse(encode(n, 'wis').body.toString()) as WnmLike;
+    assert.deepEqual(again.properties.integrity, o.properties.integrity);
+  });
+
   it('re-posted as wis it is the same message, byte for byte in sr3 layout (id and links kept)', () => {
     const d = decode(wis(WNM));
     const w = encode(d.notice, 'wis', { topicPrefix: 'v03' });
