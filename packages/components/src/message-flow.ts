@@ -77,14 +77,15 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
   const vip = o.vip ?? [];
   let gatherer: Gatherer;
   if (vip.length) {
-    // plugins' gather entry points inside the gate: a passive instance gathers nothing (sr3 has_vip)
-    const gate = new VipGate(() => withPluginGather(consume(), hooks, logger, metrics), {
+    const gate = new VipGate(consume, {
       held: () => holdsVip(vip),
       noVipFile: join(stateDir, `${o.component}_${o.config}_${stateTag(ctx.instance)}.noVip`),
       logger,
       warm: nodupe && postBroker ? { source: passiveSource(ctx, postBroker), nodupe } : undefined,
     });
-    gatherer = gate;
+    // plugins' gather entry points run only while the gate is active (sr3 has_vip); one wrapper, so what a plugin
+    // returned past the room asked for survives a takeover
+    gatherer = withPluginGather(gate, hooks, logger, metrics, () => gate.isActive);
     if (workRetry) workRetry = vipRetryQueue(workRetry, gate);
   } else {
     // plugins' gather entry points after the queue (sr3: every gather of the flow)

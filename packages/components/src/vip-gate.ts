@@ -21,6 +21,10 @@ export interface VipGateOptions {
   warm?: { source: PassiveSource; nodupe: NoDupe };
   /** How long a passive gather() waits before looking at the addresses again, ms. @default 1000 */
   pollMs?: number;
+  /** An active instance looks at the addresses at most this often (a syscall), ms. @default 1000 */
+  lookEveryMs?: number;
+  /** How long one that lost the vip waits for the notices it took to be acked before releasing the queue, ms. @default 60000 */
+  releaseAfterMs?: number;
 }
 
 /** Wraps the component's broker gatherer (made anew on each takeover) behind the vip. */
@@ -28,8 +32,13 @@ export class VipGate implements Gatherer {
   readonly name = 'gather.message';
   private inner?: Gatherer;
   private active?: boolean;
-  /** Items handed to the engine and not yet acked: the consumer closes only once they all are. */
+  /** Items handed to the engine and not yet acked: the consumer closes once they all are (or after releaseAfterMs). */
   private outstanding = 0;
+  /** When the instance last became passive (ms). */
+  private passiveSince = 0;
+  /** The last look at the addresses (ms) and what it saw: while active, once per lookEveryMs, not on every pass. */
+  private lookedAt = 0;
+  private held = false;
 
   constructor(private readonly make: () => Gatherer, private readonly opts: VipGateOptions) {}
 
@@ -42,10 +51,22 @@ export class VipGate implements Gatherer {
   }
 
   async gather(max: number, signal: AbortSignal): Promise<WorkItem[]> {
-    await this.follow(this.opts.held());
+    const now = Date.now();
+    if (!this.active || now - this.lookedAt >= (this.opts.lookEveryMs ?? 1000)) {
+      this.lookedAt = now;
+      this.held = this.opts.held();
+    }
+    await this.follow(this.held);
     const warm = this.opts.warm;
     if (!this.active) {
-      if (this.inner && this.outstanding === 0) await this.closeInner();
+      const releaseAfter = this.opts.releaseAfterMs ?? 60_000;
+      if (this.inner && (this.outstanding === 0 || now - this.passiveSince > releaseAfter)) {
+        // items settled without an ack (a retry queue that could not be written, posts neither confirmed nor queued)
+        // never count down: past the deadline the consumer closes and the broker gives them to the active instance
+        if (this.outstanding > 0) this.opts.logger.warning(`vip lost ${releaseAfter / 1000} s ago: releasing the queue with ${this.outstanding} notice(s) unacked (the broker redelivers them)`);
+        this.outstanding = 0;
+        await this.closeInner();
+      }
       if (warm) this.record(await warm.source.next(max, this.opts.pollMs ?? 1000));
       else await abortableSleep(this.opts.pollMs ?? 1000, signal);
       return [];
@@ -88,6 +109,7 @@ export class VipGate implements Gatherer {
       this.opts.logger.info(first ? 'vip held: active' : 'now active on vip: taking over the queue');
       await unlink(this.opts.noVipFile).catch(() => undefined);
     } else {
+      this.passiveSince = Date.now();
       this.opts.logger.info(first
         ? `vip not held: starting passive (${this.opts.noVipFile})`
         : `now passive on vip: finishing ${this.outstanding} notice(s) taken, then releasing the queue`);

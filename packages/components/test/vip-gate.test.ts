@@ -31,7 +31,7 @@ test('vip gate: passive gathers nothing and consumes nothing; takes over; on los
     const source = [item(1, acks), item(2, acks), item(3, acks)];
     let held = false;
     const noVipFile = join(d, 'sarra_x_001.noVip');
-    const gate = new VipGate(() => fakeGatherer(source, log), { held: () => held, noVipFile, logger: Logger.silent(), pollMs: 1 });
+    const gate = new VipGate(() => fakeGatherer(source, log), { held: () => held, noVipFile, logger: Logger.silent(), pollMs: 1, lookEveryMs: 0 });
     const stop = new AbortController().signal;
     await gate.start();
     assert.deepEqual(await gate.gather(10, stop), []);
@@ -92,7 +92,7 @@ test('vip retry queue: read only while active; everything else passes through', 
     release() { calls.push('release'); },
   };
   let held = false;
-  const gate = new VipGate(() => fakeGatherer([], []), { held: () => held, noVipFile: join(tmpdir(), `vip-rq-${process.pid}.noVip`), logger: Logger.silent(), pollMs: 1 });
+  const gate = new VipGate(() => fakeGatherer([], []), { held: () => held, noVipFile: join(tmpdir(), `vip-rq-${process.pid}.noVip`), logger: Logger.silent(), pollMs: 1, lookEveryMs: 0 });
   const r = vipRetryQueue(q, gate);
   await gate.start();
   await r.open();
@@ -108,4 +108,42 @@ test('vip retry queue: read only while active; everything else passes through', 
   await r.close();
   await gate.stop();
   assert.deepEqual(calls, ['open', 'get', 'put', 'hold', 'release', 'housekeeping', 'close']);
+});
+
+test('vip gate: one that lost the vip releases the queue after releaseAfterMs even with notices never acked (settled without an ack)', async () => {
+  const d = await mkdtemp(join(tmpdir(), 'vip-gate-'));
+  try {
+    const log: string[] = [], acks: number[] = [];
+    let held = true;
+    const gate = new VipGate(() => fakeGatherer([item(1, acks)], log), {
+      held: () => held, noVipFile: join(d, 'r.noVip'), logger: Logger.silent(), pollMs: 1, lookEveryMs: 0, releaseAfterMs: 50,
+    });
+    const stop = new AbortController().signal;
+    await gate.start();
+    assert.equal((await gate.gather(5, stop)).length, 1);
+    held = false;
+    await gate.gather(5, stop);
+    assert.deepEqual(log, ['start'], 'within the deadline the consumer waits for the ack');
+    await new Promise((r) => setTimeout(r, 80));
+    await gate.gather(5, stop);
+    assert.deepEqual(log, ['start', 'stop'], 'past it the queue is released: the broker redelivers the unacked notice');
+    await gate.stop();
+  } finally {
+    await rm(d, { recursive: true, force: true });
+  }
+});
+
+test('vip gate: an active instance looks at the addresses once per lookEveryMs, not on every pass', async () => {
+  const d = await mkdtemp(join(tmpdir(), 'vip-gate-'));
+  try {
+    let looks = 0;
+    const gate = new VipGate(() => fakeGatherer([], []), { held: () => { looks++; return true; }, noVipFile: join(d, 'l.noVip'), logger: Logger.silent(), lookEveryMs: 60_000 });
+    const stop = new AbortController().signal;
+    await gate.start();
+    for (let i = 0; i < 5; i++) await gate.gather(5, stop);
+    assert.equal(looks, 2, 'once at start, once at the first gather');
+    await gate.stop();
+  } finally {
+    await rm(d, { recursive: true, force: true });
+  }
 });

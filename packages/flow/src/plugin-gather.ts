@@ -13,9 +13,9 @@ import type { FlowHook, FlowMetrics, Gatherer, WorkItem } from './types.js';
  * those past the room asked for are kept, in order, and handed out before that plugin is asked again (nothing lost);
  * each is checked as a received one: a malformed notice is logged with its reason (naming relPath), counted in
  * `totals.malformed`, and dropped (there is nothing to ack). A plugin that throws is logged and counted (runHook).
- * Without plugin gathers the source itself is returned.
+ * Without plugin gathers the source itself is returned. `enabled` (a vip gate's isActive): plugin gathers run only while true.
  */
-export function withPluginGather(source: Gatherer, hooks: FlowHook[], log: Logger, metrics?: FlowMetrics): PacedGatherer {
+export function withPluginGather(source: Gatherer, hooks: FlowHook[], log: Logger, metrics?: FlowMetrics, enabled?: () => boolean): PacedGatherer {
   const gathers = hooks.filter((h) => typeof h.gather === 'function');
   if (!gathers.length) return source;
   const paced = source as PacedGatherer;
@@ -65,6 +65,8 @@ export function withPluginGather(source: Gatherer, hooks: FlowHook[], log: Logge
     ...(paced.nextWakeMs ? { nextWakeMs: () => paced.nextWakeMs!() } : {}),
     async gather(max: number, signal: AbortSignal): Promise<WorkItem[]> {
       const items = [...(await source.gather(max, signal))];
+      // a passive vip instance gathers nothing from its plugins either (sr3 has_vip)
+      if (enabled && !enabled()) return items;
       for (const h of gathers) {
         if (items.length >= max || signal.aborted) break;
         items.push(...(await take(h, max - items.length)));

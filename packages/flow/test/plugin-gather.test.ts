@@ -63,3 +63,13 @@ test('a gather that throws is logged and counted; the source items still come', 
   await g.start();
   await g.stop();
 });
+
+test('with enabled() false (a passive vip instance) no plugin is asked; the source still is', async () => {
+  let on = false, asked = 0;
+  const g = withPluginGather(src([{ notice: n('s1') as never }, { notice: n('s2') as never }]), [{ name: 'p', gather: () => { asked++; return [n('p1')]; } }], Logger.silent(), undefined, () => on);
+  assert.deepEqual((await g.gather(1, new AbortController().signal)).map((i) => i.notice.relPath), ['s1']);
+  assert.equal(asked, 0);
+  on = true;
+  assert.deepEqual((await g.gather(5, new AbortController().signal)).map((i) => i.notice.relPath), ['s2', 'p1']);
+  assert.equal(asked, 1);
+});
