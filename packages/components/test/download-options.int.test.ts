@@ -12,7 +12,7 @@ import { startSshd, type SshdHandle } from '@sarra/testkit/sshd';
 import { tempHome, type TempHome } from '@sarra/testkit/home';
 import { nowTimestamp, type Notice } from '@sarra/message';
 import { runInstance } from '../src/instance.js';
-import { collector, declareExchanges, logTails, noticesFor, publish, readMetrics, total, waitFor as waitUntil } from './flowkit.js';
+import { collector, consumed, declareExchanges, logTails, noticesFor, publish, readMetrics, total, waitFor as waitUntil } from './flowkit.js';
 
 let v: TestVhost;
 let home: TempHome;
@@ -39,9 +39,8 @@ function start(component: string, config: string, signal: AbortSignal): Promise<
   return runInstance({ component, config, instance: 1, foreground: false, env: home.env, signal });
 }
 
-async function queues(n: number): Promise<void> {
-  await waitFor(`${n} queue(s) declared`, async () => (await v.mgmt.queues(v.vhost)).length >= n);
-}
+const consuming = (...configs: string[]): Promise<void> =>
+  waitFor(`${configs.join(', ')} consuming`, () => consumed(v.mgmt, v.vhost, configs));
 
 async function logOf(component: string, config: string): Promise<string> {
   const dir = join(home.cacheDir, 'log');
@@ -80,7 +79,7 @@ test('fileSizeMax and inlineOnly: refused notices are acked and reported 413 / 4
   const ac = new AbortController();
   const runs = [start('subscribe', 'size', ac.signal), start('subscribe', 'inl', ac.signal)];
   try {
-    await queues(2);
+    await consuming('subscribe.size', 'subscribe.inl');
     const files = await noticesFor(join(work, 'www'), origin.url, (rel) => rel !== 'rate.bin');
     const body = Buffer.from('inline body\n');
     const inline: Notice = { pubTime: nowTimestamp(), baseUrl: origin.url, relPath: '/inline.txt', size: body.length,
@@ -115,7 +114,7 @@ test('retry_refilter: after a restart with a new reject line, a queued retry is 
     const ac = new AbortController();
     const run = start('subscribe', 'refilter', ac.signal);
     try {
-      await queues(1);
+      await consuming('subscribe.refilter');
       await publish(v.url, 'xrefilter', await noticesFor(join(work, 'late'), late.url));
       await waitFor('both in the retry queue', async () => total(await readMetrics(home.cacheDir, 'subscribe', 'refilter'), 'failed') >= 2, 60_000);
     } finally {
@@ -157,7 +156,7 @@ test('dry_run, overwrite off, acceptSizeWrong, discard and byteRateMax on real d
   const runs = ['dry', 'keep', 'sw', 'disc', 'rate'].map((c) => start('subscribe', c, ac.signal));
   let rateMs = 0;
   try {
-    await queues(5);
+    await consuming('subscribe.dry', 'subscribe.keep', 'subscribe.sw', 'subscribe.disc', 'subscribe.rate');
     const all = await noticesFor(join(work, 'www'), origin.url);
     const small = all.filter((n) => n.relPath === '/small.txt');
     await publish(v.url, 'xdry', all);
@@ -199,7 +198,7 @@ test('delete: an sftp source is removed once downloaded', { timeout: 90_000 }, a
   const ac = new AbortController();
   const run = start('subscribe', 'del', ac.signal);
   try {
-    await queues(1);
+    await consuming('subscribe.del');
     const ns = (await noticesFor(join(sshd.root, 'outbox'), `${sshd.url}/`)).map((n) => ({ ...n, relPath: `outbox${n.relPath}` }));
     await publish(v.url, 'xdel', ns);
     await waitFor('both downloaded and removed upstream', async () =>

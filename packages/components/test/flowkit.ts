@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import amqp from 'amqplib';
+import type { Management } from '@sarra/broker/management';
 import { decode, encode, timestampFromMs, nowTimestamp, type Decoded, type Notice } from '@sarra/message';
 
 export { SAMPLE } from '@sarra/testkit/sample';
@@ -123,6 +124,13 @@ export async function declareExchanges(url: string, names: string[]): Promise<vo
   } finally {
     await conn.close();
   }
+}
+
+/** True once the queue of each named configuration ('component.config') has a consumer: the queue is declared and
+ * bound before it is consumed. A count of the vhost's queues would be met by an earlier test's. */
+export async function consumed(mgmt: Management, vhost: string, configs: string[]): Promise<boolean> {
+  const qs = await mgmt.queues(vhost);
+  return configs.every((c) => qs.some((q) => q.name.includes(`.${c}.`) && q.consumers > 0));
 }
 
 /** The metrics file of one instance, or undefined while not written yet. */

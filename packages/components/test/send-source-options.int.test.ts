@@ -10,7 +10,7 @@ import { startNginx, type NginxHandle } from '@sarra/testkit/nginx';
 import { startSshd, type SshdHandle } from '@sarra/testkit/sshd';
 import { tempHome, type TempHome } from '@sarra/testkit/home';
 import { runInstance } from '../src/instance.js';
-import { collector, declareExchanges, logTails, noticesFor, publish, waitFor as waitUntil } from './flowkit.js';
+import { collector, consumed, declareExchanges, logTails, noticesFor, publish, waitFor as waitUntil } from './flowkit.js';
 
 let v: TestVhost;
 let home: TempHome;
@@ -25,9 +25,8 @@ const start = (component: string, config: string, signal: AbortSignal): Promise<
   runInstance({ component, config, instance: 1, foreground: false, env: home.env, signal });
 const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
 
-async function queues(n: number): Promise<void> {
-  await waitFor(`${n} queue(s) declared`, async () => (await v.mgmt.queues(v.vhost)).length >= n);
-}
+const consuming = (...configs: string[]): Promise<void> =>
+  waitFor(`${configs.join(', ')} consuming`, () => consumed(v.mgmt, v.vhost, configs));
 
 async function logOf(component: string, config: string): Promise<string> {
   const dir = join(home.cacheDir, 'log');
@@ -66,7 +65,7 @@ test('sender: dry_run sends nothing and says what it would; byteRateMax paces an
   const runs = [start('sender', 'sdry', ac.signal), start('sender', 'srate', ac.signal)];
   let ms = 0;
   try {
-    await queues(2);
+    await consuming('sender.sdry', 'sender.srate');
     const ns = await noticesFor(join(work, 'src'), 'file:/');
     await publish(v.url, 'xsdry', ns);
     const t0 = Date.now();
@@ -95,7 +94,7 @@ test('sarra: sourceFromExchange overwrites a notice\'s source with the xs_ user;
   const ac = new AbortController();
   const runs = [start('sarra', 'keepsrc', ac.signal), start('sarra', 'exsrc', ac.signal)];
   try {
-    await queues(2);
+    await consuming('sarra.keepsrc', 'sarra.exsrc');
     const [a] = await noticesFor(join(work, 'src'), origin.url, (rel) => rel.endsWith('a.txt'));
     await publish(v.url, 'xs_guest', [{ ...a!, source: 'upstream' }]);
     await waitFor('both re-announced', () => kept.got.length >= 1 && ex.got.length >= 1);
