@@ -20,3 +20,4 @@ export { pluginFate, pluginName, type PluginFate } from './v2-plugins.js';
 export { BROKER_SCHEMES, TRANSFER_SCHEMES } from './schemes.js';
 export { optionReference } from './reference.js';
 export { optionsFromText } from './from-text.js';
+export { nextRun, parseSchedule, type Schedule } from './schedule.js';
