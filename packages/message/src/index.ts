@@ -13,3 +13,4 @@ export { HeaderTooLongError, MalformedNoticeError } from './errors.js';
 export { HEADER_MAX_BYTES } from './v02.js';
 export { IDENTITY_METHODS, validateNotice } from './validate.js';
 export { pyDumps } from './pyjson.js';
+export { remoteNotice, type RemoteFacts, type RemoteNoticeSpec } from './remote.js';

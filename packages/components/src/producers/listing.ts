@@ -2,7 +2,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
 import type { RemoteEntry } from '@sarra/transfer';
-import type { Notice } from '@sarra/message';
+import { remoteNotice, type Notice, type RemoteNoticeSpec } from '@sarra/message';
 import { stamp } from './fileinfo.js';
 import { mkdirp } from '@sarra/common';
 
@@ -19,24 +19,16 @@ export function remoteDirOf(pollUrl: string, path: string): string {
 }
 
 /** What a poll announces about one remote entry (sr3 poll: stat-like record). */
-export interface PollNoticeSpec { baseUrl: string; identity: string; source?: string }
+export type PollNoticeSpec = RemoteNoticeSpec;
 
 /**
  * The notice of a remote file found at `dir/name`: relPath is that remote path, baseUrl the
  * post_baseUrl (pollUrl by default), identity `cod,<algo>` (the subscriber computes it on download),
- * size, mtime = atime = the listed mtime, mode when the listing has one.
+ * size, mtime = atime = the listed mtime, mode when the listing has one (message's remoteNotice: one rule).
  */
 export function noticeOfEntry(spec: PollNoticeSpec, relDir: string, e: RemoteEntry, now = Date.now()): Notice {
   const relPath = relDir ? posix.join(relDir, e.name) : e.name;
-  const n: Notice = { pubTime: stamp(now), baseUrl: spec.baseUrl, relPath };
-  const id = spec.identity.toLowerCase();
-  if (id.startsWith('cod,')) n.identity = { method: 'cod', value: id.slice(4) };
-  else if (id !== 'none') n.identity = { method: 'cod', value: 'sha512' }; // content unknown until downloaded
-  n.size = e.size;
-  if (e.mtime > 0) n.mtime = n.atime = stamp(e.mtime);
-  if (e.mode !== undefined) n.mode = e.mode.toString(8);
-  if (spec.source) n.source = spec.source;
-  return n;
+  return remoteNotice(spec, relPath, { size: e.size, mtime: e.mtime > 0 ? stamp(e.mtime) : undefined, mode: e.mode }, stamp(now));
 }
 
 /** A timestamp reduced to its digits, trailing fraction zeros dropped (v02 and v03 forms compare equal). */
