@@ -2,6 +2,7 @@
 // with jitter, abortable retries.
 import { connect, type ChannelModel } from 'amqplib';
 import { coalesceWrites } from './coalesce.js';
+import { FRAME_MAX, limitFrames, maxPayload } from './frame-limit.js';
 import { BrokerRefusedError, refusalCode } from './refused.js';
 import { ConfigError, SarraError, TransientError, describeError, redact, splitHostList, tlsOptions, Logger } from '@sarra/common';
 
@@ -21,7 +22,8 @@ export interface ConnectOptions {
   backoff?: { base: number; max: number };
   /** Shown in the RabbitMQ management UI (client property `connection_name`). */
   connectionName?: string;
-  /** Give up one connection attempt (TCP + AMQP handshake) after this many ms. @default 10000 */
+  /** Give up one connection attempt (TCP + AMQP handshake) after this many ms; a Consumer's or Publisher's setup on
+   *  the new connection (channel, declares, binds, qos, consume) gets as long again. @default 10000 */
   connectTimeoutMs?: number;
   /** amqps: how the broker's certificate is checked (sr3 `tlsRigour`: lax, normal, strict; see tlsOptions). @default 'normal' */
   tlsRigour?: string;
@@ -193,6 +195,9 @@ async function openNode(opts: ConnectOptions, a: BrokerAddress): Promise<Channel
         password: a.password,
         vhost: a.vhost,
         heartbeat: opts.heartbeat ?? 30,
+        frameMax: FRAME_MAX,
+        // without it amqplib takes frames up to 64 MiB whatever was negotiated (lowered to that by limitFrames)
+        maxFrameSize: maxPayload(FRAME_MAX),
       },
       {
         clientProperties: { connection_name: opts.connectionName ?? 'sarra-ts' },
@@ -214,6 +219,7 @@ async function openNode(opts: ConnectOptions, a: BrokerAddress): Promise<Channel
     });
   }
   coalesceWrites(model);
+  limitFrames(model);
   model.on('error', (err: Error) => log.warning(`broker ${where}: connection error: ${describeError(err)}`));
   model.on('blocked', (reason: string) => log.warning(`broker ${where}: blocked by the broker (${reason}); publishes wait`));
   model.on('unblocked', () => log.info(`broker ${where}: unblocked`));
@@ -269,12 +275,30 @@ export async function connectWithRetry(opts: ConnectOptions, onFailure?: (err: u
   }
 }
 
-/** Closes a connection, ignoring errors (it may already be gone). */
-export async function closeQuietly(model: ChannelModel | undefined): Promise<void> {
-  if (!model) return;
+/** How long a close waits for the broker's answer (connection.close-ok, a Consumer's basic.cancel-ok) before giving up. */
+export const CLOSE_WAIT_MS = 1000;
+
+/** True if `p` settles (either way) within `ms`. */
+export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
   try {
-    await model.close();
-  } catch {
-    // already closed or the socket died: nothing more to release
+    return await Promise.race([p.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/**
+ * Closes a connection, ignoring errors (it may already be gone). A broker that does not answer connection.close
+ * within `waitMs` has the socket destroyed: deliveries left unacked go back to their queue all the same, when the
+ * broker sees the TCP connection end (or its heartbeat time out).
+ */
+export async function closeQuietly(model: ChannelModel | undefined, waitMs = CLOSE_WAIT_MS): Promise<void> {
+  if (!model) return;
+  if (await settlesWithin(model.close(), waitMs)) return;
+  // amqplib watches its socket's 'error', not its 'close': destroyed with an error, it closes the connection
+  // (heartbeat timers, channels) and emits 'close' with that error, which the owner logs
+  const stream = (model as unknown as { connection?: { stream?: { destroy(err?: Error): void } } }).connection?.stream;
+  stream?.destroy(new Error(`no answer to connection.close within ${waitMs} ms; socket dropped`));
 }

@@ -1,7 +1,7 @@
 // Consumes one queue with manual ack and prefetch; survives connection loss without losing or double-acking.
 import type { Channel, ChannelModel, ConsumeMessage, Message } from 'amqplib';
 import { describeError, Logger } from '@sarra/common';
-import type { ConnectOptions } from './connection.js';
+import { CLOSE_WAIT_MS, settlesWithin, type ConnectOptions } from './connection.js';
 import { DeliveryBuffer } from './delivery-buffer.js';
 import { Session, type SessionStats } from './session.js';
 import { bindQueue, declareExchanges, declareQueue, onScratchChannel } from './topology.js';
@@ -63,7 +63,7 @@ export class Consumer implements BrokerConsumer {
     this.session = new Session<Channel>(
       { ...opts, connectionName: opts.connectionName ?? `sarra-ts consumer ${opts.queue.name}` },
       false,
-      { setup: (m, ch, g) => this.setup(m, ch, g), lost: (g) => this.onLost(g) },
+      { setup: (m, ch, g, step) => this.setup(m, ch, g, step), lost: (g) => this.onLost(g) },
     );
     // aborting is closing: pending next() calls return [], unacked deliveries go back to the queue
     opts.signal?.addEventListener('abort', () => void this.close(), { once: true });
@@ -88,20 +88,32 @@ export class Consumer implements BrokerConsumer {
     return this.buffer.size;
   }
 
-  private async setup(model: ChannelModel, ch: Channel, generation: number): Promise<void> {
+  private async setup(model: ChannelModel, ch: Channel, generation: number, step: (what: string) => void): Promise<void> {
     const o = this.opts;
-    if (o.declareExchanges?.length) await declareExchanges(model, o.declareExchanges, this.log);
-    if (o.declareQueue ?? true) await declareQueue(model, o.queue, this.log);
-    if (o.bind ?? true) await bindQueue(model, o.queue.name, o.bindings, this.log);
+    const q = o.queue.name;
+    if (o.declareExchanges?.length) {
+      step(`declare exchanges ${o.declareExchanges.join(', ')}`);
+      await declareExchanges(model, o.declareExchanges, this.log);
+    }
+    if (o.declareQueue ?? true) {
+      step(`declare queue ${q}`);
+      await declareQueue(model, o.queue, this.log);
+    }
+    if ((o.bind ?? true) && o.bindings.length) {
+      step(`bind queue ${q} (${o.bindings.length} bindings)`);
+      await bindQueue(model, q, o.bindings, this.log);
+    }
     this.outstanding = new Set();
     this.pendingAcks = [];
     // acks may start before the session marks itself connected (deliveries can beat setup's return)
     this.channel = ch;
     this.channelGeneration = generation;
     // a stream refuses a consumer without prefetch or with automatic acks: both are always set here
+    step('basic.qos');
     await ch.prefetch(Math.max(1, o.prefetch));
     const stream = o.queue.type === 'stream' ? { arguments: { 'x-stream-offset': o.streamOffset?.() ?? 'next' } } : {};
-    const reply = await ch.consume(o.queue.name, (msg) => this.onMessage(msg, ch, generation), { noAck: false, ...stream });
+    step(`basic.consume ${q}`);
+    const reply = await ch.consume(q, (msg) => this.onMessage(msg, ch, generation), { noAck: false, ...stream });
     this.consumerTag = reply.consumerTag;
   }
 
@@ -229,16 +241,18 @@ export class Consumer implements BrokerConsumer {
 
   /**
    * Stops consuming and closes the connection. Deliveries not acked by now go back to the queue.
-   * Pending next() calls return [].
+   * Pending next() calls return []. Gives the broker CLOSE_WAIT_MS in all to answer basic.cancel and
+   * connection.close; one that does not has its socket dropped (see closeQuietly).
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.buffer.wakeAll();
     this.flushAcks();
+    const until = Date.now() + CLOSE_WAIT_MS;
     const ch = this.session.channel;
-    if (ch && this.consumerTag) await ch.cancel(this.consumerTag).catch(() => {});
-    await this.session.close();
+    if (ch && this.consumerTag) await settlesWithin(ch.cancel(this.consumerTag), CLOSE_WAIT_MS);
+    await this.session.close(Math.max(0, until - Date.now()));
     this.buffer.clear();
   }
 }

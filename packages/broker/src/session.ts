@@ -1,10 +1,11 @@
 // A self-healing connection + channel: reconnects forever with back-off, re-runs setup, counts generations.
 import type { Channel, ChannelModel } from 'amqplib';
-import { describeError, Logger } from '@sarra/common';
+import { describeError, Logger, TransientError } from '@sarra/common';
 import {
   AbortedError,
   backoffDelay,
   brokerAddresses,
+  CLOSE_WAIT_MS,
   closeQuietly,
   connectWithRetry,
   nodeName,
@@ -15,9 +16,10 @@ import {
 
 /** What the owner of a Session does at each (re)connect and loss. */
 export interface SessionHooks<C extends Channel> {
-  /** Runs on every new channel before it counts as connected: declare, prefetch, consume... A throw
-   *  closes that connection and retries with back-off. */
-  setup(model: ChannelModel, channel: C, generation: number): Promise<void>;
+  /** Runs on every new channel before it counts as connected: declare, prefetch, consume... A throw, or a setup
+   *  not done within connectTimeoutMs, closes that connection and retries with back-off. `step` names what the
+   *  setup waits for now (e.g. 'declare queue q'), for the log line of a setup the broker never answers. */
+  setup(model: ChannelModel, channel: C, generation: number, step: (what: string) => void): Promise<void>;
   /** The channel of `generation` is gone (connection lost, channel error, or close()). */
   lost(generation: number): void;
 }
@@ -119,11 +121,7 @@ export class Session<C extends Channel> {
       this.nextNode = node + 1;
       const generation = this.generation + 1;
       try {
-        const channel = (this.confirm ? await model.createConfirmChannel() : await model.createChannel()) as C;
-        this.watch(model, channel, generation);
-        this.model = model;
-        this.generation = generation;
-        await this.hooks.setup(model, channel, generation);
+        const channel = await this.setUp(model, generation);
         if (this.lostGeneration === generation) throw new Error('connection lost during setup');
         if (this.closing) throw new AbortedError('closed');
         this.channel = channel;
@@ -137,6 +135,40 @@ export class Session<C extends Channel> {
         this.log.warning(`${this.label}: setup failed: ${describeError(err)}; retrying in ${(ms / 1000).toFixed(1)} s`);
         await sleep(ms, this.abort.signal);
       }
+    }
+  }
+
+  /**
+   * Opens the channel and runs the owner's setup on it, giving up after connectTimeoutMs (a broker that accepted the
+   * connection, beats, and never answers a declare) or at close(), whichever comes first: the caller then closes the
+   * connection, which fails whatever the setup still waits for.
+   */
+  private async setUp(model: ChannelModel, generation: number): Promise<C> {
+    const limitMs = this.opts.connectTimeoutMs ?? 10_000;
+    let waitingFor = this.confirm ? 'confirm channel open' : 'channel open';
+    const work = (async () => {
+      const channel = (this.confirm ? await model.createConfirmChannel() : await model.createChannel()) as C;
+      this.watch(model, channel, generation);
+      this.model = model;
+      this.generation = generation;
+      await this.hooks.setup(model, channel, generation, (what) => (waitingFor = what));
+      return channel;
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const given = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TransientError(`no answer within ${limitMs} ms to ${waitingFor}`, { code: 'ERR_BROKER_SETUP' })), limitMs);
+      onAbort = () => reject(new AbortedError('closed'));
+      if (this.abort.signal.aborted) onAbort();
+      else this.abort.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    // what the setup still waits for fails once its connection is closed: nobody is left to hear it
+    work.catch(() => {});
+    try {
+      return await Promise.race([work, given]);
+    } finally {
+      clearTimeout(timer);
+      this.abort.signal.removeEventListener('abort', onAbort!);
     }
   }
 
@@ -187,8 +219,9 @@ export class Session<C extends Channel> {
     })();
   }
 
-  /** Stops reconnecting and closes the connection; unacked deliveries go back to the queue. */
-  async close(): Promise<void> {
+  /** Stops reconnecting and closes the connection (waiting `waitMs` at most for the broker's close-ok, see
+   *  closeQuietly); unacked deliveries go back to the queue. */
+  async close(waitMs = CLOSE_WAIT_MS): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     this.abort.abort();
@@ -196,7 +229,7 @@ export class Session<C extends Channel> {
     const model = this.model;
     this.onLost(this.generation);
     this.channel = undefined;
-    await closeQuietly(model);
+    await closeQuietly(model, waitMs);
     await this.reconnecting;
   }
 }

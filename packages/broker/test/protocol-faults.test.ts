@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger, TransientError } from '@sarra/common';
 import { AbortedError, Consumer, openConnection, Publisher, PublishError, type ConsumerOptions, type PublisherOptions } from '@sarra/broker';
-import { enc, fakeAmqp, frame, FRAME, methodFrame, type FakeAmqp, type FakeConnection, type TuneOptions } from '@sarra/testkit/fake-amqp';
+import { enc, fakeAmqp, frame, FRAME, methodFrame, type ClientMethod, type FakeAmqp, type FakeConnection, type TuneOptions } from '@sarra/testkit/fake-amqp';
 
 // a fault must never escape as an unhandled rejection or an uncaught exception (the instance would die)
 const stray: unknown[] = [];
@@ -209,27 +209,53 @@ test('the heartbeat never comes (methods still answered): heartbeat timeout, rec
   assert.ok(noticed >= 1000 && noticed < 5000, `after two silent heartbeat intervals (${noticed} ms)`);
 });
 
-test('a frame over the negotiated frame-max is a connection error (AMQP 0-9-1 section 4.2.3: 501 frame-error)', {
-  todo: 'openConnection does not pass maxFrameSize to amqplib, which then accepts any frame up to 64 MiB whatever frame-max was negotiated (131072 here)',
-}, async (t) => {
-  await faultWhileConsuming(t, (conn, ch, tag) => conn.deliver(ch, tag, 2, 'v03.a', Buffer.alloc(1024 * 1024, 0x61)),
-    /connection closed: Frame size 1048576 exceeds maxFrameSize/, { noticeMs: 1000 });
+test('a frame over the negotiated frame-max is a connection error (AMQP 0-9-1 section 4.2.3: 501 frame-error)', async (t) => {
+  let told: Promise<ClientMethod> | undefined;
+  await faultWhileConsuming(t, (conn, ch, tag) => {
+    told = conn.waitFor('connection.close');
+    conn.deliver(ch, tag, 2, 'v03.a', Buffer.alloc(1024 * 1024, 0x61));
+  }, /connection closed: Frame size 1048576 exceeds maxFrameSize 131064/, { noticeMs: 1000 });
+  const close = await told!;
+  assert.equal(close.args.readUInt16BE(0), 501, 'the broker is told: connection.close 501 frame-error');
+  assert.match(close.args.subarray(3, 3 + close.args.readUInt8(2)).toString(), /^FRAME_ERROR - Frame size 1048576 exceeds maxFrameSize 131064$/);
+});
+
+test('a frame-max the broker lowers in connection.tune holds: a body frame of the 131072 proposed is refused', async (t) => {
+  // 4096 negotiated: a frame of 4088 payload bytes is the largest allowed; the body below is one frame of 8192
+  await faultWhileConsuming(t, (conn, ch, tag) => conn.deliver(ch, tag, 2, 'v03.a', Buffer.alloc(8192, 0x61)),
+    /connection closed: Frame size 8192 exceeds maxFrameSize 4088/, { tune: { frameMax: 4096 }, noticeMs: 1000 });
+});
+
+test('a body frame of exactly frame-max (payload frame-max - 8) is taken', async (t) => {
+  const h = await harness(t, undefined, { frameMax: 4096 });
+  const c = h.consumer();
+  await c.start();
+  const { conn, ch, tag } = await consuming(h.f, 0);
+  conn.deliver(ch, tag, 1, 'v03.a', Buffer.alloc(4088, 0x61));
+  const got = await c.next(10, 2000);
+  assert.deepEqual(got.map((d) => d.body.length), [4088]);
+  assert.equal(c.stats.disconnects, 0);
 });
 
 // ---- a broker that stops answering
 
-test('close() against a broker that stopped answering resolves promptly', {
-  todo: 'Consumer.close() awaits basic.cancel-ok, then connection.close-ok, with no time limit: it returns only when ' +
-    'the heartbeat timeout kills the connection (2 x heartbeat: 60 s at the default 30 s), never with heartbeat 0',
-}, async (t) => {
+test('close() against a broker that stopped answering resolves promptly, dropping the socket; unacked deliveries left to the broker', async (t) => {
   const h = await harness(t);
   const c = new Consumer({ url: h.f.url, logger: h.logger, backoff: fast, prefetch: 1, queue: { name: 'q_fake' }, bindings: [] });
   await c.start();
   const { conn } = await consuming(h.f, 0);
   conn.silence();
+  conn.deliver(1, conn.consumers[0]!.tag, 1, 'v03.a', Buffer.from('unacked'));
+  assert.equal((await c.next(1, 2000)).length, 1);
+  conn.silence();
   const closing = c.close();
   t.after(() => settles(closing, 5000)); // the harness closes the fake first, which ends the hang
   assert.equal(await settles(closing, 2000), 'settled', 'close() returned within 2 s');
+  assert.equal(await settles(conn.closed, 500), 'settled', 'the socket was dropped (the broker requeues what was unacked)');
+  assert.ok(conn.received.some((m) => m.name === 'connection.close'), 'connection.close was tried first');
+  assert.ok(!conn.received.some((m) => m.name === 'basic.ack'), 'nothing acked');
+  assert.match(await h.log(), /no answer to connection\.close within \d+ ms; socket dropped/);
+  assert.equal(h.f.connections.length, 1, 'no new connection');
 });
 
 test('a connection lost while close() waits for basic.cancel-ok: close() returns, no new connection', async (t) => {
@@ -242,16 +268,16 @@ test('a connection lost while close() waits for basic.cancel-ok: close() returns
   assert.equal(h.f.connections.length, 1, 'no connection opened by close()');
 });
 
-test('a setup the broker never answers (queue.declare) is given up and retried', {
-  todo: 'Session.establish awaits the setup (declare, bind, qos, consume) with no time limit: while heartbeats flow, ' +
-    'start() never resolves and nothing is logged above debug',
-}, async (t) => {
+test('a setup the broker never answers (queue.declare) is given up, logged naming it, and retried on a new connection', async (t) => {
   const h = await harness(t, (c) => {
     if (c.index === 0) c.intercept('queue.declare', () => {});
   }, { heartbeat: 1 });
   const c = h.consumer({ heartbeat: 1, connectTimeoutMs: 500 });
   assert.equal(await settles(c.start(), 3000), 'settled', 'start() retried on a new connection within 3 s');
-  assert.ok(h.f.connections.length >= 2);
+  assert.equal(h.f.connections.length, 2);
+  assert.equal(await settles(h.f.connections[0]!.closed, 2000), 'settled', 'the hung connection is closed');
+  assert.ok((await consuming(h.f, 1)).tag, 'consuming on the second connection');
+  assert.match(await h.log(), /\[WARNING\] .*setup failed: no answer within 500 ms to declare queue q_fake; retrying in 0\.\d s/);
 });
 
 // ---- the opening handshake: openConnection() throws ERR_BROKER_CONNECT, a TransientError, naming the fault
