@@ -95,13 +95,15 @@ export class Publisher implements BrokerPublisher {
   private closed = false;
   /** Times the channel's write buffer was full and publishing paused until 'drain'. */
   backpressureWaits = 0;
+  /** Channels the broker closed in answer to a basic.publish, with its reason (see publishRefusal). */
+  private readonly refusals = new WeakMap<ConfirmChannel, string>();
 
   constructor(private readonly opts: PublisherOptions) {
     this.log = opts.logger ?? Logger.silent();
     this.session = new Session<ConfirmChannel>(
       { ...opts, connectionName: opts.connectionName ?? 'sarra-ts publisher' },
       true,
-      { setup: (m, ch) => this.setup(m, ch), lost: () => this.onLost() },
+      { setup: (m, ch, _g, step) => this.setup(m, ch, step), lost: () => this.onLost() },
     );
     // aborting is closing: what is not confirmed yet is reported failed by flush()
     opts.signal?.addEventListener('abort', () => void this.close(), { once: true });
@@ -120,8 +122,16 @@ export class Publisher implements BrokerPublisher {
     return this.session.stats;
   }
 
-  private async setup(model: ChannelModel, ch: ConfirmChannel): Promise<void> {
-    if (this.opts.declareExchanges?.length) await declareExchanges(model, this.opts.declareExchanges, this.log);
+  private async setup(model: ChannelModel, ch: ConfirmChannel, step: (what: string) => void): Promise<void> {
+    const exchanges = this.opts.declareExchanges ?? [];
+    if (exchanges.length) {
+      step(`declare exchanges ${exchanges.join(', ')}`);
+      await declareExchanges(model, exchanges, this.log);
+    }
+    ch.on('error', (err: unknown) => {
+      const refusal = publishRefusal(err);
+      if (refusal) this.refusals.set(ch, refusal);
+    });
     this.full = false;
     ch.on('drain', () => {
       this.full = false;
@@ -208,9 +218,14 @@ export class Publisher implements BrokerPublisher {
     this.inflight.add(e);
     try {
       const room = ch.publish(m.exchange, m.routingKey, m.body, properties(m.options), (err: unknown) => {
-        // a nack is the broker's answer; any other error is the channel closing with the confirm outstanding
-        if (err && !(err instanceof Error && err.message === 'message nacked')) this.lostUnconfirmed(e, describeError(err));
-        else this.finish(e, err ? 'failed' : 'ok', err ? describeError(err) : undefined);
+        // a nack is the broker's answer; any other error is the channel closing with the confirm outstanding:
+        // because the broker refused a publish (sending it again meets the same refusal), or for another reason
+        if (!err || (err instanceof Error && err.message === 'message nacked')) this.finish(e, err ? 'failed' : 'ok', err ? describeError(err) : undefined);
+        else {
+          const refusal = this.refusals.get(ch);
+          if (refusal) this.finish(e, 'failed', refusal);
+          else this.lostUnconfirmed(e, describeError(err));
+        }
       });
       return room ? 'room' : 'full';
     } catch (err) {
@@ -237,8 +252,9 @@ export class Publisher implements BrokerPublisher {
 
   /**
    * Resolves when every message published since the last flush() is confirmed (at once if there were
-   * none). Rejects with PublishError (a TransientError) naming the unconfirmed ones: nacked, lost with
-   * the connection, or still unsent/unconfirmed after `flushTimeoutMs`. Messages published while a
+   * none). Rejects with PublishError (a TransientError) naming the unconfirmed ones: nacked, refused by the
+   * broker (see publishRefusal: failed at once, never sent again), lost with the connection (after RESENDS),
+   * or still unsent/unconfirmed after `flushTimeoutMs`. Messages published while a
    * flush() is waiting belong to the next flush().
    */
   async flush(): Promise<void> {
@@ -277,6 +293,18 @@ export class Publisher implements BrokerPublisher {
     this.unsent = [];
     await this.session.close();
   }
+}
+
+/**
+ * The broker's reason when it closed a channel in answer to a basic.publish (class 60, method 40): 404 no such
+ * exchange, 403 no write access to it. Every message unconfirmed on that channel then fails at once with it, never
+ * sent again: the one refused would be refused again, and the broker dropped those after it unread (all go to the
+ * caller's post retry queue). undefined for any other channel error.
+ */
+function publishRefusal(err: unknown): string | undefined {
+  const e = err as { code?: unknown; classId?: unknown; methodId?: unknown; message?: unknown };
+  if (typeof e?.code !== 'number' || e.classId !== 60 || e.methodId !== 40) return undefined;
+  return `the broker refused a publish: ${String(e.message).replace(/^Channel closed by server: /, '')}`;
 }
 
 /** AMQP properties of a message: persistent unless said otherwise, per-message TTL as a string of ms. */

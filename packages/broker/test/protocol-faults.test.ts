@@ -404,3 +404,30 @@ test('a confirm for a message never published: the real one is reported unconfir
   assert.match(err.message, /not confirmed within 500 ms/);
   assert.ok(Date.now() - t0 < 2000);
 });
+
+test('the broker closes the channel in answer to a publish (404): flush() rejects once with its reason, nothing sent again', async (t) => {
+  const h = await harness(t, (c) => {
+    // the first publish is refused; the broker ignores what follows on the closing channel
+    if (c.index === 0) {
+      c.intercept('publish-complete', (x, m) => {
+        if (m.args.readBigUInt64BE(0) === 1n) {
+          x.method(m.channel, 20, 40, enc.short(404), enc.shortstr("NOT_FOUND - no exchange 'xs_missing' in vhost '/'"), enc.short(60), enc.short(40));
+        }
+      });
+    }
+  });
+  const p = h.publisher({ flushTimeoutMs: 10_000 });
+  await p.start();
+  const bodies = [0, 1].map((i) => Buffer.from(`m${i}`));
+  for (const b of bodies) p.publish('xs_missing', 'v03.b', b);
+  const err = await p.flush().then(() => assert.fail('flush() resolved after a refusal'), (e: unknown) => e);
+  assert.ok(err instanceof PublishError, `PublishError, got ${String(err)}`);
+  assert.deepEqual(err.failed.map((m) => m.body), bodies, 'the refused one and the one after it, which the broker dropped unread');
+  assert.deepEqual(err.unpublishable, [], 'retryable later (the exchange may appear), not dropped');
+  assert.equal(err.message, "2 of 2 messages not confirmed: the broker refused a publish: 404 (NOT-FOUND) with message \"NOT_FOUND - no exchange 'xs_missing' in vhost '/'\"");
+
+  p.publish('xs_fake', 'v03.b', Buffer.from('next'));
+  await p.flush(); // on the next connection, confirmed
+  const sent = h.f.connections.map((c) => c.received.filter((m) => m.name === 'basic.publish').length);
+  assert.deepEqual(sent, [2, 1], 'the refused ones were sent once, never again');
+});
