@@ -22,8 +22,15 @@ export const NATIVE_CALLBACKS: ReadonlySet<string> = new Set([
  */
 const BUILTIN_PLUGINS: ReadonlySet<string> = new Set([
   'accept.delete', 'accept.httptohttps', 'accept.tohttp', 'accept.tolocal', 'accept.rename', 'accept.trim_header',
-  'accept.sleep', 'work.delete', 'work.age', 'filter.deleteflowfiles', 'sample',
+  'accept.sleep', 'work.delete', 'work.age', 'filter.deleteflowfiles', 'sample', 'accept.toftp', 'accept.log', 'scheduled',
 ]);
+
+/** sr3 callbacks sarra-ts does not provide under their name, and what does their work here (named in the error). */
+const SR3_EQUIVALENTS: Readonly<Record<string, string>> = {
+  'msg.log': 'callback accept.log (or logEvents +after_accept)',
+  'filter.log': 'callback accept.log (or logEvents +after_accept)',
+  'scheduled.poll': "a poll's own scheduled_interval / scheduled_hour / scheduled_minute / scheduled_time",
+};
 
 /** The sr3 names of the built-in plugins, sorted (`sr list plugins`). */
 export function builtinPlugins(): string[] {
@@ -141,7 +148,8 @@ export async function importCallback(spec: string, dir: string): Promise<Importe
     for (const c of py) {
       if (await isFile(c)) return { problem: `callback ${spec}: ${c} is a Python (sr3) plugin; port it to a JS/TS module` };
     }
-    return { problem: `callback ${spec}: no such plugin module (looked in ${dir} and among the built-in plugins)` };
+    const instead = SR3_EQUIVALENTS[sr3Name(spec)];
+    return { problem: `callback ${spec}: no such plugin module (looked in ${dir} and among the built-in plugins)${instead ? `; sarra-ts equivalent: ${instead}` : ''}` };
   }
   try {
     resolvePublicPackage();

@@ -53,6 +53,7 @@ const PLUGINS: ReadonlyMap<string, PluginFate> = new Map<string, PluginFate>([
   ['msg_save', callback('accept.save')],
   ['msg_2localfile', callback('accept.tolocalfile.ToLocalFile')],
   ['msg_2http', callback('accept.tohttp')],
+  ['msg_2local', callback('accept.tolocal')],
   ['msg_rename_whatfn', callback('accept.renamewhatfn.RenameWhatFn')],
   ['msg_rename_dmf', callback('accept.renamedmf.RenameDMF')],
   ['msg_rename4jicc', callback('accept.rename4jicc.Rename4Jicc')],

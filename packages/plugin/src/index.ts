@@ -9,3 +9,4 @@ export { pluginOption } from '@sarra/config';
 export { msFromTimestamp, nowTimestamp, timestampFromMs } from '@sarra/message';
 export { REPORT } from '@sarra/message';
 export { keep, localPath } from './worklist.js';
+export { noticeFor, type PollEntry } from './poll.js';
