@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { legacyRetryQueueFiles, nodupeCacheFile, retryQueueFile, stateTag, withCredentials } from '@sarra/common';
 import {
   DiscardHook, DiskQueue, LogHook, NoDupe, Poster, Reporter, byteRateLimiter, loadHooks, makeDownloader, messageGatherer,
-  verifyingAccept, withPluginGather, type FlowHook, type Gatherer, type RetryQueue, type WorkFn,
+  destfnOf, verifyingAccept, withPluginGather, type FlowHook, type Gatherer, type RetryQueue, type WorkFn,
 } from '@sarra/flow';
 import { afterGrace, resourceHooks, type BuiltFlow, type InstanceContext } from './context.js';
 import { holdsVip } from './producers/vip.js';
@@ -29,8 +29,6 @@ export interface MessageFlowSpec {
 /** Builds the flow of a broker-consuming component. */
 export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSpec): Promise<BuiltFlow> {
   const { o, logger, metrics, stateDir, signal } = ctx;
-  // notice_verify: signatures checked in the filter, before duplicate suppression and any transfer
-  const accept = await verifyingAccept(o, { destination: spec.work !== 'none' });
   const consume = (): Gatherer => messageGatherer(o, { logger, instance: ctx.instance, stateDir, metrics, signal, relay: spec.work === 'none' });
   const postBroker = o.post_broker ?? (spec.postByDefault ? o.broker : undefined);
   let publisher: BrokerPublisher | undefined;
@@ -48,6 +46,8 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
   const hooks = await loadHooks(o, builtins, { logger, env: ctx.env });
   // discard removes each downloaded file after post: after the user's callbacks, which may still read it
   if (o.discard && spec.work === 'download') hooks.push(new DiscardHook(o, logger));
+  // notice_verify: signatures checked in the filter, before duplicate suppression and any transfer
+  const accept = await verifyingAccept(o, { destination: spec.work !== 'none', destfn: destfnOf(o, hooks, logger, metrics) });
   const poster = postBroker
     ? new Poster(o, {
       publisher: pub(),

@@ -36,6 +36,9 @@ export const poll: ComponentSpec = {
       logger,
     });
     // the poller paces itself by its schedule (nextWakeMs): the engine's `sleep` back-off does not apply
-    return buildProducerFlow(ctx, poller);
+    const built = await buildProducerFlow(ctx, poller);
+    // sr3: a plugin's poll() lists instead of the built-in listing of pollUrl
+    poller.usePlugins(built.hooks, ctx.metrics);
+    return built;
   },
 };

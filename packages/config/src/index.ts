@@ -13,8 +13,10 @@ export {
 } from './derive.js';
 export { pluginOption, declaredOptions, type PluginOptions, type PluginOptionDecl } from './plugin-options.js';
 export { callbackSettings } from './settings.js';
+export { isModuleCallback } from './preflight.js';
 export {
-  NATIVE_CALLBACKS, builtinName, builtinPlugins, importCallback, isBuiltinPlugin, isNativeCallback, pluginDir, type ImportedCallback,
+  NATIVE_CALLBACKS, builtinName, builtinPlugins, destfnScriptOf, destfnScripts, importCallback, isBuiltinPlugin, isNativeCallback, pluginDir, sr3Name,
+  type DestfnScript, type ImportedCallback,
 } from './plugins.js';
 export { pluginFate, pluginName, type PluginFate } from './v2-plugins.js';
 export { BROKER_SCHEMES, TRANSFER_SCHEMES } from './schemes.js';

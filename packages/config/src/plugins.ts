@@ -5,6 +5,7 @@ import { register } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { configDir, describeError, type Env } from '@sarra/common';
+import type { Options } from './types.js';
 
 /**
  * sr3 built-in callbacks the engine provides natively (gather/post by the component, retry and nodupe by the
@@ -166,8 +167,8 @@ const SR3_SPELLINGS: Readonly<Record<string, string>> = {
   on_declare: 'onDeclare', on_cleanup: 'onCleanup',
 };
 
-/** Entry points of sr3 this engine does not call yet: a module defining one is refused, never silently ignored. */
-const NOT_CALLED: ReadonlySet<string> = new Set(['poll', 'post', 'ack', 'destfn', 'onSanity', 'onDeclare', 'onCleanup']);
+/** Entry points sr3 calls in one component only: a module defining one for another component is refused. */
+const ONLY_IN: Readonly<Record<string, string>> = { poll: 'poll' };
 
 /** Method names of a callback module's default export: a class's prototype chain, or an object's own keys. */
 function entryNames(exp: unknown): string[] {
@@ -181,14 +182,48 @@ function entryNames(exp: unknown): string[] {
 }
 
 /**
- * Why a callback module's entry points cannot be honoured, or undefined: a method under sr3's snake_case name
- * (`after_accept`: ours is `afterAccept`), or an entry point this engine does not call.
+ * Why a callback module's entry points cannot be honoured in `component`, or undefined: a method under sr3's
+ * snake_case name (`after_accept`: ours is `afterAccept`), or one sr3 calls in another component only (`poll`).
  */
-export function entryPointProblem(mod: Record<string, unknown>): string | undefined {
+export function entryPointProblem(mod: Record<string, unknown>, component: string): string | undefined {
   const names = entryNames(mod.default);
   const sr3 = names.find((n) => n in SR3_SPELLINGS);
   if (sr3) return `entry point ${sr3} is sr3's spelling: name the method ${SR3_SPELLINGS[sr3]}`;
-  const unsupported = names.find((n) => NOT_CALLED.has(n));
-  if (unsupported) return `entry point ${unsupported} is not supported by sarra-ts yet`;
+  const elsewhere = names.find((n) => ONLY_IN[n] !== undefined && ONLY_IN[n] !== component);
+  if (elsewhere) return `entry point ${elsewhere} is called in a ${ONLY_IN[elsewhere]} configuration only (sr3), not in ${component}`;
   return undefined;
+}
+
+/** True when a callback module's default export has a method `entry`. */
+export function hasEntryPoint(mod: Record<string, unknown>, entry: string): boolean {
+  return entryNames(mod.default).includes(entry);
+}
+
+/** A `DESTFNSCRIPT=<callback>` of a `filename` keyword list (sr3), and where it was written. */
+export interface DestfnScript {
+  spec: string;
+  file: string;
+  line: number;
+}
+
+/** The callback a `filename` keyword list names with `DESTFNSCRIPT=` (sr3), if any. */
+export function destfnScriptOf(filename: string | undefined): string | undefined {
+  const kw = filename?.split(':').find((k) => k.startsWith('DESTFNSCRIPT='));
+  return kw?.slice('DESTFNSCRIPT='.length) || undefined;
+}
+
+/**
+ * Every `DESTFNSCRIPT=<callback>` of a configuration (the `filename` option, and `accept` lines with their own
+ * keyword), first occurrence of each: sr3 loads each as a callback, and calls its `destfn` for the notices so named.
+ */
+export function destfnScripts(o: Pick<Options, 'filename' | 'masks' | 'file' | 'origins'>): DestfnScript[] {
+  const out = new Map<string, DestfnScript>();
+  const add = (f: string | undefined, file: string | undefined, line: number | undefined): void => {
+    const spec = destfnScriptOf(f);
+    if (spec && !out.has(spec)) out.set(spec, { spec, file: file ?? o.file ?? '', line: line ?? 0 });
+  };
+  // tolerant of a partial Options (tests, tools): no masks, no origins
+  add(o.filename, o.origins?.filename?.file, o.origins?.filename?.line);
+  for (const m of o.masks ?? []) add(m.filename, m.file, m.line);
+  return [...out.values()];
 }

@@ -2,7 +2,7 @@
 // schemes, and the callback modules (loadable, and the options they declare), so nothing fails per message later.
 import { splitHostList, type Env } from '@sarra/common';
 import { applyPluginOptions, declaredOptions } from './plugin-options.js';
-import { entryPointProblem, importCallback, isNativeCallback, pluginDir, sr3Name } from './plugins.js';
+import { destfnScripts, entryPointProblem, hasEntryPoint, importCallback, isNativeCallback, pluginDir, sr3Name } from './plugins.js';
 import { BROKER_SCHEMES, MQTT_WS_SCHEMES, TRANSFER_SCHEMES, schemeOf } from './schemes.js';
 import { callbackSettings, straySettings } from './settings.js';
 import type { Diagnostic, Options } from './types.js';
@@ -48,9 +48,18 @@ export function checkSchemes(o: Options, file: string): Diagnostic[] {
 }
 
 /**
- * Imports every callback module the configuration names (natively provided sr3 callbacks aside): one that
- * is missing, Python, or does not import is an error at its line. The options each module declares (its
- * `options` export) are taken out of `o.unknownOptions` into `o.pluginOptions`; returns those declared names too.
+ * True when a callback line of `o` names a module to load: not a natively provided sr3 callback, nor a hook the
+ * component passes to the flow itself (`report.log`).
+ */
+export function isModuleCallback(o: Pick<Options, 'component'>, spec: string): boolean {
+  return !isNativeCallback(spec) && !COMPONENT_HOOKS[o.component]?.includes(spec);
+}
+
+/**
+ * Imports every callback module the configuration names (natively provided sr3 callbacks aside), and each
+ * `filename DESTFNSCRIPT=<callback>` (sr3 loads it as a callback; it must have a `destfn`): one that is missing,
+ * Python, or does not import is an error at its line. The options each module declares (its `options` export) are
+ * taken out of `o.unknownOptions` into `o.pluginOptions`; returns those declared names too.
  * `set <callback>.<option>` lines are checked against the module they designate (a bad value, an option it does not
  * declare, or no such callback: an error at the `set` line).
  */
@@ -59,8 +68,10 @@ export async function checkCallbacks(o: Options, env: Env): Promise<{ diagnostic
   const declared = new Set<string>();
   const dir = pluginDir(env);
   const modules: string[] = [], builtins: string[] = [];
-  for (const spec of [...o.callback_prepend, ...o.callback]) {
-    if (isNativeCallback(spec) || COMPONENT_HOOKS[o.component]?.includes(spec)) {
+  const lines = [...o.callback_prepend, ...o.callback];
+  const scripts = destfnScripts(o).filter((d) => !lines.includes(d.spec));
+  for (const spec of [...lines, ...scripts.map((d) => d.spec)]) {
+    if (!isModuleCallback(o, spec)) {
       // sr3's nodupe.name / nodupe.data: the duplicate key is the file name / the identity alone
       const basis = /^nodupe\.(name|data)$/.exec(sr3Name(spec))?.[1];
       if (basis) o.nodupe_basis = basis;
@@ -68,34 +79,25 @@ export async function checkCallbacks(o: Options, env: Env): Promise<{ diagnostic
       continue;
     }
     modules.push(spec);
+    const script = scripts.find((d) => d.spec === spec);
     const where = o.callbackOrigins[spec] ?? o.origins.callback ?? o.origins.callback_prepend;
-    const pos = { file: where?.file ?? o.file ?? '', line: where?.line ?? 0 };
+    const pos = script ? { file: script.file, line: script.line } : { file: where?.file ?? o.file ?? '', line: where?.line ?? 0 };
+    const option = script ? 'filename' : 'callback';
+    const say = (message: string): void => { diagnostics.push({ ...pos, severity: 'error', option, code: 'callback', message }); };
     const r = await importCallback(spec, dir);
     if ('problem' in r) {
-      diagnostics.push({ ...pos, severity: 'error', option: 'callback', code: 'callback', message: r.problem });
+      say(script ? `filename DESTFNSCRIPT=${spec}: ${r.problem}` : r.problem);
       continue;
     }
-    const entry = entryPointProblem(r.mod);
-    if (entry) diagnostics.push({ ...pos, severity: 'error', option: 'callback', code: 'callback', message: `callback ${spec}: ${entry}` });
+    const entry = entryPointProblem(r.mod, o.component);
+    if (entry) say(`callback ${spec}: ${entry}`);
+    if (script && !hasEntryPoint(r.mod, 'destfn')) say(`filename DESTFNSCRIPT=${spec}: the module has no destfn entry point`);
     const { decls, problem } = declaredOptions(r.mod);
-    if (problem) diagnostics.push({ ...pos, severity: 'error', option: 'callback', code: 'callback', message: `callback ${spec}: ${problem}` });
+    if (problem) say(`callback ${spec}: ${problem}`);
     for (const n of Object.keys(decls)) declared.add(n);
     diagnostics.push(...applyPluginOptions(o, decls));
     diagnostics.push(...callbackSettings(o, o.settings, spec, decls).problems);
   }
-  diagnostics.push(...straySettings(o, modules, builtins), ...destfnScripts(o));
+  diagnostics.push(...straySettings(o, modules, builtins));
   return { diagnostics, declared };
-}
-
-/** sr3's `DESTFNSCRIPT=<callback>` in a `filename` (option or accept line): no destfn entry point is called yet, so refused. */
-function destfnScripts(o: Options): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const refuse = (file: string, line: number): void => {
-    out.push({ file, line, severity: 'error', option: 'filename', code: 'unsupported',
-      message: 'filename DESTFNSCRIPT=: not supported by sarra-ts yet (no destfn entry point): use accept.rename or a plugin setting newFile in afterAccept' });
-  };
-  if (o.filename?.includes('DESTFNSCRIPT=')) refuse(at(o, 'filename', o.file ?? '').file, at(o, 'filename', o.file ?? '').line);
-  // a mask without its own filename carries the option's: refused once, at the option's line
-  for (const m of o.masks) if (m.filename?.includes('DESTFNSCRIPT=') && m.filename !== o.filename) refuse(m.file ?? o.file ?? '', m.line ?? 0);
-  return out;
 }

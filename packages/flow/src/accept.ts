@@ -6,9 +6,18 @@ import type { Notice } from '@sarra/message';
 import { applyMasks } from './filter.js';
 import { setDestination } from './destination.js';
 import type { WorkItem } from './types.js';
+import type { DestFn } from './destfn.js';
 
 /** What the filter decided for one item: accepted, or rejected with an sr3 report code and reason. */
 export type Verdict = { accepted: true } | { accepted: false; code: number; reason: string };
+
+/** How the default filter places accepted items. */
+export interface AcceptOptions {
+  /** Set the destination fields (false: flows that write nothing). @default true */
+  destination?: boolean;
+  /** The plugins' destfn entry points (destfnOf). */
+  destfn?: DestFn;
+}
 
 /** Decides one item (pure apart from the clock). Sets the destination fields on acceptance. */
 export type AcceptFn = (item: WorkItem, now: number) => Verdict;
@@ -22,9 +31,10 @@ function carriesData(n: Notice): boolean {
  * The default filter: `messageAgeMax` (504), masks in file order (404 when nothing matches and
  * `acceptUnmatched` is off), then, for a notice of file data, `fileSizeMax` (413, sr3's "Payload Too Large")
  * and `inlineOnly` (415 when the data is not inline), then the destination from the matching mask (422 when
- * the path would escape). `destination: false` (flows that write nothing: shovel, winnow) skips the placement.
+ * the path would escape). `destination: false` (flows that write nothing: shovel, winnow) skips the placement;
+ * `destfn` (destfn.ts: the plugins' destfn entry points) takes part in naming the file.
  */
-export function defaultAccept(o: Options, opts: { destination?: boolean } = {}): AcceptFn {
+export function defaultAccept(o: Options, opts: AcceptOptions = {}): AcceptFn {
   const placed = opts.destination !== false;
   return (item, now) => {
     if (o.messageAgeMax > 0) {
@@ -43,7 +53,7 @@ export function defaultAccept(o: Options, opts: { destination?: boolean } = {}):
     }
     if (!placed) return { accepted: true };
     try {
-      setDestination(o, item, m.mask, m.groups, now);
+      setDestination(o, item, m.mask, m.groups, now, opts.destfn);
     } catch (err: unknown) {
       const code = err instanceof PermanentError ? err.reportCode : REPORT.noDest;
       return { accepted: false, code, reason: describeError(err) };

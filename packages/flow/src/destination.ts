@@ -6,6 +6,7 @@ import { PathEscapeError } from '@sarra/common';
 import { confine } from '@sarra/transfer';
 import type { Notice } from '@sarra/message';
 import type { WorkItem } from './types.js';
+import type { DestFn } from './destfn.js';
 
 /** The destination options in force for one notice: the deciding mask's, else the config's. */
 interface DestOptions {
@@ -176,9 +177,13 @@ export function stripTokens(relPath: string, strip: number | string): string[] {
   return stripped.includes(filename) && kept.length > 0 ? kept : [filename];
 }
 
-/** Sundew `filename` keywords (accept <re> DESTFN=x, WHATFN, HEADFN, NONE, TIME, SATNET=); DESTFNSCRIPT is left to destfn hooks. */
-function sundewFilename(n: Notice, option: string | undefined, filename: string): string {
-  if (!option || option === 'None') return filename;
+/**
+ * Sundew `filename` keywords (accept <re> DESTFN=x, WHATFN, HEADFN, NONE, TIME, SATNET=, DESTFNSCRIPT=<callback>: that
+ * plugin's destfn), then, when no DESTFNSCRIPT= is among them, the destfn of the plugins no DESTFNSCRIPT= names.
+ */
+function sundewFilename(item: WorkItem, option: string | undefined, filename: string, destfn?: DestFn): string {
+  const n = item.notice;
+  if (!option || option === 'None') return destfn ? destfn(item, undefined, filename) : filename;
   let parts = filename.split(':');
   const first = parts[0] ?? '';
   const ext = n['sundew_extension'];
@@ -198,12 +203,13 @@ function sundewFilename(n: Notice, option: string | undefined, filename: string)
       dest = trim(dest);
     } else if (spec.startsWith('SATNET=')) satnet = `:${spec}`;
     else if (spec.startsWith('DESTFN=')) dest = spec.slice(7);
-    else if (spec.startsWith('DESTFNSCRIPT=')) continue;
+    else if (spec.startsWith('DESTFNSCRIPT=')) dest = destfn ? destfn(item, spec.slice('DESTFNSCRIPT='.length), dest) : dest;
     else if (spec === 'TIME') {
       const last = parts[parts.length - 1] ?? '';
       time = last.length === 14 && last.startsWith('2') ? `:${last}` : `:${n.pubTime.split('.')[0]!.replace('T', '')}`;
     } else throw new PathEscapeError(`unknown filename keyword ${spec} in ${option}`);
   }
+  if (destfn && !option.split(':').some((s) => s.startsWith('DESTFNSCRIPT='))) dest = destfn(item, undefined, dest);
   return dest + satnet + time;
 }
 
@@ -246,7 +252,7 @@ function checkFileOp(n: Notice, inside: string): void {
  * - the root is `mask.directory` (or `o.directory`, else `post_baseDir`) after expandVars (dates are UTC `now`);
  * - the placed path is the relPath (or the notice's `rename`, with `baseUrl_relPath` the baseUrl path first),
  *   minus a leading `baseDir`, after `strip`; `flatten` joins it into one name; without `mirror` only the
- *   file name is kept; a sundew `filename` keyword may rename it; the `rename` option replaces the name
+ *   file name is kept; a sundew `filename` keyword may rename it, and plugins' `destfn` (`destfn`); the `rename` option replaces the name
  *   (or the directory when it ends with `/`);
  * - the result is confined under the root: '..' segments (also percent-encoded), NUL and absolute escapes
  *   are refused. A leading `/` in relPath is relative to the root (v02 relPaths carry one); so are the
@@ -255,7 +261,7 @@ function checkFileOp(n: Notice, inside: string): void {
  *   without post_baseDir it is the new path itself, as sr3 does; `newBaseUrl` is `post_baseUrl` or the baseUrl.
  * @throws PathEscapeError (reportCode 422): the caller rejects the notice with 422 and counts it.
  */
-export function setDestination(o: Options, item: WorkItem, mask: Mask | undefined, groups: string[], now: number = Date.now()): void {
+export function setDestination(o: Options, item: WorkItem, mask: Mask | undefined, groups: string[], now: number = Date.now(), destfn?: DestFn): void {
   const n = item.notice;
   const d = destOptions(o, mask);
   const vars = messageVars(o, n, groups);
@@ -277,7 +283,7 @@ export function setDestination(o: Options, item: WorkItem, mask: Mask | undefine
     filename = tokens.join(d.flatten);
     tokens = [filename];
   }
-  filename = sundewFilename(n, d.filename, filename);
+  filename = sundewFilename(item, d.filename, filename, destfn);
   if (filename === '' || filename === '.' || filename === '..') throw new PathEscapeError(`no file name in ${n.relPath}`);
   tokens[tokens.length - 1] = filename;
   if (!d.mirror) tokens = [filename];

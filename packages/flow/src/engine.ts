@@ -18,6 +18,7 @@ import { transferFn, type FlowParts, type PacedGatherer } from './flow-parts.js'
 import { MetricsPacer } from './metrics-pacer.js';
 import { Settle } from './settle.js';
 import { PostStage } from './post-stage.js';
+import { destfnOf } from './destfn.js';
 
 export type { WorkFn } from './attempt.js';
 export type { DupeCheck, FlowParts, PacedGatherer } from './flow-parts.js';
@@ -66,12 +67,13 @@ export class Flow {
 
   constructor(private readonly o: Options, private readonly parts: FlowParts) {
     const work = parts.work;
-    this.accept = parts.accept ?? defaultAccept(o, { destination: parts.placeItems ?? work !== 'none' });
     this.log = parts.logger;
+    this.accept = parts.accept
+      ?? defaultAccept(o, { destination: parts.placeItems ?? work !== 'none', destfn: destfnOf(o, parts.hooks, this.log, parts.metrics) });
     this.fn = transferFn(parts);
     this.metrics = new MetricsPacer(parts, this.log);
     this.settle = new Settle(parts, this.log, (it) => this.fromRetry.has(it));
-    this.posts = new PostStage(parts, this.settle, this.log, (wl) => this.hooks('afterPost', wl));
+    this.posts = new PostStage(parts, this.settle, this.log, (entry, wl) => this.hooks(entry, wl));
     // work 'none' admits nothing to the slots: its gate never runs a transfer
     const fn = this.fn ?? (async (): Promise<void> => {});
     this.gate = new OriginGate(o, fn, this.log, parts.workRetry ? new OriginBackoff(this.log) : undefined, work === 'send');
@@ -93,6 +95,8 @@ export class Flow {
         await p.poster?.start();
         for (const h of p.hooks) await runHook(this.log, h, 'onStart', () => h.onStart?.(), p.metrics);
         await p.gatherer.start();
+        // sr3 on_declare: the exchanges (poster) and the queue (gatherer) are declared by now
+        for (const h of p.hooks) await runHook(this.log, h, 'onDeclare', () => h.onDeclare?.(), p.metrics);
       } catch (err: unknown) {
         if (signal.aborted) return;
         throw err;
@@ -284,7 +288,7 @@ export class Flow {
     for (const it of items) wl.outcome.reject(it, REPORT.duplicate, 'superseded by a newer notice for the same path');
   }
 
-  private async hooks(entry: 'afterAccept' | 'afterWork' | 'afterPost', wl: Worklist): Promise<void> {
+  private async hooks(entry: 'afterAccept' | 'afterWork' | 'post' | 'afterPost', wl: Worklist): Promise<void> {
     for (const h of this.parts.hooks) {
       const fn = h[entry];
       if (fn) await runHook(this.log, h, entry, () => fn.call(h, wl), this.parts.metrics);

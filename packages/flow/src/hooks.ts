@@ -1,6 +1,7 @@
 // Flow callbacks: loading user hooks named by callback/flowcb lines, and running an entry point on each.
 import {
-  builtinName, callbackSettings, declaredOptions, importCallback, isNativeCallback, pluginDir as defaultPluginDir, type Options,
+  builtinName, callbackSettings, declaredOptions, destfnScripts, importCallback, isNativeCallback, pluginDir as defaultPluginDir,
+  type Options,
 } from '@sarra/config';
 import type { Env, Logger } from '@sarra/common';
 import { ConfigError, describeError, Logger as LoggerClass } from '@sarra/common';
@@ -13,6 +14,14 @@ export interface LoadHooksOptions {
   /** Directory searched for relative and bare names. @default `<configDir>/plugins` */
   pluginDir?: string;
   env?: Env;
+}
+
+/** The callback spec each loaded user hook came from (`callback <spec>`, `DESTFNSCRIPT=<spec>`). */
+const specs = new WeakMap<FlowHook, string>();
+
+/** The spec a hook was loaded from by loadHooks (undefined for the engine's built-in hooks). */
+export function hookSpec(h: FlowHook): string | undefined {
+  return specs.get(h);
 }
 
 function isHook(v: unknown): v is FlowHook {
@@ -36,6 +45,7 @@ async function loadHook(spec: string, o: Options, logger: Logger, pluginDir: str
     throw new ConfigError(`callback ${spec}: constructor failed: ${describeError(err)}`, { ...where, cause: err });
   }
   if (!isHook(hook)) throw new ConfigError(`callback ${spec}: ${file} must default-export a FlowHook class or object with a name`, where);
+  specs.set(hook, spec);
   return hook;
 }
 
@@ -53,7 +63,8 @@ function ownOptions(o: Options, spec: string, mod: Record<string, unknown>): Opt
 /**
  * The hooks of a flow in sr3 load order: `callback_prepend` modules, then the builtins the engine passes
  * (gather/post, retry, nodupe, ..., in its order), then `callback` modules (`flowcb` lines arrive there too),
- * then `log` if it is among the builtins (sr3 appends log last). A line naming a builtin (`log`, `nodupe`,
+ * then the modules `filename DESTFNSCRIPT=<spec>` names and no callback line loads (sr3's destfn_scripts), then
+ * `log` if it is among the builtins (sr3 appends log last). A line naming a builtin (`log`, `nodupe`,
  * `sarracenia.flowcb.nodupe.disk`, ...) selects the builtin instead of loading a module; the sr3 built-ins this
  * engine provides natively (config's NATIVE_CALLBACKS: exact names) load nothing; the built-in plugins of
  * @sarra/plugin load by sr3 name when the plugin directory has no module of that name. A module is a JS/TS
@@ -87,10 +98,12 @@ export async function loadHooks(o: Options, builtins: FlowHook[], opts: LoadHook
   };
   const first = await load(o.callback_prepend);
   const user = await load(o.callback);
+  const lines = [...(o.callback_prepend ?? []), ...(o.callback ?? [])];
+  const scripts = await load(destfnScripts(o).map((d) => d.spec).filter((s) => !lines.includes(s)));
   const log = byName.get('log');
   const middle = builtins.filter((h) => !used.has(h) && h !== log);
   const tail = log && !used.has(log) ? [log] : [];
-  return [...first, ...middle, ...user, ...tail];
+  return [...first, ...middle, ...user, ...scripts, ...tail];
 }
 
 /** Collects `metricsReport()` of every hook that has one, keyed by hook name (errors logged, skipped). */

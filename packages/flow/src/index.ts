@@ -1,7 +1,8 @@
 // Public entry of @sarra/flow: the engine, its parts, the message gatherer, downloads, posting and reports.
 export * from './types.js';
 export { Flow, type FlowParts, type WorkFn, type DupeCheck, type PacedGatherer } from './engine.js';
-export { defaultAccept, type AcceptFn, type Verdict } from './accept.js';
+export { defaultAccept, type AcceptFn, type AcceptOptions, type Verdict } from './accept.js';
+export { destfnOf, type DestFn } from './destfn.js';
 export { MessageGatherer, messageGatherer, resolveQueueName, queueNameFile, queueSpecOf, userFromExchange, type MessageGathererOptions } from './gather-message.js';
 export { makeDownloader, inflightPath, remotePath, type DownloadContext } from './download.js';
 export { applyFileOp, destRootOf, removeLocalFile } from './fileops.js';
@@ -23,4 +24,4 @@ export { MessageRateMin } from './rate-min.js';
 export { DiscardHook } from './discard.js';
 export { ByteRateLimiter, byteRateLimiter } from './rate-limit.js';
 export { loadHooks } from './hooks.js';
-export { withPluginGather } from './plugin-gather.js';
+export { pluginNotices, withPluginGather } from './plugin-gather.js';

@@ -3,7 +3,7 @@ import { ConfigError } from '@sarra/common';
 import { loadDns, loadIdentity, TrustStore, type Identity } from '@sarra/common/pki';
 import type { Options } from '@sarra/config';
 import { REPORT, type Notice } from '@sarra/message';
-import { defaultAccept, type AcceptFn } from './accept.js';
+import { defaultAccept, type AcceptFn, type AcceptOptions } from './accept.js';
 import { canonicalBytes, NoticeVerifier, signNotice } from './signature.js';
 
 /** The file:line of `option` (else of notice_verify, else the configuration file), for a ConfigError. */
@@ -54,7 +54,7 @@ export function restamp(received: Notice, outgoing: Notice, signer?: NoticeSigne
  * Undefined without notice_verify (the engine's default filter applies).
  * @throws ConfigError when notice_capath or notice_signers is missing or unreadable, or names no CA or DN
  */
-export async function verifyingAccept(o: Options, opts: { destination?: boolean } = {}): Promise<AcceptFn | undefined> {
+export async function verifyingAccept(o: Options, opts: AcceptOptions = {}): Promise<AcceptFn | undefined> {
   if (!o.notice_verify) return undefined;
   if (!o.notice_capath) throw new ConfigError('notice_verify on needs notice_capath (the directory of trusted CA certificates)', where(o, 'notice_capath'));
   if (!o.notice_signers) throw new ConfigError('notice_verify on needs notice_signers (the file of allowed signer DNs)', where(o, 'notice_signers'));

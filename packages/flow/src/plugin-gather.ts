@@ -8,6 +8,30 @@ import type { PacedGatherer } from './flow-parts.js';
 import type { FlowHook, FlowMetrics, Gatherer, WorkItem } from './types.js';
 
 /**
+ * The work items of what a plugin's `entry` (gather, poll) returned: a list of notices (v03 fields), each checked as a
+ * received one; a malformed notice is logged with its reason (naming relPath), counted in `totals.malformed`, and
+ * dropped (there is nothing to ack). Anything but a list is logged and gives nothing.
+ */
+export function pluginNotices(h: FlowHook, entry: string, got: unknown, log: Logger, metrics?: FlowMetrics): WorkItem[] {
+  if (!Array.isArray(got)) {
+    if (got !== undefined) log.error(`${h.name}.${entry} returned ${typeof got}, not a list of notices: ignored`);
+    return [];
+  }
+  const out: WorkItem[] = [];
+  for (const n of got as unknown[]) {
+    try {
+      if (!n || typeof n !== 'object' || Array.isArray(n)) throw new Error('not an object');
+      out.push({ notice: validateNotice({ ...(n as Record<string, unknown>) }) });
+    } catch (err: unknown) {
+      const rel = (n as { relPath?: unknown } | null)?.relPath;
+      log.error(`${h.name}.${entry}: malformed notice${typeof rel === 'string' ? ` ${rel}` : ''}: ${describeError(err)}`);
+      metrics?.inc('totals.malformed');
+    }
+  }
+  return out;
+}
+
+/**
  * The component's gatherer with each hook's `gather(max)` after it: a pass takes the source's items, then asks each
  * plugin in load order for up to the room left (sr3 calls every gather). A plugin returns notices (v03 fields);
  * those past the room asked for are kept, in order, and handed out before that plugin is asked again (nothing lost);
@@ -33,25 +57,11 @@ export function withPluginGather(source: Gatherer, hooks: FlowHook[], log: Logge
   const ask = async (h: FlowHook, room: number): Promise<WorkItem[]> => {
     let got: unknown;
     await runHook(log, h, 'gather', async () => { got = await h.gather!(room); }, metrics);
-    if (!Array.isArray(got)) {
-      if (got !== undefined) log.error(`${h.name}.gather returned ${typeof got}, not a list of notices: ignored`);
-      return [];
-    }
-    const out: WorkItem[] = [];
-    for (const n of got as unknown[]) {
-      try {
-        if (!n || typeof n !== 'object' || Array.isArray(n)) throw new Error('not an object');
-        out.push({ notice: validateNotice({ ...(n as Record<string, unknown>) }) });
-      } catch (err: unknown) {
-        const rel = (n as { relPath?: unknown } | null)?.relPath;
-        log.error(`${h.name}.gather: malformed notice${typeof rel === 'string' ? ` ${rel}` : ''}: ${describeError(err)}`);
-        metrics?.inc('totals.malformed');
-      }
-    }
+    const out = pluginNotices(h, 'gather', got, log, metrics);
     if (out.length > room) {
       const rest = out.splice(room);
       surplus.set(h, [...(surplus.get(h) ?? []), ...rest]);
-      log.info(`${h.name}.gather returned ${got.length} notices for ${room} asked: ${rest.length} kept for the next pass`);
+      log.info(`${h.name}.gather returned ${out.length + rest.length} notices for ${room} asked: ${rest.length} kept for the next pass`);
     }
     return out;
   };

@@ -21,7 +21,7 @@ export class PostStage {
     private readonly parts: FlowParts,
     private readonly settle: Settle,
     private readonly log: Logger,
-    private readonly afterPost: (wl: Worklist) => Promise<void>,
+    private readonly hooks: (entry: 'post' | 'afterPost', wl: Worklist) => Promise<void>,
   ) {}
 
   /** Re-publishes up to `max` notices kept in the post retry queue (a light pass has room for them). */
@@ -48,7 +48,10 @@ export class PostStage {
     while (this.posting.size) await Promise.race(this.posting);
   }
 
-  /** Publish with confirms, settle (record, ack), afterPost, reports. */
+  /**
+   * Publish with confirms, the plugins' post (sr3: after the built-in post), settle (record, ack; what a plugin's post
+   * rejected or failed is settled as such: rejected, or acked once in the retry queue), afterPost, reports.
+   */
   private async finish(wl: Worklist): Promise<void> {
     const poster = this.parts.poster;
     let lost: WorkItem[] = [];
@@ -58,8 +61,14 @@ export class PostStage {
       this.log.error(`post step failed: ${describeError(err)}`);
       lost = wl.ok;
     }
-    this.settle.posted(wl.ok, lost);
-    await this.afterPost(wl);
+    if (wl.ok.length && this.parts.hooks.some((h) => typeof h.post === 'function')) {
+      await this.hooks('post', wl);
+      // a plugin's post moved these with wl.outcome: settled as such (rejected, or acked once in the retry queue)
+      await this.settle.rejected(wl.rejected, true);
+      await this.settle.failed(wl);
+    }
+    await this.settle.posted(wl.ok, lost);
+    await this.hooks('afterPost', wl);
     await this.settle.report([...wl.ok, ...wl.failed]);
   }
 }

@@ -6,17 +6,19 @@ import type { Delivery } from '@sarra/broker';
 import { REPORT } from '@sarra/message';
 import type { FlowParts } from './flow-parts.js';
 import type { WorkItem, Worklist } from './types.js';
+import { runHook } from './run-hook.js';
 
 /** Marks an item settled: acked, or handed back (a symbol: never serialised, cheaper for the GC than a WeakSet). */
 const SETTLED = Symbol('settled');
 type Marked = { ack?: () => void; [SETTLED]?: boolean };
 
-/** Acks `it` at most once (an ack that throws is logged). The only caller of a WorkItem's `ack`. */
-export function ackOnce(it: { ack?: () => void }, log: Logger): void {
+/** Acks `it` at most once (an ack that throws is logged); true when this call acked it. The only caller of a WorkItem's `ack`. */
+export function ackOnce(it: { ack?: () => void }, log: Logger): boolean {
   const m = it as Marked;
-  if (m[SETTLED]) return;
+  if (m[SETTLED]) return false;
   m[SETTLED] = true;
   try { it.ack?.(); } catch (err: unknown) { log.warning(`ack failed: ${describeError(err)}`); }
+  return true;
 }
 
 /** The ack of one broker delivery, for a WorkItem or a discard; `then` runs after it (a stream's read position). */
@@ -58,6 +60,7 @@ export class Settle {
       ackOnce(it, this.log);
     }
     if (duplicates) p.metrics?.inc('totals.duplicates', duplicates);
+    await this.acked(todo);
     await this.report(todo);
   }
 
@@ -83,7 +86,7 @@ export class Settle {
         for (const it of put) (it as Marked)[SETTLED] = true;
       }
     }
-    for (const it of [...failed, ...deferred]) ackOnce(it, this.log);
+    await this.acked([...failed, ...deferred].filter((it) => ackOnce(it, this.log)));
   }
 
   /**
@@ -91,13 +94,24 @@ export class Settle {
    * them) are recorded as done in the duplicate cache, then acked. Recorded once announced: a kill before that must
    * not leave a file recorded as done but never announced (the redelivered notice would then be suppressed).
    */
-  posted(items: WorkItem[], lost: WorkItem[]): void {
+  async posted(items: WorkItem[], lost: WorkItem[]): Promise<void> {
     const gone = new Set(lost);
     if (gone.size) this.log.error(`post: ${gone.size} notice(s) neither confirmed nor queued for retry: not acked (the broker redelivers them)`);
+    const done: WorkItem[] = [];
     for (const it of items) {
       if (gone.has(it)) continue;
       this.parts.nodupe?.record(it);
-      ackOnce(it, this.log);
+      if (ackOnce(it, this.log)) done.push(it);
+    }
+    await this.acked(done);
+  }
+
+  /** sr3's `ack` entry point: each plugin that has one is given the items just acknowledged (a thrower is logged, counted). */
+  private async acked(items: WorkItem[]): Promise<void> {
+    if (!items.length) return;
+    for (const h of this.parts.hooks) {
+      const fn = h.ack;
+      if (fn) await runHook(this.log, h, 'ack', () => fn.call(h, [...items]), this.parts.metrics);
     }
   }
 

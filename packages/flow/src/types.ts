@@ -100,6 +100,26 @@ export interface FlowHook {
   gather?(max: number): Promise<unknown[]> | unknown[];
   /** sr3 `please_stop`: the stop was asked for; called once, before the last transfers finish and onStop. */
   pleaseStop?(): Promise<void> | void;
+  /**
+   * sr3 `post`: each pass, after the built-in post of `wl.ok` (published and confirmed, not acked yet), in load order:
+   * publish elsewhere. An item moved to `wl.failed` / `wl.rejected` here goes to the retry queue / is rejected (acked then).
+   */
+  post?(wl: Worklist): Promise<void> | void;
+  /** sr3 `ack`: the items just acknowledged (rejected, posted, or failed and safely in the retry queue), after the acks. */
+  ack?(items: WorkItem[]): Promise<void> | void;
+  /**
+   * sr3 `destfn`: the destination file name of an accepted item (`item.newFile` holds the name so far); a string
+   * replaces it (a bare name: no `/`, not `.`/`..`, else the item is rejected 422), anything else keeps it. Synchronous.
+   */
+  destfn?(item: WorkItem): string | undefined;
+  /** sr3 `poll` (poll component only): notices (v03 fields) listed instead of the built-in listing of pollUrl, each poll cycle. */
+  poll?(): Promise<unknown[]> | unknown[];
+  /** sr3 `on_sanity`: at each `sr sanity` pass (and `sr run`'s), for the configuration. */
+  onSanity?(): Promise<void> | void;
+  /** sr3 `on_declare`: at `sr declare` and at instance start, after the exchanges and queue are declared. */
+  onDeclare?(): Promise<void> | void;
+  /** sr3 `on_cleanup`: at `sr cleanup`, after the queue and exchanges are deleted, before the state files are. */
+  onCleanup?(): Promise<void> | void;
 }
 
 /**

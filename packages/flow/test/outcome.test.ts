@@ -142,7 +142,9 @@ test('posted items are acked only once their post is confirmed; those neither co
   };
   const p = parts({ poster });
   const after: string[] = [];
-  const stage = new PostStage(p, new Settle(p, log, () => false), log, async (w) => { after.push(...w.ok.map((i) => i.notice.relPath)); });
+  const stage = new PostStage(p, new Settle(p, log, () => false), log, async (entry, w) => {
+    if (entry === 'afterPost') after.push(...w.ok.map((i) => i.notice.relPath));
+  });
   await stage.post(wl);
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(acks.size, 0, 'no ack before the confirm');

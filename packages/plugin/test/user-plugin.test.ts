@@ -52,19 +52,23 @@ export default class Typed implements Plugin {
   }
 });
 
-test('lint: a plugin with sr3 spellings or an entry point sarra-ts does not call is an error at the callback line', async () => {
+test('lint: a plugin with sr3 spellings, or with poll outside a poll, is an error at the callback line; the other entry points load', async () => {
   const l = await load('', {
     'snake.mjs': `export default class { name = 'snake'; after_accept(wl) {} }\n`,
-    'acker.mjs': `export default { name: 'acker', ack() {} };\n`,
+    'acker.mjs': `export default { name: 'acker', ack() {}, post() {}, destfn() {}, onSanity() {}, onDeclare() {}, onCleanup() {} };\n`,
+    'poller.mjs': `export default { name: 'poller', poll() { return []; } };\n`,
   });
   try {
-    await l.home.writeConfig('subscribe/bad.conf', 'broker amqp://anonymous@localhost\ncallback snake\ncallback acker\n');
+    await l.home.writeConfig('subscribe/bad.conf', 'broker amqp://anonymous@localhost\ncallback snake\ncallback acker\ncallback poller\n');
     const diags = await lintConfig('subscribe', 'bad', { env: l.home.env });
     const errors = diags.filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message}`);
     assert.deepEqual(errors, [
       "2: callback snake: entry point after_accept is sr3's spelling: name the method afterAccept",
-      '3: callback acker: entry point ack is not supported by sarra-ts yet',
+      '4: callback poller: entry point poll is called in a poll configuration only (sr3), not in subscribe',
     ]);
+    await l.home.writeConfig('poll/p.conf', 'post_broker amqp://anonymous@localhost\npollUrl sftp://localhost/\ncallback poller\n');
+    const poll = (await lintConfig('poll', 'p', { env: l.home.env })).filter((d) => d.severity === 'error');
+    assert.deepEqual(poll, [], 'poll is an entry point of a poll');
   } finally {
     await l.home.cleanup();
   }
@@ -103,12 +107,22 @@ test('a v2 plugin line is refused at its line, naming the sarra-ts equivalent wh
   }
 });
 
-test('filename DESTFNSCRIPT= (sr3 destfn) is refused at its line, never ignored', async () => {
-  const l = await load('');
+test('filename DESTFNSCRIPT=<callback> (sr3 destfn) loads that module: missing, or without destfn, is an error at its line', async () => {
+  const l = await load('', {
+    'namer.mjs': `export default { name: 'namer', destfn(it) { return it.newFile + '.x'; } };\n`,
+    'nameless.mjs': `export default { name: 'nameless', afterAccept() {} };\n`,
+  });
   try {
-    await l.home.writeConfig('subscribe/d.conf', 'broker amqp://anonymous@localhost\nfilename DESTFNSCRIPT=destfn.sample\naccept .*grib DESTFNSCRIPT=x\naccept .*\n');
-    const errors = (await lintConfig('subscribe', 'd', { env: l.home.env })).filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message.slice(0, 60)}`);
-    assert.deepEqual(errors, ['2: filename DESTFNSCRIPT=: not supported by sarra-ts yet (no de', '3: filename DESTFNSCRIPT=: not supported by sarra-ts yet (no de']);
+    await l.home.writeConfig('subscribe/d.conf', [
+      'broker amqp://anonymous@localhost', 'filename DESTFNSCRIPT=namer', 'accept .*grib DESTFNSCRIPT=missing',
+      'accept .*bufr DESTFNSCRIPT=nameless', 'accept .*', '',
+    ].join('\n'));
+    const errors = (await lintConfig('subscribe', 'd', { env: l.home.env })).filter((d) => d.severity === 'error')
+      .map((d) => `${d.line}: ${d.message.replace(/ \(looked in .*\)$/, '')}`);
+    assert.deepEqual(errors, [
+      '3: filename DESTFNSCRIPT=missing: callback missing: no such plugin module',
+      '4: filename DESTFNSCRIPT=nameless: the module has no destfn entry point',
+    ]);
   } finally {
     await l.home.cleanup();
   }

@@ -2,7 +2,8 @@
 import { postExchanges, type Options } from '@sarra/config';
 import { tryLoad } from './configs.js';
 import type { Ctx } from './context.js';
-import { cleanupPostExchanges, cleanupQueue, declareConfig, eachConfig, subscribeExchangesOf } from './declare.js';
+import { cleanupPostExchanges, cleanupQueue, declareConfig, eachConfig, removeStateFiles, subscribeExchangesOf } from './declare.js';
+import { runConfigHooks } from './plugin-verbs.js';
 import { selection } from './lifecycle.js';
 import { statusOf } from './status.js';
 import { declareUsers } from './users.js';
@@ -18,7 +19,7 @@ async function loadAll(ctx: Ctx, refs: { component: string; config: string; file
   return { opts, failed };
 }
 
-/** `sr declare [--users]`: exchanges, queues and bindings of every selected configuration (idempotent). */
+/** `sr declare [--users]`: exchanges, queues and bindings of every selected configuration (idempotent), then its plugins' onDeclare. */
 export async function doDeclare(ctx: Ctx): Promise<number> {
   let rc = 0;
   if (ctx.args.users) rc = await declareUsers(ctx);
@@ -26,13 +27,15 @@ export async function doDeclare(ctx: Ctx): Promise<number> {
   if (!refs) return 1;
   const { opts, failed } = await loadAll(ctx, refs);
   const failures = await eachConfig(opts, (o) => declareConfig(o, ctx.out, ctx.env));
+  // sr3: every configuration's on_declare, once everything is declared
+  failures.push(...await eachConfig(opts, (o) => runConfigHooks(o, 'onDeclare', ctx.env)));
   for (const f of failures) ctx.err(f);
   return rc || failed || failures.length ? 1 : 0;
 }
 
 /**
- * `sr cleanup`: deletes each selected configuration's queue and state files, then the exchanges it posts to
- * when unused (cleanupPostExchanges); never the exchanges it reads from (sr3). Refused while running; more than one configuration needs
+ * `sr cleanup`: deletes each selected configuration's queue, then the exchanges it posts to when unused
+ * (cleanupPostExchanges; never the exchanges it reads from, sr3), calls its plugins' onCleanup, deletes its state files. Refused while running; more than one configuration needs
  * --dangerWillRobinson=<count>, as in sr3.
  */
 export async function doCleanup(ctx: Ctx): Promise<number> {
@@ -52,9 +55,12 @@ export async function doCleanup(ctx: Ctx): Promise<number> {
   const others = (await knownConfigs(ctx.env)).filter((k) => !refs.some((r) => r.component === k.component && r.config === k.config));
   const { opts: otherOpts } = await loadAll({ ...ctx, err: () => {} }, others);
   const usedElsewhere = new Set(otherOpts.flatMap((o) => [...subscribeExchangesOf(o), ...(o.post_broker ? postExchanges(o) : [])]));
+  // sr3's order: queues, exchanges, the plugins' on_cleanup, then the state files
   const failures = [
     ...await eachConfig(opts, (o) => cleanupQueue(o, ctx.out, ctx.env)),
     ...await eachConfig(opts, (o) => cleanupPostExchanges(o, ctx.out, usedElsewhere)),
+    ...await eachConfig(opts, (o) => runConfigHooks(o, 'onCleanup', ctx.env)),
+    ...await eachConfig(opts, (o) => removeStateFiles(o, ctx.env)),
   ];
   for (const f of failures) ctx.err(f);
   return failed || failures.length ? 1 : 0;

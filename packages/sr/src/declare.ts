@@ -42,8 +42,7 @@ export async function declareConfig(o: Options, say: Say, env: Env = process.env
 }
 
 /**
- * `sr cleanup`, first step: deletes a configuration's queue and its state files (queue name, caches, retry
- * queues, metrics). The exchanges it reads from are never deleted (a pump's xpublic is shared by every
+ * `sr cleanup`, first step: deletes a configuration's queue (its state files go last, removeStateFiles). The exchanges it reads from are never deleted (a pump's xpublic is shared by every
  * subscriber, and by posters AMQP cannot show), as in sr3.
  */
 export async function cleanupQueue(o: Options, say: Say, env: Env): Promise<void> {
@@ -56,7 +55,6 @@ export async function cleanupQueue(o: Options, say: Say, env: Env): Promise<void
     } else await cleanupTopology({ url, queue: qname, tlsRigour: o.tlsRigour });
     say(`${name}: deleted queue ${qname ?? '(none recorded)'}`);
   }
-  await removeStateFiles(o, env);
 }
 
 /**
@@ -92,8 +90,8 @@ async function readQueueName(o: Options, env: Env): Promise<string | undefined> 
   }
 }
 
-/** Deletes the state directory contents except pid files and the disabled marker, and the metrics files. */
-async function removeStateFiles(o: Options, env: Env): Promise<void> {
+/** `sr cleanup`, last step: the state directory contents (queue name, caches, retry queues) except pid files and the disabled marker, and the metrics files. */
+export async function removeStateFiles(o: Options, env: Env): Promise<void> {
   const dir = stateDir(o.component, o.config, env);
   const names = await readdir(dir).catch(() => [] as string[]);
   await Promise.all(names.filter((n) => !n.endsWith('.pid') && n !== 'disabled').map((n) => rm(`${dir}/${n}`, { recursive: true, force: true })));

@@ -1,6 +1,6 @@
 // Starts, stops and repairs instance processes of configurations (sr start / stop / sanity).
 import { access } from 'node:fs/promises';
-import { hostEnv, type Env } from '@sarra/common';
+import { describeError, hostEnv, type Env } from '@sarra/common';
 import { configErrors, oneShot, thresholdsOf, tryLoad } from './configs.js';
 import { clearFailure } from './failed.js';
 import { disabledFile } from './layout.js';
@@ -13,6 +13,7 @@ import { spawnDetached, spawnInstance } from './spawn.js';
 import { closeGate, openGate } from './startgate.js';
 import { observe } from './status.js';
 import { deriveStatus } from './state.js';
+import { runConfigHooks } from './plugin-verbs.js';
 
 /** Where the supervisor reports what it does (the CLI prints it). */
 export type Say = (line: string) => void;
@@ -142,7 +143,8 @@ export async function strays(known: ConfigRef[], env: Env): Promise<InstanceProc
 /**
  * sr sanity (cron): SIGKILL hung instances (log and metrics not written for runStateThreshold_hung), then
  * restart missing instances of configurations that are meant to run (some pid file exists); stopped, disabled and
- * failed (state fail: the broker refused their login) configurations are left alone. Reports strays. Returns the pids spawned.
+ * failed (state fail: the broker refused their login) configurations are left alone. Reports strays, then calls each
+ * configuration's plugins' onSanity (sr3). Returns the pids spawned.
  */
 export async function sanity(refs: ConfigRef[], known: ConfigRef[], env: Env, say: Say): Promise<number[]> {
   const spawned: number[] = [];
@@ -173,5 +175,11 @@ export async function sanity(refs: ConfigRef[], known: ConfigRef[], env: Env, sa
     }
   }));
   for (const s of await strays(known, env)) say(`stray: pid ${s.pid} ${s.component}/${s.config} instance ${s.instance}`);
+  // sr3: then every selected configuration's on_sanity (running or not)
+  for (const ref of refs) {
+    const { options } = await tryLoad(ref, env);
+    if (!options) continue;
+    await runConfigHooks(options, 'onSanity', env).catch((err: unknown) => say(`${ref.component}/${ref.config}: onSanity: ${describeError(err)}`));
+  }
   return spawned;
 }

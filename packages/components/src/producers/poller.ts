@@ -2,7 +2,7 @@
 // changed remote file; without the vip it stays passive and learns from the active poll's output.
 import { open, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { PacedGatherer, WorkItem } from '@sarra/flow';
+import { pluginNotices, runHook, type FlowHook, type FlowMetrics, type PacedGatherer, type WorkItem } from '@sarra/flow';
 import type { Transfer } from '@sarra/transfer';
 import { describeError, type Logger } from '@sarra/common';
 import { noticeOfEntry, remoteDirOf, seenKey, type PollNoticeSpec, type SeenCache } from './listing.js';
@@ -41,8 +41,18 @@ export class Poller implements PacedGatherer {
   private lastRun?: number;
   private wasActive?: boolean;
   private counts = { cycles: 0, listed: 0, announced: 0, tooOld: 0, passiveSeen: 0, listErrors: 0 };
+  /** Plugins with a `poll` entry point: when there are any, they replace the listing of pollUrl (sr3). */
+  private polls: FlowHook[] = [];
+  private metricsSink?: FlowMetrics;
 
   constructor(private readonly opts: PollerOptions) {}
+
+  /** The flow's hooks (loaded after the poller is built): those with `poll()` list instead of the built-in listing. */
+  usePlugins(hooks: FlowHook[], metrics?: FlowMetrics): void {
+    this.polls = hooks.filter((h) => typeof h.poll === 'function');
+    this.metricsSink = metrics;
+    if (this.polls.length) this.opts.logger.info(`poll: listing by ${this.polls.map((h) => h.name).join(', ')}.poll instead of ${this.opts.pollUrl}`);
+  }
 
   private now(): number { return this.opts.now ? this.opts.now() : Date.now(); }
 
@@ -110,9 +120,10 @@ export class Poller implements PacedGatherer {
     if (seen) await this.opts.seen.save();
   }
 
-  /** One listing pass over every path; exposed for tests and for `sr` one-off runs. */
+  /** One listing pass over every path (or the plugins' poll); exposed for tests and for `sr` one-off runs. */
   async cycle(signal?: AbortSignal): Promise<number> {
     this.counts.cycles++;
+    if (this.polls.length) return this.pluginCycle();
     const now = this.now();
     let announced = 0;
     let transfer: Transfer;
@@ -167,6 +178,33 @@ export class Poller implements PacedGatherer {
       this.opts.logger.error(`poll: cannot save the listing cache: ${describeError(e)}`);
     }
     this.opts.logger.info(`poll: ${this.opts.pollUrl} cycle ${this.counts.cycles}: ${announced} new`);
+    return announced;
+  }
+
+  /**
+   * sr3: a plugin's poll() replaces the built-in listing. Each plugin in load order returns notices (v03 fields),
+   * each checked as a received one (a malformed one is logged and counted); the listing cache announces each new or
+   * changed file once, as for a listing. A plugin that throws is logged and counted; the others go on.
+   */
+  private async pluginCycle(): Promise<number> {
+    const now = this.now();
+    const log = this.opts.logger;
+    let announced = 0;
+    for (const h of this.polls) {
+      let got: unknown;
+      await runHook(log, h, 'poll', async () => { got = await h.poll!(); }, this.metricsSink);
+      const items = pluginNotices(h, 'poll', got, log, this.metricsSink);
+      this.counts.listed += items.length;
+      for (const it of items) {
+        if (this.opts.seen.checkAndRecord(seenKey(it.notice), now)) continue;
+        this.out.push(it);
+        announced++;
+      }
+    }
+    this.counts.announced += announced;
+    this.opts.seen.prune(now);
+    await this.opts.seen.save().catch((e: unknown) => log.error(`poll: cannot save the listing cache: ${describeError(e)}`));
+    log.info(`poll: plugin poll cycle ${this.counts.cycles}: ${announced} new`);
     return announced;
   }
 
