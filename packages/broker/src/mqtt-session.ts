@@ -1,4 +1,4 @@
-// A self-healing MQTT client: MQTT 5 with 3.1.1 fallback, reconnects by itself, counts generations and connected time.
+// A self-healing MQTT client: MQTT 5 with 3.1.1 fallback, reconnects by itself with back-off, counts generations and connected time.
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { Logger, describeError, tlsOptions } from '@sarra/common';
 import { AbortedError, backoffDelay, brokerUrlParts, sleep, type ConnectOptions } from './connection.js';
@@ -17,8 +17,10 @@ export interface MqttSessionOptions extends ConnectOptions {
   receiveMaximum?: number;
 }
 
+interface MqttAddress { protocol: 'mqtt' | 'mqtts'; hostname: string; port: number; username?: string; password?: string }
+
 /** The parts of an `mqtt[s]://user:password@host[:port]` URL; the path is not used (MQTT has no vhost). */
-function parseMqttUrl(url: string): { protocol: 'mqtt' | 'mqtts'; hostname: string; port: number; username?: string; password?: string } {
+function parseMqttUrl(url: string): MqttAddress {
   const u = brokerUrlParts(url, 'mqtt', 'mqtts', 1883, 8883);
   return {
     protocol: u.protocol as 'mqtt' | 'mqtts',
@@ -31,11 +33,20 @@ function parseMqttUrl(url: string): { protocol: 'mqtt' | 'mqtts'; hostname: stri
 
 /** CONNACK codes that refuse the login or the client (3.1.1: 2, 4, 5; MQTT 5: 133-135, 138). */
 const REFUSED = new Set([2, 4, 5, 133, 134, 135, 138]);
+/** CONNACK codes that refuse the protocol version (3.1.1: 1 "unacceptable protocol version"; MQTT 5: 132). */
+const VERSION_REFUSED = new Set([1, 132]);
+
+/** How one connect attempt ended before or at its CONNACK. */
+type Outcome = 'connected' | 'closed' | 'version-refused' | Error;
 
 /**
- * Owns one MQTT.js client. The first connect tries MQTT 5 and falls back to 3.1.1 when the broker drops a v5 CONNECT
- * (RabbitMQ before 3.13 does); after that MQTT.js reconnects by itself with the back-off's base period. Each CONNACK
- * starts a new `generation`: a PUBACK owed to an older one is never sent (the broker redelivers that message).
+ * Owns one MQTT.js client. The first connect tries MQTT 5. The session falls back to 3.1.1 only when the broker
+ * refuses the version: a CONNACK saying so, or a v5 CONNECT closed unanswered (RabbitMQ before 3.13) while a 3.1.1
+ * CONNECT right after gets a CONNACK; a close a 3.1.1 CONNECT gets too was the network or a restart: MQTT 5 stays.
+ * After the first CONNACK the session reconnects by itself (MQTT.js's own fixed-period reconnect is off) with
+ * backoffDelay(): exponential, jittered, reset by a CONNACK. A failure is logged once per change of reason, then
+ * at debug. Each CONNACK starts a new `generation`: a PUBACK owed to an older one is never sent (the broker
+ * redelivers that message). A refused login on reconnect is retried like the AMQP side does (a password changed).
  */
 export class MqttSession {
   client: MqttClient | undefined;
@@ -44,12 +55,17 @@ export class MqttSession {
   protocolVersion: 4 | 5 = 5;
   disconnects = 0;
   readonly label: string;
+  private readonly address: MqttAddress;
   private readonly log: Logger;
   private connectedSince: number | undefined;
   private connectedTotal = 0;
   private startedAt: number | undefined;
   private stoppedAt: number | undefined;
   private closing = false;
+  /** Failed (re)connect attempts since the last CONNACK: the back-off's exponent. */
+  private failures = 0;
+  /** The last failure reason logged at warning or error: the same again is logged at debug only. */
+  private lastReason: string | undefined;
   /** Ends a connect back-off when close() comes. */
   private readonly abort = new AbortController();
 
@@ -58,7 +74,8 @@ export class MqttSession {
     private readonly hooks: { connected(generation: number, sessionPresent: boolean): void; lost(generation: number): void },
   ) {
     this.log = opts.logger ?? Logger.silent();
-    const a = parseMqttUrl(opts.url);
+    this.address = parseMqttUrl(opts.url);
+    const a = this.address;
     this.label = `${a.protocol}://${a.username ?? ''}@${a.hostname}:${a.port} (${opts.clientId})`;
     opts.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
@@ -77,30 +94,55 @@ export class MqttSession {
   /** Resolves at the first CONNACK; rejects with BrokerRefusedError on a refused login (unless retryRefused), AbortedError when closed first. */
   async start(): Promise<void> {
     this.startedAt ??= Date.now();
-    for (let attempt = 0; ; attempt++) {
+    for (;;) {
       if (this.closing) throw new AbortedError('closed');
       const outcome = await this.attempt();
       if (outcome === 'connected') return;
-      if (outcome === 'v5-dropped' && this.protocolVersion === 5) {
-        this.log.info(`${this.label}: MQTT 5 not accepted; using MQTT 3.1.1`);
+      if (outcome === 'version-refused' && this.protocolVersion === 5) {
+        this.log.info(`${this.label}: the broker refuses MQTT 5; using MQTT 3.1.1`);
         this.protocolVersion = 4;
         continue;
       }
+      if (outcome === 'closed' && this.protocolVersion === 5) {
+        // unanswered: a broker that does not speak MQTT 5, or a connection cut; a 3.1.1 CONNECT tells which
+        this.protocolVersion = 4;
+        const probe = await this.attempt();
+        if (probe === 'connected') {
+          this.log.info(`${this.label}: MQTT 5 CONNECT closed unanswered, MQTT 3.1.1 accepted; using MQTT 3.1.1`);
+          return;
+        }
+        if (probe instanceof BrokerRefusedError) {
+          // a CONNACK: the broker speaks 3.1.1, and refuses the login
+          if (!this.opts.retryRefused) throw probe;
+          await this.backOff(describeError(probe), 'error');
+          continue;
+        }
+        this.protocolVersion = 5;
+      }
       if (outcome instanceof BrokerRefusedError && !this.opts.retryRefused) throw outcome;
-      const ms = backoffDelay(attempt, this.opts.backoff);
-      this.log.warning(`${this.label}: connect failed (${outcome instanceof Error ? describeError(outcome) : outcome}); retrying in ${(ms / 1000).toFixed(1)} s`);
-      await sleep(ms, this.abort.signal);
+      await this.backOff(outcome instanceof Error ? describeError(outcome) : 'connection closed before CONNACK', outcome instanceof BrokerRefusedError ? 'error' : 'warning');
     }
   }
 
-  /** One client up to its first CONNACK; on success it stays, reconnecting by itself. */
-  private attempt(): Promise<'connected' | 'v5-dropped' | Error> {
+  /** Logs `reason` (once per change of reason; debug when the same as the last), then sleeps the back-off. */
+  private async backOff(reason: string, level: 'warning' | 'error'): Promise<void> {
+    const ms = backoffDelay(this.failures++, this.opts.backoff);
+    const line = `${this.label}: ${reason}; reconnecting in ${(ms / 1000).toFixed(3)} s`;
+    if (reason === this.lastReason) this.log.debug(line);
+    else this.log[level](line);
+    this.lastReason = reason;
+    await sleep(ms, this.abort.signal);
+  }
+
+  /** One client up to its first CONNACK; on success it stays, and reconnect() brings it back after each loss. */
+  private attempt(): Promise<Outcome> {
     const client = connect(this.clientOptions());
     this.client = client;
     return new Promise((resolve) => {
       let settled = false;
+      let connected = false;
       let lastError: Error | undefined;
-      const fail = (r: 'v5-dropped' | Error): void => {
+      const fail = (r: Outcome): void => {
         if (settled) return;
         settled = true;
         client.end(true);
@@ -109,41 +151,58 @@ export class MqttSession {
       client.on('connect', (ack) => {
         const generation = ++this.generation;
         this.connectedSince = Date.now();
+        this.failures = 0;
+        this.lastReason = undefined;
+        lastError = undefined;
         this.log.info(`connected to ${this.label} (MQTT ${this.protocolVersion === 5 ? '5' : '3.1.1'}), generation ${generation}, session ${ack.sessionPresent ? 'resumed' : 'new'}`);
         settled = true;
+        connected = true;
         this.hooks.connected(generation, ack.sessionPresent);
         resolve('connected');
       });
+      // a new attempt of this client: what failed the last one is not its reason
+      client.on('reconnect', () => (lastError = undefined));
       client.on('error', (err: Error & { code?: number | string }) => {
         lastError = err;
         if (typeof err.code === 'number' && REFUSED.has(err.code)) {
-          const user = parseMqttUrl(this.opts.url).username ?? '';
-          const refused = new BrokerRefusedError(403, user, this.label, { cause: err });
-          if (!settled) fail(refused);
-          else this.log.error(describeError(refused));
-          return;
+          lastError = new BrokerRefusedError(403, this.address.username ?? '', this.label, { cause: err });
+          fail(lastError);
+        } else if (typeof err.code === 'number' && VERSION_REFUSED.has(err.code)) {
+          fail('version-refused');
+        } else if (!settled) {
+          this.log.debug(`${this.label}: ${describeError(err)}`);
         }
-        this.log.warning(`${this.label}: ${describeError(err)}`);
       });
       client.on('close', () => {
         if (this.connectedSince !== undefined) {
           this.connectedTotal += Date.now() - this.connectedSince;
           this.connectedSince = undefined;
-          if (!this.closing) {
-            this.disconnects++;
-            this.log.warning(`${this.label}: connection lost; reconnecting`);
-          }
+          if (!this.closing) this.disconnects++;
           this.hooks.lost(this.generation);
         }
-        // a v5 CONNECT the broker closes without a CONNACK: it does not speak MQTT 5
-        if (!settled) fail(lastError ?? (this.protocolVersion === 5 ? 'v5-dropped' : new Error('connection closed before CONNACK')));
+        if (!settled) {
+          fail(lastError ?? 'closed');
+          return;
+        }
+        if (connected && !this.closing && this.client === client) void this.reconnect(client, lastError);
       });
     });
   }
 
+  /** After a loss or a failed reconnect: back off, then connect the same client again (its unacked publishes kept). */
+  private async reconnect(client: MqttClient, err: Error | undefined): Promise<void> {
+    try {
+      await this.backOff(err ? describeError(err) : 'connection lost', err instanceof BrokerRefusedError ? 'error' : 'warning');
+    } catch {
+      return; // closed while waiting
+    }
+    if (this.closing || this.client !== client) return;
+    client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
+  }
+
   private clientOptions(): IClientOptions {
     const o = this.opts;
-    const a = parseMqttUrl(o.url);
+    const a = this.address;
     const v5 = this.protocolVersion === 5;
     const props: NonNullable<IClientOptions['properties']> = {};
     if (o.sessionExpirySec) props.sessionExpiryInterval = o.sessionExpirySec;
@@ -159,7 +218,8 @@ export class MqttSession {
       clean: o.clean,
       keepalive: o.heartbeat ?? 30,
       connectTimeout: o.connectTimeoutMs ?? 10_000,
-      reconnectPeriod: (o.backoff?.base ?? 1) * 1000,
+      // the session reconnects with back-off itself (reconnect()); MQTT.js's is a fixed period
+      reconnectPeriod: 0,
       // the consumer subscribes again itself after every reconnect
       resubscribe: false,
       ...(v5 && Object.keys(props).length ? { properties: props } : {}),
