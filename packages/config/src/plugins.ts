@@ -26,12 +26,20 @@ const BUILTIN_PLUGINS: ReadonlySet<string> = new Set([
   'accept.sleep', 'work.delete', 'work.age', 'filter.deleteflowfiles', 'sample', 'accept.toftp', 'accept.log', 'scheduled',
 ]);
 
-/** sr3 callbacks sarra-ts does not provide under their name, and what does their work here (named in the error). */
+/** sr3 callbacks sarra-ts does not provide under their name, and what does their work here (said in the error). */
 const SR3_EQUIVALENTS: Readonly<Record<string, string>> = {
-  'msg.log': 'callback accept.log (or logEvents +after_accept)',
-  'filter.log': 'callback accept.log (or logEvents +after_accept)',
-  'scheduled.poll': "a poll's own scheduled_interval / scheduled_hour / scheduled_minute / scheduled_time",
+  'msg.log': 'sarra-ts equivalent: callback accept.log (or logEvents +after_accept)',
+  'filter.log': 'sarra-ts equivalent: callback accept.log (or logEvents +after_accept)',
+  'scheduled.poll': "sarra-ts equivalent: a poll's own scheduled_interval / scheduled_hour / scheduled_minute / scheduled_time",
 };
+
+/** The hint for an sr3 name with no built-in: its own, or that of its family (`poll.nexrad`: a site poll). */
+function equivalentOf(name: string): string | undefined {
+  if (SR3_EQUIVALENTS[name]) return SR3_EQUIVALENTS[name];
+  if (name.startsWith('poll.')) return 'a site poll, not built in: port it as a plugin whose gather builds notices with noticeFor from @sarra/plugin';
+  if (name.startsWith('scheduled.')) return 'not built in: callback scheduled announces fixed paths at scheduled times; port the rest as a plugin';
+  return undefined;
+}
 
 /** The sr3 names of the built-in plugins, sorted (`sr list plugins`). */
 export function builtinPlugins(): string[] {
@@ -149,8 +157,8 @@ export async function importCallback(spec: string, dir: string): Promise<Importe
     for (const c of py) {
       if (await isFile(c)) return { problem: `callback ${spec}: ${c} is a Python (sr3) plugin; port it to a JS/TS module` };
     }
-    const instead = SR3_EQUIVALENTS[sr3Name(spec)];
-    return { problem: `callback ${spec}: no such plugin module (looked in ${dir} and among the built-in plugins)${instead ? `; sarra-ts equivalent: ${instead}` : ''}` };
+    const instead = equivalentOf(sr3Name(spec));
+    return { problem: `callback ${spec}: no such plugin module (looked in ${dir} and among the built-in plugins)${instead ? `; ${instead}` : ''}` };
   }
   try {
     resolvePublicPackage();

@@ -120,10 +120,11 @@ test('accept.log: each item as it stands where the callback is named, its whole 
 test('sr3 names without a built-in of that name: errors at lint and at start naming what does the work here', async () => {
   const h = await tempHome('sarra-plugin-');
   try {
-    await h.writeConfig('subscribe/t.conf', 'broker amqp://anonymous@localhost\ncallback msg.log\ncallback scheduled.poll\n');
+    await h.writeConfig('subscribe/t.conf', 'broker amqp://anonymous@localhost\ncallback msg.log\ncallback scheduled.poll\ncallback poll.nexrad\n');
     const errors = (await lintConfig('subscribe', 't', { env: h.env })).filter((d) => d.severity === 'error');
     assert.ok(errors.some((d) => d.line === 2 && /callback msg\.log: no such plugin module.*equivalent: callback accept\.log/.test(d.message)));
     assert.ok(errors.some((d) => d.line === 3 && /callback scheduled\.poll: .*scheduled_interval/.test(d.message)));
+    assert.ok(errors.some((d) => d.line === 4 && /callback poll\.nexrad: .*a site poll, not built in: .*noticeFor/.test(d.message)));
     await assert.rejects(loadConfig('subscribe', 't', { env: h.env }), /t\.conf:2: callback msg\.log: .*accept\.log/);
   } finally {
     await h.cleanup();
