@@ -64,7 +64,7 @@ export class MqttPublisher implements BrokerPublisher {
     const po: IClientPublishOptions = { qos: 1, ...(v5 && Object.keys(props).length ? { properties: props } : {}) };
     return new Promise((resolve) => {
       try {
-        c.publish(publishTopic(msg.exchange, msg.routingKey), msg.body, po, (err?: Error) => resolve(err ? { msg, error: describeError(err) } : { msg }));
+        c.publish(publishTopic(msg.exchange, msg.routingKey, o.contentType), msg.body, po, (err?: Error) => resolve(err ? { msg, error: describeError(err) } : { msg }));
       } catch (err) {
         // MQTT.js throws for what it cannot encode (an invalid topic)
         resolve({ msg, error: describeError(err), refused: true });

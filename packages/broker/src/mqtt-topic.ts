@@ -11,13 +11,18 @@ export function subscriptionFilter(exchange: string, key: string, shareGroup?: s
   return shareGroup ? `$share/${shareGroup.replace(/[/+#]/g, '_')}/${filter}` : filter;
 }
 
+/** The content type of a WIS2 notification message (@sarra/message's WIS_CONTENT_TYPE; this package does not depend on it). */
+const WIS_CONTENT_TYPE = 'application/geo+json';
+
 /**
- * The topic a notice is published on: the exchange, then the routing key's words as levels. `+` and `#` in a
- * word (wildcards in MQTT, not in AMQP) are escaped as sr3 does (`%2B`, `%23`); an empty word stays an empty level.
+ * The topic a message is published on: the exchange, then the routing key's words as levels. A WIS2 notification
+ * message (`contentType` application/geo+json) goes on its WIS2 topic alone (`origin/a/wis2/...`): the WIS2 topic
+ * hierarchy starts at the root, and sr3 posts a wis message on its own topic, without the exchange. `+` and `#` in
+ * a word (wildcards in MQTT, not in AMQP) are escaped as sr3 does (`%2B`, `%23`); an empty word stays an empty level.
  */
-export function publishTopic(exchange: string, routingKey: string): string {
+export function publishTopic(exchange: string, routingKey: string, contentType?: string): string {
   const words = routingKey.split('.').map((w) => w.replace(/\+/g, '%2B').replace(/#/g, '%23'));
-  return [exchange, ...words].join('/');
+  return (contentType?.startsWith(WIS_CONTENT_TYPE) ? words : [exchange, ...words]).join('/');
 }
 
 /** A received topic as the flow sees it: the exchange (first level) and the AMQP routing key (the other levels joined by `.`). */

@@ -16,6 +16,11 @@ test('a routing key becomes topic levels under the exchange, MQTT wildcards esca
   assert.equal(publishTopic('xs_a', 'v03'), 'xs_a/v03');
 });
 
+test('a WIS2 notification message goes on its WIS2 topic from the root, the exchange not a level', () => {
+  assert.equal(publishTopic('xs_a', 'origin.a.wis2.ca-x.data.core', 'application/geo+json'), 'origin/a/wis2/ca-x/data/core');
+  assert.equal(publishTopic('xs_a', 'v03.a', 'application/json'), 'xs_a/v03/a');
+});
+
 test('a received topic gives back the exchange and the routing key', () => {
   assert.deepEqual(fromTopic('xpublic/v03/a/b'), { exchange: 'xpublic', routingKey: 'v03.a.b' });
   assert.deepEqual(fromTopic('x'), { exchange: 'x', routingKey: '' });

@@ -87,6 +87,10 @@ export function checkOptions(o: Options, file: string): Diagnostic[] {
     err(`post_format wis: ${which} '${String(wisTopic)}' is not a WIS2 topic (origin.a.wis2.<centre-id>... or cache.a.wis2.<centre-id>...)`,
       o.origins[which] ? which : 'post_format');
   }
+  // on MQTT the exchange is a topic level, and a WIS2 topic starts at the root: a post_exchange given would be ignored
+  if (String(o.post_format).toLowerCase() === 'wis' && /^mqtts?:/i.test(String(o.post_broker ?? '')) && o.origins.post_exchange) {
+    err('post_exchange: not used by post_format wis on an MQTT broker (a WIS2 notification message goes on its WIS2 topic from the root, origin/a/wis2/...): remove it', 'post_exchange');
+  }
   out.push(...checkQueueType(o, file));
   out.push(...checkNoticeTrust(o, file));
   const name = o.queueName;

@@ -51,6 +51,13 @@ describe('unsupported options', () => {
     }
   });
 
+  it('post_format wis on an MQTT post_broker: a post_exchange (never a level of a WIS2 topic) is refused at its line', () => {
+    const base = 'broker amqp://u@h/\npost_broker mqtt://u@h\npost_format wis\npost_topicPrefix origin.a.wis2.ca-x.data\n';
+    assert.equal(optionsFromText('shovel', base).post_format, 'wis');
+    assert.throws(() => optionsFromText('shovel', base + 'post_exchange xpublic'),
+      (e: unknown) => e instanceof ConfigError && /:5: post_exchange: not used by post_format wis on an MQTT broker/.test(e.message));
+  });
+
   it('logFormat fields sarra-ts cannot fill and a logSyslog it cannot reach are refused at their line; the others are kept', () => {
     const d = diags('subscribe', 'logFormat %(asctime)s %(message)s\nlogFormat %(funcName)s %(message)s\nlogSyslog /dev/log\nlogSyslog tcp://h\nlogJson on');
     assert.deepEqual(d.map((x) => [x.line, x.severity]), [[2, 'error'], [4, 'error']]);

@@ -165,7 +165,8 @@ export class MessageGatherer implements Gatherer {
     this.counters.rxLast = Date.now();
     try {
       const dec = decode(
-        { routingKey: d.routingKey, body: d.body, contentType: d.contentType, contentEncoding: d.contentEncoding, headers: d.headers },
+        // MQTT's whole topic: a WIS message's relPath is rebuilt from it
+        { routingKey: d.routingKey, ...(d.topic !== undefined ? { topic: d.topic } : {}), body: d.body, contentType: d.contentType, contentEncoding: d.contentEncoding, headers: d.headers },
         { maxBytes: this.opts.maxBytes },
       );
       const notice = dec.notice;

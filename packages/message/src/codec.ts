@@ -10,6 +10,11 @@ import { decodeWis, encodeWis, WIS_CONTENT_TYPE, wisTopic } from './wis.js';
 /** A message as a broker adapter hands it over or publishes it. */
 export interface WireMessage {
   routingKey: string;
+  /**
+   * MQTT: the whole topic as received (`/`-separated, the exchange its first level). A WIS message's relPath is
+   * rebuilt from it, as sr3 does; without it (AMQP) from the routing key, its `.` read as `/`.
+   */
+  topic?: string;
   body: Buffer;
   contentType?: string;
   contentEncoding?: string;
@@ -65,7 +70,7 @@ export function decode(msg: WireMessage, opts?: { maxBytes?: number }): Decoded 
     if (format === 'v02') return { notice: decodeV02(body, msg.headers), format, topic: msg.routingKey };
     const o = parseObject(body, format);
     if (format === 'v03' && msg.contentType === undefined && o.type === 'Feature') format = 'wis';
-    const notice = format === 'wis' ? decodeWis(o, msg.routingKey) : decodeV03(o);
+    const notice = format === 'wis' ? decodeWis(o, msg.topic ?? msg.routingKey.replaceAll('.', '/')) : decodeV03(o);
     return { notice, format, topic: msg.routingKey };
   } catch (e: unknown) {
     if (e instanceof MalformedMessageError) throw e;

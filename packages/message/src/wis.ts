@@ -75,8 +75,8 @@ function splitHref(href: unknown): { baseUrl: string; retrievePath: string } {
 }
 
 /**
- * A WNM object (parsed body) as a notice. relPath = `topic` (AMQP '.' separators read as '/') + '/' +
- * properties.data_id, as sr3 rebuilds it; pubTime from properties.pubtime; every other property kept as a
+ * A WNM object (parsed body) as a notice. relPath = `topic` (`/`-separated: the whole MQTT topic, or the AMQP
+ * routing key with its '.' read as '/') + '/' + properties.data_id, as sr3 rebuilds it; pubTime from properties.pubtime; every other property kept as a
  * field (integrity -> identity); geometry kept unless null; `id` and `links` kept so a wis re-post keeps them;
  * baseUrl and retrievePath from the canonical link's href, size from its length, contentType from its type.
  * @throws MalformedMessageError (a MalformedNoticeError once relPath is known) naming the field at fault.
@@ -89,7 +89,7 @@ export function decodeWis(o: Record<string, unknown>, topic: string): Notice {
   const dataId = props.data_id;
   if (typeof dataId !== 'string' || dataId === '') bad('WIS properties.data_id is not a non-empty string');
   if (dataId.indexOf('\0') >= 0) bad('WIS properties.data_id contains a NUL byte');
-  const n: Record<string, unknown> = { pubTime: '', baseUrl: '', relPath: `${topic.replaceAll('.', '/')}/${dataId}` };
+  const n: Record<string, unknown> = { pubTime: '', baseUrl: '', relPath: `${topic}/${dataId}` };
   try {
     n.pubTime = fromRfc3339('properties.pubtime', props.pubtime);
     for (const k of Object.keys(props)) if (!FROM_ELSEWHERE.has(k)) n[k] = props[k];

@@ -148,6 +148,11 @@ describe('wis decoding', () => {
     assert.throws(() => decode(wis(WNM, 'application/json')), /missing pubTime/);
   });
 
+  it('over MQTT the relPath is the whole topic as received + / + data_id, a "." in a level kept', () => {
+    const d = decode({ ...wis(WNM), routingKey: 'a.wis2.x', topic: 'origin/a/wis2/ca-x/v1.2/synop' });
+    assert.equal(d.notice.relPath, `origin/a/wis2/ca-x/v1.2/synop/${String(d.notice.data_id)}`);
+  });
+
   it('the sr3 minimum (example3 with links[0].length) decodes', () => {
     const d = decode(wis('{"id": "31e9d66a-cd83-4174-9429-b932f1abcdef", "version": "v04", "type": "Feature", "geometry": null, ' +
       '"properties": {"pubtime": "2022-11-20T16:40:37Z", "data_id": "wis2/XYZ/nmhs_xyz/data/core/weather/abcdefab"}, ' +
