@@ -36,7 +36,7 @@ const SR3_EQUIVALENTS: Readonly<Record<string, string>> = {
 /** The hint for an sr3 name with no built-in: its own, or that of its family (`poll.nexrad`: a site poll). */
 function equivalentOf(name: string): string | undefined {
   if (SR3_EQUIVALENTS[name]) return SR3_EQUIVALENTS[name];
-  if (name.startsWith('poll.')) return 'a site poll, not built in: port it as a plugin whose gather builds notices with noticeFor from @sarra/plugin';
+  if (name.startsWith('poll.')) return 'a site poll, not built in: port it as a plugin whose poll (or gather) builds notices with noticeFor from @sarra/plugin';
   if (name.startsWith('scheduled.')) return 'not built in: callback scheduled announces fixed paths at scheduled times; port the rest as a plugin';
   return undefined;
 }
