@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { Logger } from '@sarra/common';
 import { lintConfig, loadConfig } from '@sarra/config';
 import { newWorklist, withPluginGather, type FlowHook, type Gatherer } from '@sarra/flow';
+import { validateNotice } from '@sarra/message';
 import { noticeFor } from '@sarra/plugin';
 import { tempHome } from '@sarra/testkit/home';
 import Scheduled from '../src/builtin/scheduled.js';
@@ -139,6 +140,7 @@ test('noticeFor: a site poll entry becomes a notice under post_baseUrl with the 
       pubTime: undefined, baseUrl: 'https://s3.example.com/bucket/', relPath: '2026/12/04/KTLX_0001', identity: { method: 'cod', value: 'md5' },
       size: 12, mtime: '20261204T000000.0', atime: '20261204T000000.0', mode: '644', source: 'nasa', retrievePath: '/get?k=1',
     });
+    assert.doesNotThrow(() => validateNotice({ ...n }), 'what a poll or gather returns passes the received-notice check');
     assert.throws(() => noticeFor(l.o, 'x', { size: -1 }), /not a byte count/);
     assert.throws(() => noticeFor(l.o, 'x', { mtime: 'yesterday' }), /not an sr3 timestamp/);
     assert.throws(() => noticeFor(l.o, ''), /non-empty/);
