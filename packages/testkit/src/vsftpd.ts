@@ -42,6 +42,8 @@ process.once('exit', () => {
 
 /** Where FTP_USER's password is kept (root only), so test files running at once share one password. */
 const PASSWORD_FILE = '/var/lib/sarra-testkit/ftp-password';
+/** FTP_USER's home directory. */
+const FTP_HOME = '/var/lib/sarra-testkit-ftp-home'; // not under the 0700 directory of the password
 
 /**
  * FTP_USER's password: made (random) with the user the first time, then read back. The file appears whole
@@ -49,10 +51,14 @@ const PASSWORD_FILE = '/var/lib/sarra-testkit/ftp-password';
  */
 async function ensureUser(): Promise<string> {
   if (process.getuid?.() !== 0) throw new Error(`startVsftpd must run as root (it makes the local user ${FTP_USER})`);
+  // vsftpd changes to the user's home before local_root and refuses the login when it is missing
+  // ("500 OOPS: cannot change directory"): the home is a real, empty directory
+  await mkdir(FTP_HOME, { recursive: true, mode: 0o755 });
   try {
     await run('id', [FTP_USER]);
+    if ((await run('getent', ['passwd', FTP_USER])).stdout.split(':')[5] !== FTP_HOME) await run('usermod', ['-d', FTP_HOME, FTP_USER]);
   } catch {
-    await run('useradd', ['-M', '-d', '/nonexistent', '-s', '/bin/sh', FTP_USER]).catch(async (e: unknown) => {
+    await run('useradd', ['-M', '-d', FTP_HOME, '-s', '/bin/sh', FTP_USER]).catch(async (e: unknown) => {
       await run('id', [FTP_USER]).catch(() => { throw e; }); // made by another test file meanwhile
     });
   }
