@@ -15,8 +15,8 @@ export { pluginOption, declaredOptions, type PluginOptions, type PluginOptionDec
 export { callbackSettings } from './settings.js';
 export { isModuleCallback } from './preflight.js';
 export {
-  NATIVE_CALLBACKS, builtinName, builtinPlugins, destfnScriptOf, destfnScripts, importCallback, isBuiltinPlugin, isNativeCallback, pluginDir, sr3Name,
-  type DestfnScript, type ImportedCallback,
+  NATIVE_CALLBACKS, builtinName, builtinPlugins, destfnScripts, importCallback, isBuiltinPlugin, isNativeCallback, pluginDir, sr3Name,
+  type ImportedCallback,
 } from './plugins.js';
 export { pluginFate, pluginName, type PluginFate } from './v2-plugins.js';
 export { BROKER_SCHEMES, TRANSFER_SCHEMES } from './schemes.js';

@@ -215,7 +215,7 @@ export interface DestfnScript {
 }
 
 /** The callback a `filename` keyword list names with `DESTFNSCRIPT=` (sr3), if any. */
-export function destfnScriptOf(filename: string | undefined): string | undefined {
+function destfnScriptOf(filename: string | undefined): string | undefined {
   const kw = filename?.split(':').find((k) => k.startsWith('DESTFNSCRIPT='));
   return kw?.slice('DESTFNSCRIPT='.length) || undefined;
 }
