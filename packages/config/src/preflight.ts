@@ -69,8 +69,8 @@ export async function checkCallbacks(o: Options, env: Env): Promise<{ diagnostic
   const dir = pluginDir(env);
   const modules: string[] = [], builtins: string[] = [];
   const lines = [...o.callback_prepend, ...o.callback];
-  const scripts = destfnScripts(o).filter((d) => !lines.includes(d.spec));
-  for (const spec of [...lines, ...scripts.map((d) => d.spec)]) {
+  const scripts = destfnScripts(o);
+  for (const spec of [...lines, ...scripts.map((d) => d.spec).filter((s) => !lines.includes(s))]) {
     if (!isModuleCallback(o, spec)) {
       // sr3's nodupe.name / nodupe.data: the duplicate key is the file name / the identity alone
       const basis = /^nodupe\.(name|data)$/.exec(sr3Name(spec))?.[1];
@@ -81,17 +81,22 @@ export async function checkCallbacks(o: Options, env: Env): Promise<{ diagnostic
     modules.push(spec);
     const script = scripts.find((d) => d.spec === spec);
     const where = o.callbackOrigins[spec] ?? o.origins.callback ?? o.origins.callback_prepend;
-    const pos = script ? { file: script.file, line: script.line } : { file: where?.file ?? o.file ?? '', line: where?.line ?? 0 };
-    const option = script ? 'filename' : 'callback';
+    // a module only DESTFNSCRIPT= names is reported at that line
+    const byLine = lines.includes(spec) || !script;
+    const pos = byLine ? { file: where?.file ?? o.file ?? '', line: where?.line ?? 0 } : { file: script.file, line: script.line };
+    const option = byLine ? 'callback' : 'filename';
     const say = (message: string): void => { diagnostics.push({ ...pos, severity: 'error', option, code: 'callback', message }); };
     const r = await importCallback(spec, dir);
     if ('problem' in r) {
-      say(script ? `filename DESTFNSCRIPT=${spec}: ${r.problem}` : r.problem);
+      say(byLine ? r.problem : `filename DESTFNSCRIPT=${spec}: ${r.problem}`);
       continue;
     }
     const entry = entryPointProblem(r.mod, o.component);
     if (entry) say(`callback ${spec}: ${entry}`);
-    if (script && !hasEntryPoint(r.mod, 'destfn')) say(`filename DESTFNSCRIPT=${spec}: the module has no destfn entry point`);
+    if (script && !hasEntryPoint(r.mod, 'destfn')) {
+      diagnostics.push({ file: script.file, line: script.line, severity: 'error', option: 'filename', code: 'callback',
+        message: `filename DESTFNSCRIPT=${spec}: the module has no destfn entry point` });
+    }
     const { decls, problem } = declaredOptions(r.mod);
     if (problem) say(`callback ${spec}: ${problem}`);
     for (const n of Object.keys(decls)) declared.add(n);

@@ -8,7 +8,18 @@ import { join } from 'node:path';
 import { Logger, TransientError } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import { defaultAccept, destfnOf, Flow, Metrics, type FlowHook, type Gatherer, type PostSink, type RetryQueue, type WorkItem } from '@sarra/flow';
+import type { Notice, Plugin } from '@sarra/plugin';
 import { item, load } from './helpers.js';
+
+/** The entry points are typed on the public package's Plugin (this file does not compile if one is not). */
+const typed: Plugin = {
+  name: 'typed',
+  post: async (wl) => { wl.ok.slice(); },
+  ack: (items) => { items.slice(); },
+  destfn: (it) => it.newFile,
+  poll: (): Notice[] => [],
+  onSanity: () => {}, onDeclare: async () => {}, onCleanup: () => {},
+};
 
 function opts(): Options {
   return {
@@ -51,6 +62,10 @@ async function withTmp(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sarra-sr3-entry-'));
   try { await fn(dir); } finally { await rm(dir, { recursive: true, force: true }); }
 }
+
+test('the sr3 entry points are part of the Plugin type of @sarra/plugin', () => {
+  assert.deepEqual(Object.keys(typed).sort(), ['ack', 'destfn', 'name', 'onCleanup', 'onDeclare', 'onSanity', 'poll', 'post']);
+});
 
 test('onDeclare once the poster and the queue are started; post after the built-in post and before the acks; ack after them; afterPost last', async () => {
   const calls: string[] = [];

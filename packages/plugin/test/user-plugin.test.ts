@@ -115,10 +115,10 @@ test('filename DESTFNSCRIPT=<callback> (sr3 destfn) loads that module: missing, 
   try {
     await l.home.writeConfig('subscribe/d.conf', [
       'broker amqp://anonymous@localhost', 'filename DESTFNSCRIPT=namer', 'accept .*grib DESTFNSCRIPT=missing',
-      'accept .*bufr DESTFNSCRIPT=nameless', 'accept .*', '',
+      'accept .*bufr DESTFNSCRIPT=nameless', 'callback nameless', 'accept .*', '',
     ].join('\n'));
     const errors = (await lintConfig('subscribe', 'd', { env: l.home.env })).filter((d) => d.severity === 'error')
-      .map((d) => `${d.line}: ${d.message.replace(/ \(looked in .*\)$/, '')}`);
+      .map((d) => `${d.line}: ${d.message.replace(/ \(looked in .*\)$/, '')}`).sort();
     assert.deepEqual(errors, [
       '3: filename DESTFNSCRIPT=missing: callback missing: no such plugin module',
       '4: filename DESTFNSCRIPT=nameless: the module has no destfn entry point',
