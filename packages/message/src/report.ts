@@ -1,90 +1,69 @@
 // sr3 report codes (COMPAT section 5): the HTTP-like numbers put in `report.code` and rejection counts.
 
-/** Report codes by name. Rejections set these codes even when reports are not published. */
-export const REPORT = {
+/**
+ * The one table of report codes: by name, the code, its description (`text`, for `report.message` and logs) and,
+ * for a code a rejection may carry, its short name (`short`: the keys of `totals.rejectedByReason`, `<code> <short>`).
+ */
+const CODES = {
   /** downloaded / published / copied / linked */
-  ok: 201,
+  ok: { code: 201, text: 'Download successful' },
   /** mkdir skipped: directory exists */
-  mkdirSkipped: 202,
+  mkdirSkipped: { code: 202, text: 'mkdir skipped: directory exists' },
   /** transformed during download */
-  transformed: 203,
+  transformed: { code: 203, text: 'transformed during download' },
   /** checksum recalculated on receipt */
-  recalculated: 205,
+  recalculated: { code: 205, text: 'checksum recalculated on receipt' },
   /** partial content inserted */
-  partial: 206,
+  partial: { code: 206, text: 'partial content inserted' },
   /** not modified: duplicate, checksum the same */
-  duplicate: 304,
+  duplicate: { code: 304, text: 'not modified (duplicate)', short: 'duplicate' },
   /** insertion deferred (part file) */
-  deferred: 307,
+  deferred: { code: 307, text: 'insertion deferred' },
   /** notice_verify: signature missing, forged or not trusted (sarra-ts; not in sr3's table) */
-  forbidden: 403,
+  forbidden: { code: 403, text: 'notice signature refused' },
   /** no accept/reject pattern matched; a local file to send is missing; a hook rejected without a code */
-  noMatch: 404,
+  noMatch: { code: 404, text: 'no pattern match', short: 'no match' },
   /** file older than fileAgeMax */
-  tooOld: 406,
+  tooOld: { code: 406, text: 'older than fileAgeMax', short: 'too old' },
   /** file too old */
-  gone: 410,
+  gone: { code: 410, text: 'file too old', short: 'too old' },
   /** file bigger than fileSizeMax (sr3's "Payload Too Large") */
-  tooBig: 413,
+  tooBig: { code: 413, text: 'file too big', short: 'too big' },
   /** inlineOnly: the notice carries data but not inline */
-  notInline: 415,
+  notInline: { code: 415, text: 'data not inline', short: 'not inline' },
   /** invalid (malformed) message; a notice that can never be published */
-  invalid: 417,
+  invalid: { code: 417, text: 'invalid message', short: 'malformed' },
   /** cannot determine the destination path */
-  noDest: 422,
+  noDest: { code: 422, text: 'cannot determine destination path', short: 'no destination' },
   /** file younger than fileAgeMin */
-  tooYoung: 425,
+  tooYoung: { code: 425, text: 'younger than fileAgeMin', short: 'too young' },
   /** send failed (docs) */
-  sendFailed: 496,
+  sendFailed: { code: 496, text: 'send failed' },
   /** send failed, other (docs) */
-  sendFailed2: 497,
+  sendFailed2: { code: 497, text: 'send failed' },
   /** transfer failed (sftp/ftp/http); a download or send plugin refused */
-  failed: 499,
+  failed: { code: 499, text: 'transfer failed', short: 'failed' },
   /** service unavailable / unsupported */
-  unavailable: 503,
+  unavailable: { code: 503, text: 'service unavailable', short: 'unavailable' },
   /** message too old (messageAgeMax) */
-  msgTooOld: 504,
-} as const satisfies { [name: string]: number };
+  msgTooOld: { code: 504, text: 'message too old', short: 'message too old' },
+} as const satisfies { [name: string]: { code: number; text: string; short?: string } };
 
 /** Names of the report codes. */
-export type ReportName = keyof typeof REPORT;
+export type ReportName = keyof typeof CODES;
 
-const TEXT: Record<number, string> = {
-  201: 'Download successful',
-  202: 'mkdir skipped: directory exists',
-  203: 'transformed during download',
-  205: 'checksum recalculated on receipt',
-  206: 'partial content inserted',
-  304: 'not modified (duplicate)',
-  307: 'insertion deferred',
-  403: 'notice signature refused',
-  404: 'no pattern match',
-  406: 'older than fileAgeMax',
-  410: 'file too old',
-  413: 'file too big',
-  415: 'data not inline',
-  417: 'invalid message',
-  422: 'cannot determine destination path',
-  425: 'younger than fileAgeMin',
-  496: 'send failed',
-  497: 'send failed',
-  499: 'transfer failed',
-  503: 'service unavailable',
-  504: 'message too old',
-};
+/** Report codes by name (`REPORT.noDest` is 422). Rejections set these codes even when reports are not published. */
+export const REPORT = Object.fromEntries(Object.entries(CODES).map(([name, c]) => [name, c.code])) as
+  { readonly [K in ReportName]: (typeof CODES)[K]['code'] };
 
-/** Short names of the codes a rejection may carry: the keys of `totals.rejectedByReason` (`<code> <name>`). */
-const SHORT: Record<number, string> = {
-  304: 'duplicate', 404: 'no match', 406: 'too old', 410: 'too old', 413: 'too big',
-  415: 'not inline', 417: 'malformed', 422: 'no destination', 425: 'too young', 499: 'failed', 503: 'unavailable', 504: 'message too old',
-};
+const BY_CODE = new Map<number, { text: string; short?: string }>(Object.values(CODES).map((c) => [c.code, c]));
 
 /** The short name of a rejection code (`422` -> `no destination`); undefined for a code without one. */
 export function reportShortName(code: number): string | undefined {
-  return SHORT[code];
+  return BY_CODE.get(code)?.short;
 }
 
 /** A short English description of a report code (for `report.message` and logs). */
 export function reportText(code: number): string {
-  return TEXT[code] ?? `code ${code}`;
+  return BY_CODE.get(code)?.text ?? `code ${code}`;
 }
