@@ -1,6 +1,7 @@
 // Starts, stops and repairs instance processes of configurations (sr start / stop / sanity).
 import { access } from 'node:fs/promises';
 import { describeError, hostEnv, type Env } from '@sarra/common';
+import type { Options } from '@sarra/config';
 import { configErrors, oneShot, thresholdsOf, tryLoad } from './configs.js';
 import { clearFailure } from './failed.js';
 import { disabledFile } from './layout.js';
@@ -148,9 +149,11 @@ export async function strays(known: ConfigRef[], env: Env): Promise<InstanceProc
  */
 export async function sanity(refs: ConfigRef[], known: ConfigRef[], env: Env, say: Say): Promise<number[]> {
   const spawned: number[] = [];
-  await Promise.all(refs.map(async (ref) => {
+  const loaded: (Options | undefined)[] = [];
+  await Promise.all(refs.map(async (ref, i) => {
     const name = `${ref.component}/${ref.config}`;
     const { options } = await tryLoad(ref, env);
+    loaded[i] = options;
     if (!options || oneShot(options)) return;
     const obs = await observe(ref, env, options);
     // stopped for good (the broker refused it): a restart would be refused alike, until fixed and started again
@@ -175,11 +178,9 @@ export async function sanity(refs: ConfigRef[], known: ConfigRef[], env: Env, sa
     }
   }));
   for (const s of await strays(known, env)) say(`stray: pid ${s.pid} ${s.component}/${s.config} instance ${s.instance}`);
-  // sr3: then every selected configuration's on_sanity (running or not)
-  for (const ref of refs) {
-    const { options } = await tryLoad(ref, env);
-    if (!options) continue;
-    await runConfigHooks(options, 'onSanity', env).catch((err: unknown) => say(`${ref.component}/${ref.config}: onSanity: ${describeError(err)}`));
+  // sr3: then every selected configuration's on_sanity (running or not), in the selection's order
+  for (const o of loaded) {
+    if (o) await runConfigHooks(o, 'onSanity', env).catch((err: unknown) => say(`${o.component}/${o.config}: onSanity: ${describeError(err)}`));
   }
   return spawned;
 }
