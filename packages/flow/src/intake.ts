@@ -21,7 +21,9 @@ export function intake(o: Options, accept: AcceptFn, p: FlowParts, wl: Worklist,
   const m = p.metrics;
   let accepted = 0;
   const reject = wl.outcome.reject.bind(wl.outcome);
+  // each item goes to incoming first: a rejection then takes it from the end of incoming (no search of the lists)
   for (const it of fresh) {
+    wl.incoming.push(it);
     const v = accept(it, now);
     if (!v.accepted) {
       // older than messageAgeMax: not in the accepted lag, so counted apart for sr status's lag alert (reset at housekeeping)
@@ -34,16 +36,15 @@ export function intake(o: Options, accept: AcceptFn, p: FlowParts, wl: Worklist,
     if (nd && nd.isDuplicate(it, now)) { reject(it, REPORT.duplicate, 'Not modified 1 (nodupe check)'); continue; }
     if (it.pubMs && m) m.lag(Math.max(0, now - it.pubMs));
     accepted++;
-    wl.incoming.push(it);
   }
   for (const it of retried) {
+    wl.incoming.push(it);
     if (o.retry_refilter) {
       refilterable(it);
       const v = accept(it, now);
       if (!v.accepted) { reject(it, v.code, v.reason); continue; }
     }
-    if (nd?.isRecorded?.(it, now)) { reject(it, REPORT.duplicate, 'duplicate (done by another copy while queued for retry)'); }
-    else wl.incoming.push(it);
+    if (nd?.isRecorded?.(it, now)) reject(it, REPORT.duplicate, 'duplicate (done by another copy while queued for retry)');
   }
   if (accepted) m?.inc('totals.accepted', accepted);
 }

@@ -69,22 +69,29 @@ export class Outcomes {
     return out;
   }
 
-  /** Moves `item` to `to`: out of the list it was put in here, else (an item placed by hand) out of any list. */
+  /**
+   * Moves `item` to `to`: out of the list it was put in here, else (an item placed by hand, as intake places each fresh
+   * item in incoming before its verdict) out of whichever list holds it, searched from the end, so deciding on the
+   * item just placed costs the same whatever the length of the lists.
+   */
   private move(item: WorkItem, to: WorkItem[]): void {
     const from = this.placed.get(item);
     if (from === to) return;
-    if (from) {
-      const i = from.indexOf(item);
-      if (i >= 0) from.splice(i, 1);
-    } else {
+    if (from) remove(from, item);
+    else {
       const wl = this.wl;
-      for (const list of [wl.incoming, wl.ok, wl.rejected, wl.failed]) {
-        const i = list === to ? -1 : list.indexOf(item);
-        if (i >= 0) list.splice(i, 1);
-      }
-      if (to.includes(item)) { this.placed.set(item, to); return; }
+      let found = false;
+      for (const list of [wl.incoming, wl.ok, wl.rejected, wl.failed]) if (list !== to && remove(list, item)) found = true;
+      if (!found && to.includes(item)) { this.placed.set(item, to); return; }
     }
     to.push(item);
     this.placed.set(item, to);
   }
+}
+
+/** Takes `item` out of `list` (its last place: that of an item just pushed); false when it is not there. */
+function remove(list: WorkItem[], item: WorkItem): boolean {
+  const i = list.lastIndexOf(item);
+  if (i >= 0) list.splice(i, 1);
+  return i >= 0;
 }

@@ -7,7 +7,9 @@ import { Flow } from '../src/engine.js';
 import type { FlowParts } from '../src/flow-parts.js';
 import { PostStage } from '../src/post-stage.js';
 import { Settle, ackDelivery } from '../src/settle.js';
-import { newWorklist, type FlowMetrics, type Gatherer, type PostSink, type RetryQueue, type WorkItem } from '../src/types.js';
+import { intake } from '../src/intake.js';
+import { Outcomes } from '../src/outcome.js';
+import { newWorklist, type Worklist, type FlowMetrics, type Gatherer, type PostSink, type RetryQueue, type WorkItem } from '../src/types.js';
 
 const log = Logger.silent();
 
@@ -226,4 +228,25 @@ test('ackDelivery acks a delivery once on its consumer; an ack that throws is lo
   logger.warning = (m: string): void => { warned.push(m); };
   ackDelivery({ ack: () => { throw new Error('channel gone'); } }, d, logger);
   assert.deepEqual(warned, ['ack failed: channel gone']);
+});
+
+test('intake rejects each fresh item without searching the lists: work per item does not grow with the batch', () => {
+  /** Element reads of the worklist's lists while `n` fresh items (every other one rejected) go through intake. */
+  const reads = (n: number): number => {
+    let count = 0;
+    const counted = (): WorkItem[] => new Proxy<WorkItem[]>([], {
+      get(t, k, r) { if (typeof k === 'string' && /^\d+$/.test(k)) count++; return Reflect.get(t, k, r) as unknown; },
+    });
+    const lists = { incoming: counted(), ok: counted(), rejected: counted(), failed: counted() };
+    const wl = Object.defineProperty(lists, 'outcome', { value: new Outcomes(lists) }) as Worklist;
+    const fresh = Array.from({ length: n }, (_, i) => item(`/f${i}`, new Map()));
+    const accept = (it: WorkItem): { accepted: true } | { accepted: false; code: number; reason: string } =>
+      (Number(it.notice.relPath.slice(2)) % 2 ? { accepted: false, code: 404, reason: 'no match' } : { accepted: true });
+    intake({} as Options, accept, parts({}), wl, fresh, []);
+    assert.equal(wl.rejected.length + wl.incoming.length, n);
+    assert.equal(wl.rejected.length, n / 2);
+    return count;
+  };
+  const small = reads(1000), large = reads(10_000);
+  assert.ok(large <= small * 12, `10x the items cost ${large / small}x the reads (a search per rejection is ~100x)`);
 });
