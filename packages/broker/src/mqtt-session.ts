@@ -174,17 +174,24 @@ export class MqttSession {
         }
       });
       client.on('close', () => {
+        let lost = false;
         if (this.connectedSince !== undefined) {
           this.connectedTotal += Date.now() - this.connectedSince;
           this.connectedSince = undefined;
-          if (!this.closing) this.disconnects++;
+          if (!this.closing) {
+            this.disconnects++;
+            lost = true;
+            // every loss is an event an operator greps for (the AMQP side logs the same line)
+            this.log.warning(`${this.label}: connection lost; reconnecting`);
+            this.lastReason = 'connection lost';
+          }
           this.hooks.lost(this.generation);
         }
         if (!settled) {
           fail(lastError ?? 'closed');
           return;
         }
-        if (connected && !this.closing && this.client === client) void this.reconnect(client, lastError);
+        if (connected && !this.closing && this.client === client) void this.reconnect(client, lost ? undefined : lastError);
       });
     });
   }
