@@ -2,15 +2,16 @@
 // component, beside the component's own source.
 import type { Logger } from '@sarra/common';
 import { describeError } from '@sarra/common';
-import { validateNotice } from '@sarra/message';
+import { decodeV03 } from '@sarra/message';
 import { runHook } from './run-hook.js';
 import type { PacedGatherer } from './flow-parts.js';
 import type { FlowHook, FlowMetrics, Gatherer, WorkItem } from './types.js';
 
 /**
- * The work items of what a plugin's `entry` (gather, poll) returned: a list of notices (v03 fields), each checked as a
- * received one; a malformed notice is logged with its reason (naming relPath), counted in `totals.malformed`, and
- * dropped (there is nothing to ack). Anything but a list is logged and gives nothing.
+ * The work items of what a plugin's `entry` (gather, poll) returned: a list of notices (v03 fields), each taken in as
+ * a received v03 body is (decodeV03: sr3's old names integrity and retPath become identity and retrievePath, then
+ * checked); a malformed notice is logged with its reason (naming relPath), counted in `totals.malformed`, and dropped
+ * (there is nothing to ack). Anything but a list is logged and gives nothing.
  */
 export function pluginNotices(h: FlowHook, entry: string, got: unknown, log: Logger, metrics?: FlowMetrics): WorkItem[] {
   if (!Array.isArray(got)) {
@@ -21,7 +22,7 @@ export function pluginNotices(h: FlowHook, entry: string, got: unknown, log: Log
   for (const n of got as unknown[]) {
     try {
       if (!n || typeof n !== 'object' || Array.isArray(n)) throw new Error('not an object');
-      out.push({ notice: validateNotice({ ...(n as Record<string, unknown>) }) });
+      out.push({ notice: decodeV03({ ...(n as Record<string, unknown>) }) });
     } catch (err: unknown) {
       const rel = (n as { relPath?: unknown } | null)?.relPath;
       log.error(`${h.name}.${entry}: malformed notice${typeof rel === 'string' ? ` ${rel}` : ''}: ${describeError(err)}`);

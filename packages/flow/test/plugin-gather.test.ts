@@ -73,3 +73,13 @@ test('with enabled() false (a passive vip instance) no plugin is asked; the sour
   assert.deepEqual((await g.gather(5, new AbortController().signal)).map((i) => i.notice.relPath), ['s2', 'p1']);
   assert.equal(asked, 1);
 });
+
+test("a plugin's notice is taken in as a received one: sr3's old field names integrity and retPath become identity and retrievePath", async () => {
+  const identity = { method: 'sha512', value: 'z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==' };
+  const metrics = counting();
+  const g = withPluginGather(src([]), [{ name: 'old', gather: () => [{ ...n('o1'), integrity: identity, retPath: 'get/o1' }, { ...n('o2'), integrity: 'x' }] }],
+    Logger.silent(), metrics as never);
+  const got = await g.gather(5, new AbortController().signal);
+  assert.deepEqual(got.map((i) => i.notice), [{ ...n('o1'), identity, retrievePath: 'get/o1' }]);
+  assert.equal(metrics.counts['totals.malformed'], 1, 'an old-named field is checked under its new name');
+});

@@ -13,4 +13,5 @@ export { HeaderTooLongError, MalformedNoticeError } from './errors.js';
 export { HEADER_MAX_BYTES } from './v02.js';
 export { IDENTITY_METHODS, validateNotice } from './validate.js';
 export { pyDumps } from './pyjson.js';
+export { decodeV03 } from './v03.js';
 export { remoteNotice, type RemoteFacts, type RemoteNoticeSpec } from './remote.js';
