@@ -24,6 +24,8 @@ export class MetricsPacer {
   private wasConnected: boolean | undefined;
   /** [ms, messages in both retry queues]: fixed samples about a minute apart, then the current one (overwritten) */
   private depths: [number, number][] = [];
+  /** Plugins whose section name is one the engine writes: warned about once. */
+  private readonly refused = new Set<string>();
 
   constructor(private readonly parts: FlowParts, private readonly log: Logger) {}
 
@@ -92,8 +94,10 @@ export class MetricsPacer {
     if (g) for (const [k, v] of Object.entries(g)) m.set(`${p.gatherer.name}.${k}`, v);
     // what each plugin's metricsReport() returns: a section named after the plugin (sr3's metrics file)
     for (const [h, values] of Object.entries(collectHookMetrics(p.hooks, this.log))) {
-      if (h === 'totals' || h === 'instance') continue;
-      for (const [k, v] of Object.entries(values ?? {})) m.set(`${h}.${k}`, v);
+      if (m.setSection?.(h, values ?? {}) === false && !this.refused.has(h)) {
+        this.refused.add(h);
+        this.log.warning(`plugin ${h}: its metricsReport is not written (the metrics file's ${h} section is the engine's)`);
+      }
     }
     await m.write().catch((err: unknown) => this.log.warning(`metrics write: ${describeError(err)}`));
   }

@@ -147,10 +147,15 @@ export class Metrics {
     return (sec === 'totals' ? this.totals : sec === 'instance' ? this.info : this.sections[sec])?.[key];
   }
 
-  /** Replaces a whole module section (a hook's metricsReport()). `totals` and `instance` cannot be replaced. */
-  setSection(name: string, values: Record<string, unknown>): void {
-    if (name === 'totals' || name === 'instance') return;
+  /**
+   * Replaces a whole module section with `values` (a plugin's metricsReport(): what it no longer reports goes). The
+   * sections the engine writes (`flow`, `gather.message`, `post.message`, `log`, `retry`, `totals`, `instance`) are
+   * not replaced: false then.
+   */
+  setSection(name: string, values: Record<string, unknown>): boolean {
+    if (name === 'totals' || name === 'instance' || name in freshSections()) return false;
     this.sections[name] = { ...values };
+    return true;
   }
 
   /** One accepted notice's lag (now - pubTime) in ms: feeds log.lagMax / lagTotal (seconds) / lagMessageCount. */

@@ -136,6 +136,8 @@ export interface FlowMetrics {
   resetInterval?(): void;
   /** The broker queue shown by `sr status`. */
   setQueue?(queue: string): void;
+  /** Replaces a plugin's section (its metricsReport()); false for a section the engine writes. */
+  setSection?(name: string, values: Record<string, unknown>): boolean;
 }
 
 /** An on-disk retry queue as the engine uses it (implemented by DiskQueue). */

@@ -188,3 +188,25 @@ test('MetricsPacer writes the retry queue depth history: a fixed sample, then th
     pacer.stop();
   });
 });
+
+test("MetricsPacer: a plugin's section is what its metricsReport returns now (a key it dropped goes); one named like an engine section is refused with one warning", async () => {
+  const { MetricsPacer } = await import('../src/metrics-pacer.js');
+  await withDir(async (dir) => {
+    const file = join(dir, 'm.json');
+    let report: Record<string, unknown> = { seen: 1, last: 'a.b' };
+    const hooks = [{ name: 'counter.x', metricsReport: () => report }, { name: 'flow', metricsReport: () => ({ cpuTime: -1 }) }];
+    const warnings: string[] = [];
+    const parts = { metrics: new Metrics(file, { writeIntervalMs: 0 }), gatherer: { name: 'gather.message' }, hooks };
+    const pacer = new MetricsPacer(parts as never, { warning: (w: string) => warnings.push(w) } as never);
+    const read = async (): Promise<Record<string, Record<string, unknown>>> => JSON.parse(await readFile(file, 'utf8')) as Record<string, Record<string, unknown>>;
+    await pacer.write(true);
+    assert.deepEqual((await read())['counter.x'], { seen: 1, last: 'a.b' });
+    report = { seen: 2, 'dotted.key': 3 };
+    await pacer.write(true);
+    const f = await read();
+    assert.deepEqual(f['counter.x'], { seen: 2, 'dotted.key': 3 }, 'the section replaced: "last" gone, a dotted key kept whole');
+    assert.notEqual(f.flow!.cpuTime, -1, 'the engine keeps its flow section');
+    assert.deepEqual(warnings, ["plugin flow: its metricsReport is not written (the metrics file's flow section is the engine's)"]);
+    pacer.stop();
+  });
+});
