@@ -210,7 +210,7 @@ test('WIS2 over MQTT: a shovel posts geo+json WNMs on origin/a/wis2/<centre>/...
   await home.writeConfig('shovel/wis.conf', [`broker ${MQ}`, `exchange ${xin}`, 'expire 1m', `post_broker ${MQ}`, 'post_format wis',
     `post_topicPrefix ${topic.replaceAll('/', '.')}`, ''].join('\n'));
   await home.writeConfig('subscribe/wis.conf', [`broker ${MQ}`, 'exchange origin', `topicPrefix a.wis2.${centre}.data.core.weather`, 'subtopic #',
-    'expire 1m', `directory ${dl}`, 'mirror on', 'accept .*', ''].join('\n'));
+    'expire 1m', `directory ${dl}`, 'mirror on', 'logReject on', 'accept .*', ''].join('\n'));
   const raw = await listen(`${topic}/#`);
   const notices = (await noticesFor(www, `${nginx.url}${centre}`)).map((n) => ({ ...n, relPath: n.relPath.slice(1) }));
   const stop = new AbortController();
@@ -232,9 +232,12 @@ test('WIS2 over MQTT: a shovel posts geo+json WNMs on origin/a/wis2/<centre>/...
     await publishRaw([
       { topic, body: JSON.stringify(wnm), contentType: 'application/geo+json' },
       { topic, body: JSON.stringify({ ...wnm, properties: { ...wnm.properties, data_id: 'd1/json.bufr4' } }), contentType: 'application/json' },
+      // the topic is hostile too: its levels become the relPath, and '..' ones must not climb out of the directory
+      { topic: `${topic}/${'../'.repeat(8)}escaped`, body: JSON.stringify(wnm), contentType: 'application/geo+json' },
     ]);
     await waitFor('5 files downloaded', async () => (await listFiles(dl).catch(() => [])).length >= 5);
     await waitFor('the JSON-typed Feature refused', async () => /malformed message/.test(await readFile(join(home.cacheDir, 'log', 'subscribe_wis_01.log'), 'utf8')));
+    await waitFor('the climbing topic rejected', async () => /rejected: 422 /.test(await readFile(join(home.cacheDir, 'log', 'subscribe_wis_01.log'), 'utf8')));
   } finally {
     stop.abort();
     await raw.close();
@@ -253,6 +256,7 @@ test('WIS2 over MQTT: a shovel posts geo+json WNMs on origin/a/wis2/<centre>/...
     assert.equal(b.links[0]!.length, (await readFile(file)).length, 'links[0].length is the size');
     assert.equal(b.links[0]!.href, `${nginx.url}${centre}/${b.properties.data_id}`);
   }
+  await assert.rejects(readFile(join(work, 'escaped', 'd0', 'other.bufr4')), 'nothing written outside the directory');
   // relPath = the whole MQTT topic + '/' + data_id
   const want = new Map([...(await treeSums(www))].map(([rel, sum]) => [join(topic, rel), sum]));
   assert.deepEqual(await treeSums(dl), want);
