@@ -1,5 +1,5 @@
-// `sr add plugin <name>`: the plugin file it writes to ~/.config/sarra/plugins, a starting point with every
-// entry point sarra-ts calls (docs/plugins.md explains each).
+// `sr add plugin <name>`: the plugin file it writes to ~/.config/sarra/plugins, a starting point naming every
+// entry point sarra-ts calls: the common ones written out, the others as comments (docs/plugins.md explains each).
 
 /** The template of a plugin named `name`: an ES module importing the public package '@sarra/plugin'. */
 export function pluginTemplate(name: string): string {
@@ -42,6 +42,18 @@ export default class ${cls} {
   metricsReport() { return {}; }
 
   onStop() { this.log.info('${name} stopping'); }
+
+  // The other entry points (docs/plugins.md has an example of each): uncomment what the plugin needs.
+  // async gather(max) { return []; }         // each pass: up to max notices (v03 fields) of the plugin's own
+  // async download(item) { return false; }   // instead of the built-in transfer (send(item) in a sender): true when done
+  // destfn(item) { return item.newFile; }    // the destination file name (a bare name)
+  // post(wl) {}                              // after the built-in post, before the acks: publish elsewhere
+  // ack(items) {}                            // after the acks, with the items just acknowledged
+  // async poll() { return []; }              // poll configurations only: instead of listing pollUrl
+  // onDeclare() {}                           // at instance start and at \`sr declare\`, after the declarations
+  // onSanity() {}                            // at each \`sr sanity\` pass
+  // onCleanup() {}                           // at \`sr cleanup\`, after the queue and exchanges are removed
+  // pleaseStop() {}                          // when the stop is asked for: end a long wait in gather
 }
 `;
 }

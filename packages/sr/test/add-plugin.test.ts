@@ -2,6 +2,8 @@
 // its option is known to lint, and it does what it says (rejects files over its size).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Logger } from '@sarra/common';
 import { lintConfig, loadConfig } from '@sarra/config';
 import { loadHooks, newWorklist, type WorkItem } from '@sarra/flow';
@@ -34,6 +36,11 @@ test('sr add plugin writes a template that lints, loads and rejects what is over
     await hook!.afterAccept!(wl);
     assert.deepEqual(wl.rejected.map((i) => [i.notice.relPath, i.reportCode, i.reportMessage]), [['big', 413, 'larger than 1024 bytes']]);
     assert.deepEqual(wl.incoming.map((i) => i.notice.relPath), ['small']);
+    // every entry point of docs/plugins.md is named in the template, written out or as a comment to uncomment
+    const text = await readFile(join(h.configDir, 'plugins', 'bigfiles.mjs'), 'utf8');
+    const missing = ['onStart', 'afterAccept', 'afterWork', 'afterPost', 'onHousekeeping', 'metricsReport', 'onStop', 'gather',
+      'download', 'destfn', 'post', 'ack', 'poll', 'onDeclare', 'onSanity', 'onCleanup', 'pleaseStop'].filter((e) => !new RegExp(`^\\s*(// )?(async )?${e}\\(`, 'm').test(text));
+    assert.deepEqual(missing, []);
   } finally {
     await h.cleanup();
   }
