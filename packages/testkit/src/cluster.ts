@@ -7,7 +7,7 @@ import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, killAndWait, killTreeSync, waitForPort } from './nginx.js';
+import { freePort, killAndWait, killAtExit, waitForPort } from './child.js';
 
 const run = promisify(execFile);
 /** The Debian package's binaries, as tools/services.sh installs them; rabbitmqctl runs as the rabbitmq user. */
@@ -47,11 +47,6 @@ export interface TestCluster {
   cleanup(): Promise<void>;
 }
 
-const spawned = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of spawned) if (c.pid && c.exitCode === null) killTreeSync(c.pid);
-});
-
 /**
  * Starts three RabbitMQ nodes and joins the second and third to the first (`stop_app; join_cluster; start_app`).
  * Takes about a minute on a loaded machine. Throws naming the node and the tail of its log if one cannot start:
@@ -72,7 +67,6 @@ export async function startCluster(): Promise<TestCluster> {
   };
   const cleanup = async (): Promise<void> => {
     await Promise.all(children.map((c) => killAndWait(c)));
-    for (const c of children) spawned.delete(c);
     await rm(dir, { recursive: true, force: true });
   };
   try {
@@ -165,8 +159,7 @@ export async function startCluster(): Promise<TestCluster> {
     child.stdout?.pipe(out);
     child.stderr?.pipe(out);
     child.on('error', () => {});
-    spawned.add(child);
-    return child;
+    return killAtExit(child);
   }
 }
 

@@ -4,10 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, killAndWait, killTreeSync, waitForPort } from './nginx.js';
+import { connectError, freePort, killAndWait, killAtExit, waitForPort } from './child.js';
 
 export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
 
@@ -20,10 +19,8 @@ export const MQTT_BROKERS = {
 /** Fails loudly when the shared broker at `url` does not answer (run tools/services.sh). */
 export async function requireBroker(url: string): Promise<void> {
   const port = Number(new URL(url).port);
-  await new Promise<void>((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => { s.destroy(); resolve(); });
-    s.on('error', (e) => reject(new Error(`no MQTT broker on 127.0.0.1:${port} (${e.message}): run tools/services.sh`)));
-  });
+  const e = await connectError(port);
+  if (e) throw new Error(`no MQTT broker on 127.0.0.1:${port} (${e.message}): run tools/services.sh`);
 }
 
 /** A name no other test uses (an exchange, hence a topic root). */
@@ -44,11 +41,6 @@ export interface MosquittoHandle {
   cleanup(): Promise<void>;
 }
 
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of running) if (c.pid && c.exitCode === null) killTreeSync(c.pid);
-});
-
 /**
  * Starts a private Mosquitto on a free loopback port, persistence on (sessions and queued messages survive restart());
  * with `tls` (a certificate and key for 127.0.0.1, e.g. the testkit PKI's broker) an mqtts listener on a second port.
@@ -68,10 +60,8 @@ export async function startMosquitto(opts: { tls?: { cert: string; key: string }
   ].join('\n'));
   let child: ChildProcess | undefined;
   const up = async (): Promise<void> => {
-    const c = spawn(MOSQUITTO_BIN, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = killAtExit(spawn(MOSQUITTO_BIN, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] }));
     c.stderr?.on('data', () => {});
-    running.add(c);
-    c.once('exit', () => running.delete(c));
     child = c;
     await waitForPort(port, 10_000, c, 'mosquitto');
   };

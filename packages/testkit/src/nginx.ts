@@ -2,12 +2,12 @@
 // exact sizes), stoppable and restartable on the same port to simulate an outage.
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { existsSync } from 'node:fs';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort, killAndWait, killAtExit, signalTree, waitForPort } from './child.js';
 
 export const NGINX_BIN = '/usr/sbin/nginx';
 
@@ -30,102 +30,6 @@ export interface NginxHandle {
   resume(): Promise<void>;
   /** Stops nginx and removes its temporary directory (not `root`). */
   cleanup(): Promise<void>;
-}
-
-/**
- * SIGKILLs `pid` and all its descendants, synchronously (for 'exit' handlers). Used when a test process
- * ends without cleanup(): a paused server ignores SIGTERM, and killing only the parent orphans the rest.
- */
-export function killTreeSync(pid: number): void {
-  const parent = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // exited while we looked
-    }
-  }
-  const all = [pid];
-  for (let i = 0; i < all.length; i++) for (const [c, pp] of parent) if (pp === all[i]) all.push(c);
-  for (const p of all) {
-    try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
-  }
-}
-
-/** nginx processes this test process started: killed (with workers) if it exits without cleanup(). */
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of running) if (c.pid && c.exitCode === null) killTreeSync(c.pid);
-});
-
-/** A free TCP port on 127.0.0.1 (bound then released; a tiny race is accepted in tests). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once 127.0.0.1:<port> accepts a connection; rejects after `ms` or when `child` exits. */
-export async function waitForPort(port: number, ms: number, child?: ChildProcess, what = 'server'): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before listening on ${port}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1');
-      c.once('connect', () => { c.destroy(); resolve(true); });
-      c.once('error', () => { c.destroy(); resolve(false); });
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not listen on 127.0.0.1:${port} within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Sends `signal` and waits for the child to exit (SIGKILL after 5 s). */
-export async function killAndWait(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => { clearTimeout(t); resolve(); });
-    child.kill(signal);
-  });
-}
-
-/** Pids of every descendant of `pid`, from /proc parent links (sshd's per-connection processes call
- *  setsid(), so a process-group kill would miss them). */
-export async function descendants(pid: number): Promise<number[]> {
-  const parent = new Map<number, number>();
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parent.set(Number(name), ppid);
-    } catch {
-      // exited while we looked
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number): void => {
-    for (const [c, pp] of parent) if (pp === p) { out.push(c); walk(c); }
-  };
-  walk(pid);
-  return out;
-}
-
-/** Sends `sig` to sshd and every process it forked. */
-export async function signalTree(child: ChildProcess, sig: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
-  for (const p of [child.pid, ...await descendants(child.pid)]) {
-    try { process.kill(p, sig); } catch { /* gone */ }
-  }
 }
 
 function config(dir: string, root: string, port: number, limitRate?: number, tls?: boolean): string {
@@ -187,9 +91,7 @@ export async function startNginx(opts: { root: string; port?: number; limitRate?
     stderr = '';
     const c = spawn(NGINX_BIN, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log'), '-g', 'daemon off;'],
       { stdio: ['ignore', 'ignore', 'pipe'] });
-    child = c;
-    running.add(c);
-    c.once('exit', () => running.delete(c));
+    child = killAtExit(c);
     c.on('error', (e: Error) => { stderr += `spawn: ${e.message}\n`; });
     c.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
     try {

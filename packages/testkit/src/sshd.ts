@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { descendants, freePort, killTreeSync, signalTree, waitForPort } from './nginx.js';
+import { descendants, freePort, kill9, killAtExit, signalTree, waitForPort } from './child.js';
 
 export const SSHD_BIN = '/usr/sbin/sshd';
 const run = promisify(execFile);
@@ -41,25 +41,15 @@ export interface SshdHandle {
   log(): string;
 }
 
-/** sshd processes this test process started: killed with their sessions if it exits without cleanup(). */
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of running) if (c.pid && c.exitCode === null) killTreeSync(c.pid);
-});
-
 /** Kills sshd and every session process it forked (so open connections drop, as in a real outage). */
 async function killTree(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || !child.pid) { running.delete(child); return; }
-  const pid = child.pid;
-  for (const d of await descendants(pid)) {
-    try { process.kill(d, 'SIGKILL'); } catch { /* gone */ }
-  }
+  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+  for (const d of descendants(child.pid)) kill9(d);
   await new Promise<void>((resolve) => {
     const t = setTimeout(() => child.kill('SIGKILL'), 5000);
     child.once('exit', () => { clearTimeout(t); resolve(); });
     child.kill('SIGTERM');
   });
-  running.delete(child);
 }
 
 /**
@@ -114,8 +104,7 @@ export async function startSshd(opts: { root?: string; port?: number } = {}): Pr
     stderr = '';
     const c = spawn(SSHD_BIN, ['-D', '-e', '-f', join(dir, 'sshd_config'), '-p', String(port)],
       { stdio: ['ignore', 'ignore', 'pipe'] });
-    child = c;
-    running.add(c);
+    child = killAtExit(c);
     c.on('error', (e: Error) => { stderr += `spawn: ${e.message}\n`; });
     c.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
     try {

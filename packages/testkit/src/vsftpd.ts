@@ -2,14 +2,13 @@
 // with a self-signed certificate for 127.0.0.1, ASCII type honoured), serving a temp root to a local user
 // (password random, made once per machine).
 import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, chown, link, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, killTreeSync, waitForPort } from './nginx.js';
+import { freePort, killAtExit, killTreeSync, waitForPort } from './child.js';
 
 export const VSFTPD_BIN = '/usr/sbin/vsftpd';
 /** The local user the testkit logs in as (made by startVsftpd when missing: needs root). */
@@ -34,11 +33,6 @@ export interface VsftpdHandle {
   /** vsftpd's log (protocol lines) so far: for diagnosing a failed test. */
   log(): Promise<string>;
 }
-
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of running) if (c.pid && c.exitCode === null) killTreeSync(c.pid);
-});
 
 /** Where FTP_USER's password is kept (root only), so test files running at once share one password. */
 const PASSWORD_FILE = '/var/lib/sarra-testkit/ftp-password';
@@ -124,8 +118,7 @@ export async function startVsftpd(opts: { implicitTls?: boolean } = {}): Promise
   ].join('\n'), { mode: 0o600 });
 
   let stderr = '';
-  const child = spawn(VSFTPD_BIN, [conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-  running.add(child);
+  const child = killAtExit(spawn(VSFTPD_BIN, [conf], { stdio: ['ignore', 'ignore', 'pipe'] }));
   child.on('error', (e: Error) => { stderr += `spawn: ${e.message}\n`; });
   child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
   const stop = async (): Promise<void> => {
@@ -135,7 +128,6 @@ export async function startVsftpd(opts: { implicitTls?: boolean } = {}): Promise
       killTreeSync(child.pid);
       await exited;
     }
-    running.delete(child);
   };
   try {
     await waitForPort(port, 10_000, child, 'vsftpd');
