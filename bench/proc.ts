@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Env } from '@sarra/common';
+import { instanceEnv, instanceNodeFlags } from '../packages/sr/src/spawn.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -30,12 +31,12 @@ export function instanceRuntime(): string {
   return built ? 'built JS (as sr start runs it)' : 'from source through tsx (the build failed: RSS ~40 MB above sr start\'s)';
 }
 
-/** One instance process (instanceRuntime() says which kind); `nodeArgs` go to node. */
+/** One instance process (instanceRuntime() says which kind) with the supervisor's node flags and environment; `nodeArgs` go to node after them. */
 export function spawnInstance(env: Env, component: string, config: string, n = 1, nodeArgs: string[] = []): { child: ChildProcess; exited: Promise<number | null> } {
   instanceRuntime();
   const entry = built ? [join(root, 'packages/sr/dist/instance.js')] : ['--conditions=source', '--import', 'tsx', join(root, 'packages/sr/src/instance.ts')];
-  const child = spawn(process.execPath, [...nodeArgs, ...entry, component, config, String(n)],
-    { env: { ...env, ...(built ? {} : { SARRA_FROM_SOURCE: '1' }) }, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+  const child = spawn(process.execPath, [...instanceNodeFlags(env), ...nodeArgs, ...entry, component, config, String(n)],
+    { env: { ...instanceEnv(env), ...(built ? {} : { SARRA_FROM_SOURCE: '1' }) }, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return { child, exited };
 }

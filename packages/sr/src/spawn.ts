@@ -12,20 +12,33 @@ import { writePid } from './pidfiles.js';
  * sources (development, bin/_run.js), the sources through the tsx this installation resolves: an absolute URL,
  * because `--import tsx` would be looked up from the instance's working directory (anywhere, for `sr start`).
  */
-export function instanceCommand(): { execPath: string; args: string[] } {
+export function instanceCommand(env: Env = process.env): { execPath: string; args: string[] } {
   const here = import.meta.url;
+  const flags = instanceNodeFlags(env);
   if (here.endsWith('.ts')) {
-    return { execPath: process.execPath, args: ['--conditions=source', '--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./instance.ts', here))] };
+    return { execPath: process.execPath, args: [...flags, '--conditions=source', '--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./instance.ts', here))] };
   }
-  return { execPath: process.execPath, args: [fileURLToPath(new URL('./instance.js', here))] };
+  return { execPath: process.execPath, args: [...flags, fileURLToPath(new URL('./instance.js', here))] };
+}
+
+/**
+ * node flags of an instance: the young generation bounded to 1 MB semi-spaces. Under a steady flow of notices V8
+ * grows them to its 16 MB default (32 MB of new space, never given back), the largest part of a busy instance's RSS
+ * over an idle one (bench/rss.bench.ts: peak -10 to -27 MB; CPU per notice or file within this machine's noise). A
+ * `--max-semi-space-size` in the caller's NODE_OPTIONS wins (node reads NODE_OPTIONS first, then these).
+ */
+export function instanceNodeFlags(env: Env = process.env): string[] {
+  return env.NODE_OPTIONS?.includes('--max-semi-space-size') ? [] : ['--max-semi-space-size=1'];
 }
 
 /**
  * The environment of an instance: the caller's, with libuv's thread pool widened (unless set) because
  * the default 4 threads serialise the file-system calls of concurrent small-file transfers.
- * It cannot be set from inside the instance: the pool exists before any of our code runs.
+ * It cannot be set from inside the instance: the pool exists before any of our code runs. glibc's malloc
+ * arenas are left as they are: MALLOC_ARENA_MAX=2 saved ~7 MB of a subscribe's peak RSS but cost ~30 % more
+ * CPU per small file (those threads contending for 2 arenas; bench/subscribe.bench.ts, bench/rss.bench.ts).
  */
-function instanceEnv(env: Env, opts: SpawnOptions = {}): NodeJS.ProcessEnv {
+export function instanceEnv(env: Env, opts: SpawnOptions = {}): NodeJS.ProcessEnv {
   return { UV_THREADPOOL_SIZE: '16', ...env, ...(opts.logStdout ? { [LOG_STDOUT_ENV]: '1' } : {}) } as NodeJS.ProcessEnv;
 }
 
@@ -45,7 +58,7 @@ export function spawnDetached(component: string, config: string, n: number, env:
     mkdirSync(dirname(log), { recursive: true });
     fd = openSync(log, 'a', 0o600);
   }
-  const { execPath, args } = instanceCommand();
+  const { execPath, args } = instanceCommand(env);
   try {
     // logStdout (sr3): the instance inherits this process's stdout and stderr, as sr3's launched processes do
     const child = spawn(execPath, [...args, component, config, String(n)], {
