@@ -1,3 +1,4 @@
+// test: alone (a three-node RabbitMQ cluster loads the machine)
 // Integration (a real three-node RabbitMQ cluster from the testkit + nginx), issue 17 items 1-3: a subscriber on a
 // quorum queue through a host list survives stop_app of the node it consumes from, twice; a publisher with a host
 // list keeps publishing through a node loss; one configuration on two statehost "hosts" shares its queue.

@@ -1,3 +1,4 @@
+// test: alone (a browser loads the machine)
 // The status page of `sr serve` in a real browser (Debian's chromium through playwright-core): what a person sees while
 // notices flow through a real subscriber on RabbitMQ: every configuration with its state, a rate chart that moves, the detail view.
 import assert from 'node:assert/strict';

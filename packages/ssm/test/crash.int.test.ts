@@ -1,3 +1,4 @@
+// test: alone (restarts the shared RabbitMQ)
 // Nothing lost, nothing twice: ssmsend killed with SIGKILL mid-send and run again, and a RabbitMQ restart
 // (stop_app/start_app) mid-send, with the receiver running throughout. Disturbs the whole broker: run alone.
 import { after, before, test } from 'node:test';
