@@ -103,6 +103,11 @@ export function nodupeCacheFile(stateDir: string, instance: number): string {
   return join(stateDir, `recent_files_${stateTag(instance)}.cache`);
 }
 
+/** `<component>_<config>_NNN.noVip` in the state directory: sr3's marker of an instance waiting for its vip. */
+export function noVipFile(stateDir: string, component: string, config: string, instance: number): string {
+  return join(stateDir, `${component}_${config}_${stateTag(instance)}.noVip`);
+}
+
 /**
  * A retry queue in the state directory, as sr3's flowcb/retry names them: `diskqueue_work_retry_NN` (failed
  * transfers) and `diskqueue_post_retry_NNN` (failed posts), for consumers and producers alike.

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  cacheDir, configDir, hostEnv, instanceOfPidFile, instanceTag, legacyRetryQueueFiles, logFile, metricsFile, nodupeCacheFile, pidFile,
+  cacheDir, configDir, hostEnv, instanceOfPidFile, instanceTag, legacyRetryQueueFiles, logFile, metricsFile, noVipFile, nodupeCacheFile, pidFile,
   retryQueueFile, stateDir, stateHost, stateTag,
 } from '@sarra/common';
 
@@ -32,8 +32,9 @@ test('pid, log and metrics files of an instance', () => {
   assert.equal(instanceOfPidFile('subscribe', 'a', 'subscribe_a_7.pid'), undefined);
 });
 
-test('state files follow sr3: recent_files_NNN.cache, diskqueue_work_retry_NN, diskqueue_post_retry_NNN', () => {
+test('state files follow sr3: recent_files_NNN.cache, diskqueue_work_retry_NN, diskqueue_post_retry_NNN, <component>_<config>_NNN.noVip', () => {
   assert.equal(nodupeCacheFile('/s', 1), '/s/recent_files_001.cache');
+  assert.equal(noVipFile('/s', 'poll', 'p', 1), '/s/poll_p_001.noVip');
   assert.equal(retryQueueFile('/s', 'work', 1), '/s/diskqueue_work_retry_01');
   assert.equal(retryQueueFile('/s', 'post', 1), '/s/diskqueue_post_retry_001');
   assert.equal(retryQueueFile('/s', 'post', 100), '/s/diskqueue_post_retry_100');

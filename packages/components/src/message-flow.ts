@@ -1,8 +1,7 @@
 // Shared wiring of the broker-consuming components: gatherer, retry queues, nodupe, poster, reporter, hooks.
 import { postExchanges } from '@sarra/config';
 import { openPublisher, type BrokerPublisher } from '@sarra/broker';
-import { join } from 'node:path';
-import { legacyRetryQueueFiles, nodupeCacheFile, retryQueueFile, stateTag, withCredentials } from '@sarra/common';
+import { legacyRetryQueueFiles, noVipFile, nodupeCacheFile, retryQueueFile, withCredentials } from '@sarra/common';
 import {
   DiscardHook, DiskQueue, LogHook, NoDupe, Poster, Reporter, byteRateLimiter, loadHooks, makeDownloader, messageGatherer,
   destfnOf, verifyingAccept, withPluginGather, type FlowHook, type Gatherer, type RetryQueue, type WorkFn,
@@ -79,7 +78,7 @@ export async function buildMessageFlow(ctx: InstanceContext, spec: MessageFlowSp
   if (vip.length) {
     const gate = new VipGate(consume, {
       held: () => holdsVip(vip),
-      noVipFile: join(stateDir, `${o.component}_${o.config}_${stateTag(ctx.instance)}.noVip`),
+      noVipFile: noVipFile(stateDir, o.component, o.config, ctx.instance),
       logger,
       warm: nodupe && postBroker ? { source: passiveSource(ctx, postBroker), nodupe } : undefined,
     });

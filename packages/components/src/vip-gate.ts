@@ -3,20 +3,21 @@
 // and hands what it had prefetched to the active one), stays connected to its post broker, and looks again every
 // second: it takes over within about a second of the address arriving. One that loses the address stops gathering,
 // lets the work it had taken finish and be acked, then closes its consumer (nothing lost, nothing done twice).
-import { open, unlink } from 'node:fs/promises';
 import type { Logger } from '@sarra/common';
 import { abortableSleep, type Gatherer, type NoDupe, type RetryQueue, type WorkItem } from '@sarra/flow';
 import type { PassiveSource } from './vip-passive.js';
+import { VipState } from './producers/vip.js';
 
 export interface VipGateOptions {
   /** Does this host hold the vip now? */
   held: () => boolean;
-  /** sr3's `.noVip` marker: present while the instance is passive. */
+  /** sr3's `.noVip` marker (common's noVipFile): present while the instance is passive. */
   noVipFile: string;
   logger: Logger;
   /**
-   * The active instance's output, read while passive into `nodupe` (sr3's passive flow reads nothing; sarra-ts keeps
-   * a passive winnow's duplicate cache warm this way) and drained while active (its own posts reach it too).
+   * The active instance's output, read into `nodupe` (sr3's passive flow reads nothing; sarra-ts keeps a passive
+   * winnow's duplicate cache warm this way) while passive and while active: its own posts reach it too, and are not
+   * recorded a second time (NoDupe.learn), but those the instance it took over from finishes still are.
    */
   warm?: { source: PassiveSource; nodupe: NoDupe };
   /** How long a passive gather() waits before looking at the addresses again, ms. @default 1000 */
@@ -31,7 +32,7 @@ export interface VipGateOptions {
 export class VipGate implements Gatherer {
   readonly name = 'gather.message';
   private inner?: Gatherer;
-  private active?: boolean;
+  private readonly vip: VipState;
   /** Items handed to the engine and not yet acked: the consumer closes once they all are (or after releaseAfterMs). */
   private outstanding = 0;
   /** When the instance last became passive (ms). */
@@ -40,10 +41,12 @@ export class VipGate implements Gatherer {
   private lookedAt = 0;
   private held = false;
 
-  constructor(private readonly make: () => Gatherer, private readonly opts: VipGateOptions) {}
+  constructor(private readonly make: () => Gatherer, private readonly opts: VipGateOptions) {
+    this.vip = new VipState(opts.noVipFile);
+  }
 
   /** Whether this instance works now (the retry queue is read only then). */
-  get isActive(): boolean { return this.active === true; }
+  get isActive(): boolean { return this.vip.active === true; }
 
   async start(): Promise<void> {
     await this.opts.warm?.source.start();
@@ -52,13 +55,13 @@ export class VipGate implements Gatherer {
 
   async gather(max: number, signal: AbortSignal): Promise<WorkItem[]> {
     const now = Date.now();
-    if (!this.active || now - this.lookedAt >= (this.opts.lookEveryMs ?? 1000)) {
+    if (!this.isActive || now - this.lookedAt >= (this.opts.lookEveryMs ?? 1000)) {
       this.lookedAt = now;
       this.held = this.opts.held();
     }
     await this.follow(this.held);
     const warm = this.opts.warm;
-    if (!this.active) {
+    if (!this.isActive) {
       const releaseAfter = this.opts.releaseAfterMs ?? 60_000;
       if (this.inner && (this.outstanding === 0 || now - this.passiveSince > releaseAfter)) {
         // items settled without an ack (a retry queue that could not be written, posts neither confirmed nor queued)
@@ -90,7 +93,7 @@ export class VipGate implements Gatherer {
   async stop(): Promise<void> {
     await this.closeInner();
     await this.opts.warm?.source.stop();
-    await unlink(this.opts.noVipFile).catch(() => undefined);
+    await this.vip.clear();
   }
 
   isConnected(): boolean {
@@ -98,22 +101,19 @@ export class VipGate implements Gatherer {
   }
 
   metrics(): Record<string, number | string | boolean> {
-    return { ...this.inner?.metrics?.(), vip: this.active === true };
+    return { ...this.inner?.metrics?.(), vip: this.isActive };
   }
 
   private async follow(held: boolean): Promise<void> {
-    if (held === this.active) return;
-    const first = this.active === undefined;
-    this.active = held;
+    const first = this.vip.active === undefined;
+    if (!(await this.vip.set(held))) return;
     if (held) {
       this.opts.logger.info(first ? 'vip held: active' : 'now active on vip: taking over the queue');
-      await unlink(this.opts.noVipFile).catch(() => undefined);
     } else {
       this.passiveSince = Date.now();
       this.opts.logger.info(first
         ? `vip not held: starting passive (${this.opts.noVipFile})`
         : `now passive on vip: finishing ${this.outstanding} notice(s) taken, then releasing the queue`);
-      await (await open(this.opts.noVipFile, 'w')).close();
     }
   }
 
@@ -138,7 +138,7 @@ export class VipGate implements Gatherer {
   }
 
   private record(notices: WorkItem['notice'][]): void {
-    for (const notice of notices) this.opts.warm?.nodupe.record({ notice });
+    for (const notice of notices) this.opts.warm?.nodupe.learn({ notice });
   }
 }
 

@@ -137,7 +137,7 @@ test('poller: announces each file once across cycles, new and changed files once
   }
 });
 
-test('poller without the vip: writes the .noVip marker, records what the active poll published, announces nothing', async () => {
+test('poller without the vip: writes the .noVip marker, records what the active poll published, announces nothing; no marker once stopped', async () => {
   const d = await mkdtemp(join(tmpdir(), 'vip-'));
   try {
     const seen = new SeenCache(join(d, 'seen'), 3600);
@@ -159,7 +159,11 @@ test('poller without the vip: writes the .noVip marker, records what the active 
     const got = await p.gather(10, ac.signal);
     assert.deepEqual(got.map((i) => i.notice.relPath), ['sent/b']);
     await assert.rejects(stat(join(d, 'poll_x_001.noVip')));
+    active = false;
+    await p.gather(10, ac.signal);
+    await stat(join(d, 'poll_x_001.noVip'));
     await p.stop();
+    await assert.rejects(stat(join(d, 'poll_x_001.noVip')), 'a stopped poll leaves no marker (sr status would show it waiting for the vip)');
   } finally {
     await rm(d, { recursive: true, force: true });
   }

@@ -2,11 +2,13 @@
 // queue after losing the address (only once the work it took is acked), a failed takeover, the gated retry queue.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@sarra/common';
-import type { Gatherer, RetryQueue, WorkItem } from '@sarra/flow';
+import { Credentials, newParseState, parseText, resolveOptions } from '@sarra/config';
+import { NoDupe, type Gatherer, type RetryQueue, type WorkItem } from '@sarra/flow';
+import type { Notice } from '@sarra/message';
 import { VipGate, vipRetryQueue } from '../src/vip-gate.js';
 
 /** A gatherer over a list; records what the gate did to it. */
@@ -143,6 +145,41 @@ test('vip gate: an active instance looks at the addresses once per lookEveryMs, 
     for (let i = 0; i < 5; i++) await gate.gather(5, stop);
     assert.equal(looks, 2, 'once at start, once at the first gather');
     await gate.stop();
+  } finally {
+    await rm(d, { recursive: true, force: true });
+  }
+});
+
+test("vip gate with a warm cache: a peer's posts are recorded once; the active instance's own posts read back are not recorded again", async () => {
+  const d = await mkdtemp(join(tmpdir(), 'vip-gate-'));
+  try {
+    const st = newParseState('winnow', 'w', { HOME: d });
+    parseText(st, 'broker amqp://anonymous@localhost\nnodupe_ttl 300\n', join(d, 'w.conf'));
+    const cache = join(d, 'recent_files_001.cache');
+    const nodupe = new NoDupe(resolveOptions(st, Credentials.empty()), cache);
+    const n = (rel: string): Notice => ({ pubTime: '20250101T000000', baseUrl: 'http://h/', relPath: rel, size: 1 });
+    const outputs: Notice[][] = [[n('/peer1')]];
+    const source = { start: async () => {}, stop: async () => {}, next: async () => outputs.shift() ?? [] };
+    let held = false;
+    const taken = [{ notice: n('/own') }];
+    const gate = new VipGate(() => fakeGatherer(taken, []), {
+      held: () => held, noVipFile: join(d, 'w.noVip'), logger: Logger.silent(), pollMs: 1, lookEveryMs: 0, warm: { source, nodupe },
+    });
+    const stop = new AbortController().signal;
+    await gate.start();
+    await gate.gather(5, stop); // passive: the active peer's post
+    held = true;
+    const [own] = await gate.gather(5, stop);
+    assert.equal(nodupe.isDuplicate(own!), false, 'the flow claims what it took');
+    outputs.push([n('/own'), n('/peer2')]); // its own post read back before the flow recorded it, and a post the old holder finished
+    await gate.gather(5, stop);
+    nodupe.record(own!); // the flow records its post once confirmed (settle)
+    outputs.push([n('/own')]); // read back again after
+    await gate.gather(5, stop);
+    await gate.stop();
+    await nodupe.flush();
+    const paths = (await readFile(cache, 'utf8')).trim().split('\n').map((l) => l.split(' ').pop());
+    assert.deepEqual(paths.sort(), ['own', 'peer1', 'peer2'], 'one line for each file');
   } finally {
     await rm(d, { recursive: true, force: true });
   }

@@ -172,6 +172,19 @@ export class NoDupe implements FlowHook {
     this.scheduleFlush();
   }
 
+  /**
+   * Records what another instance did (a vip peer's post, read from its output) unless this instance recorded it or
+   * is working on it (claimed): its own posts, read back the same way, are recorded once, by the flow.
+   */
+  learn(item: WorkItem, now: number = Date.now()): void {
+    if (this.ttlMs <= 0) return;
+    const { ck } = this.ck(item);
+    const t = this.entries.get(ck);
+    const c = this.claims.get(ck);
+    if ((t !== undefined && t + this.ttlMs >= now) || (c && c.time + this.ttlMs >= now)) return;
+    this.record(item, now);
+  }
+
   /** Forgets the in-memory claim of an item whose work failed for good, so another copy may pass. */
   release(item: WorkItem): void {
     const { ck } = this.ck(item);

@@ -1,13 +1,13 @@
 // The poll gatherer: on schedule, lists each path under pollUrl and yields one notice per new or
 // changed remote file; without the vip it stays passive and learns from the active poll's output.
-import { open, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { pluginNotices, runHook, type FlowHook, type FlowMetrics, type PacedGatherer, type WorkItem } from '@sarra/flow';
+import { abortableSleep, pluginNotices, runHook, type FlowHook, type FlowMetrics, type PacedGatherer, type WorkItem } from '@sarra/flow';
 import type { Transfer } from '@sarra/transfer';
 import { describeError, type Logger } from '@sarra/common';
 import { noticeOfEntry, remoteDirOf, seenKey, type PollNoticeSpec, type SeenCache } from './listing.js';
 import { nextRun, type Schedule } from './schedule.js';
 import type { PassiveSource } from '../vip-passive.js';
+import { VipState } from './vip.js';
 
 export interface PollerOptions extends PollNoticeSpec {
   pollUrl: string;
@@ -39,13 +39,15 @@ export class Poller implements PacedGatherer {
   readonly name = 'gather.poll';
   private readonly out: WorkItem[] = [];
   private lastRun?: number;
-  private wasActive?: boolean;
+  private readonly vip: VipState;
   private counts = { cycles: 0, listed: 0, announced: 0, tooOld: 0, passiveSeen: 0, listErrors: 0 };
   /** Plugins with a `poll` entry point: when there are any, they replace the listing of pollUrl (sr3). */
   private polls: FlowHook[] = [];
   private metricsSink?: FlowMetrics;
 
-  constructor(private readonly opts: PollerOptions) {}
+  constructor(private readonly opts: PollerOptions) {
+    this.vip = new VipState(opts.noVipFile);
+  }
 
   /** The flow's hooks (loaded after the poller is built): those with `poll()` list instead of the built-in listing. */
   usePlugins(hooks: FlowHook[], metrics?: FlowMetrics): void {
@@ -61,31 +63,22 @@ export class Poller implements PacedGatherer {
     await this.opts.passive?.start();
   }
 
-  private async setVipState(active: boolean): Promise<void> {
-    if (active === this.wasActive) return;
-    this.wasActive = active;
-    this.opts.logger.info(active ? 'vip held: polling' : `vip not held: passive (${this.opts.noVipFile ?? ''})`);
-    if (!this.opts.noVipFile) return;
-    if (active) await unlink(this.opts.noVipFile).catch(() => undefined);
-    else await (await open(this.opts.noVipFile, 'w')).close();
-  }
-
   async gather(max: number, signal: AbortSignal): Promise<WorkItem[]> {
     if (this.out.length) return this.out.splice(0, max);
     const active = this.opts.active();
-    await this.setVipState(active);
+    if (await this.vip.set(active)) this.opts.logger.info(active ? 'vip held: polling' : `vip not held: passive (${this.opts.noVipFile ?? ''})`);
     const idle = this.opts.idleMs ?? 1000;
     if (!active) {
       // drain what the active poll published during this call (returning [] makes the engine pause)
       if (this.opts.passive) await this.drainPassive(max, idle, signal);
-      else await sleep(idle, signal);
+      else await abortableSleep(idle, signal);
       return [];
     }
     // the vip holder's own output reaches its vip queue too: keep it drained (and the cache warm)
     if (this.opts.passive) await this.drainPassive(max, 0, signal);
     const wait = this.untilDue();
     if (wait > 0) {
-      await sleep(Math.min(wait, idle), signal);
+      await abortableSleep(Math.min(wait, idle), signal);
       return [];
     }
     this.lastRun = this.now();
@@ -211,22 +204,10 @@ export class Poller implements PacedGatherer {
   async stop(): Promise<void> {
     await this.opts.passive?.stop();
     await this.opts.seen.save().catch(() => undefined);
+    await this.vip.clear();
   }
 
   metrics(): Record<string, number | boolean> {
-    return { ...this.counts, active: this.wasActive ?? false, cached: this.opts.seen.size };
+    return { ...this.counts, active: this.vip.active ?? false, cached: this.opts.seen.size };
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
