@@ -249,7 +249,7 @@ const RELAY_PIPELINE = 4;
  * RELAY_PIPELINE batches (capped at 1000), since the deliveries of a batch stay unacked until their
  * re-publication is confirmed and a prefetch under the batch size would idle the pipeline on every round trip.
  */
-export function effectivePrefetch(o: Options, relay: boolean): number {
+function effectivePrefetch(o: Options, relay: boolean): number {
   const set = (o as { origins?: Record<string, unknown> }).origins?.prefetch !== undefined;
   if (set || !relay) return Math.max(1, o.prefetch);
   return Math.max(1, o.prefetch, Math.min(1000, Math.max(1, o.batch) * RELAY_PIPELINE));

@@ -10,7 +10,7 @@ import { declareTopology, Publisher } from '@sarra/broker';
 import { encode } from '@sarra/message';
 import { withVhost } from '@sarra/testkit/rabbit';
 import { tempHome } from '@sarra/testkit/home';
-import { MessageGatherer, effectivePrefetch } from '../src/gather-message.js';
+import { MessageGatherer } from '../src/gather-message.js';
 
 const v = await withVhost('sarra-gather-bind');
 const home = await tempHome();
@@ -61,11 +61,35 @@ test('each subtopic line is bound on the exchange and topicPrefix in force at th
   }
 });
 
-test('a relay left at sr3 prefetch consumes ahead (several batches); an explicit prefetch or a download flow is kept', async () => {
-  const relay = await options('relay', ['exchange xa', 'batch 100']);
-  assert.equal(effectivePrefetch(relay, true), 400);
-  const explicit = await options('explicit', ['exchange xa', 'batch 100', 'prefetch 7']);
-  assert.equal(effectivePrefetch(explicit, true), 7);
-  const download = await options('dl', ['exchange xa', 'batch 100', 'download on']);
-  assert.equal(effectivePrefetch(download, false), download.prefetch);
+test('the broker hands out as many unacked notices as the prefetch used: a download flow its prefetch, a relay left at sr3 prefetch several batches, an explicit prefetch as set', async () => {
+  await declareTopology({ url: v.url, exchanges: ['xp'] });
+  const pub = new Publisher({ url: v.url });
+  await pub.start();
+  /** Notices the instance holds unacked once the broker stops handing out (60 published). */
+  const held = async (name: string, relay: boolean, lines: string[] = []): Promise<number> => {
+    const o = await options(name, ['exchange xp', 'batch 100', `queueName q_${name}`, 'subtopic #', ...lines]);
+    const g = new MessageGatherer(o, { logger: Logger.silent(), instance: 1, stateDir: state, waitMs: 300, relay });
+    await g.start();
+    try {
+      for (let i = 0; i < 60; i++) {
+        const w = encode({ pubTime: '20240101T000000', baseUrl: 'http://h/', relPath: `${name}/f${i}` }, 'v03');
+        pub.publish('xp', w.routingKey, w.body, { headers: w.headers, contentType: w.contentType });
+      }
+      await pub.flush();
+      let got = 0;
+      for (let items = await g.gather(1000, new AbortController().signal); items.length; items = await g.gather(1000, new AbortController().signal)) {
+        got += items.length;
+      }
+      return got;
+    } finally {
+      await g.stop();
+    }
+  };
+  try {
+    assert.equal(await held('dl', false), 25, 'a download flow: sr3 prefetch 25, whatever the batch');
+    assert.equal(await held('relay', true), 60, 'a relay with batch 100: up to 400, so all 60');
+    assert.equal(await held('explicit', true, ['prefetch 7']), 7, 'a prefetch set is kept, relay or not');
+  } finally {
+    await pub.close();
+  }
 });
