@@ -23,12 +23,21 @@ function fakeGatherer(items: WorkItem[], log: string[], failStart = false): Gath
   };
 }
 
+/** Runs `fn` in a new temporary directory, removed after. */
+async function inTmp(fn: (dir: string) => Promise<void>): Promise<void> {
+  const d = await mkdtemp(join(tmpdir(), 'vip-gate-'));
+  try {
+    await fn(d);
+  } finally {
+    await rm(d, { recursive: true, force: true });
+  }
+}
+
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 const item = (i: number, acks: number[]): WorkItem => ({ notice: { pubTime: '20250101T000000', baseUrl: 'http://h/', relPath: `/f${i}` }, ack: () => acks.push(i) });
 
 test('vip gate: passive gathers nothing and consumes nothing; takes over; on loss releases the queue once the taken work is acked', async () => {
-  const d = await mkdtemp(join(tmpdir(), 'vip-gate-'));
-  try {
+  await inTmp(async (d) => {
     const log: string[] = [], acks: number[] = [];
     const source = [item(1, acks), item(2, acks), item(3, acks)];
     let held = false;
@@ -59,14 +68,11 @@ test('vip gate: passive gathers nothing and consumes nothing; takes over; on los
     assert.deepEqual(acks, [1, 1, 2]);
     await gate.stop();
     assert.ok(!(await exists(noVipFile)), 'the marker goes at stop (sr3 close)');
-  } finally {
-    await rm(d, { recursive: true, force: true });
-  }
+  });
 });
 
 test('vip gate: a takeover whose consumer cannot start fails the gather and is tried again on the next', async () => {
-  const d = await mkdtemp(join(tmpdir(), 'vip-gate-'));
-  try {
+  await inTmp(async (d) => {
     const log: string[] = [];
     let fail = true;
     const gate = new VipGate(() => fakeGatherer([], log, fail), { held: () => true, noVipFile: join(d, 'n.noVip'), logger: Logger.silent() });
@@ -76,9 +82,7 @@ test('vip gate: a takeover whose consumer cannot start fails the gather and is t
     assert.deepEqual(await gate.gather(1, new AbortController().signal), []);
     assert.deepEqual(log, ['start', 'stop', 'start']);
     await gate.stop();
-  } finally {
-    await rm(d, { recursive: true, force: true });
-  }
+  });
 });
 
 test('vip retry queue: read only while active; everything else passes through', async () => {
@@ -113,8 +117,7 @@ test('vip retry queue: read only while active; everything else passes through', 
 });
 
 test('vip gate: one that lost the vip releases the queue after releaseAfterMs even with notices never acked (settled without an ack)', async () => {
-  const d = await mkdtemp(join(tmpdir(), 'vip-gate-'));
-  try {
+  await inTmp(async (d) => {
     const log: string[] = [], acks: number[] = [];
     let held = true;
     const gate = new VipGate(() => fakeGatherer([item(1, acks)], log), {
@@ -130,14 +133,11 @@ test('vip gate: one that lost the vip releases the queue after releaseAfterMs ev
     await gate.gather(5, stop);
     assert.deepEqual(log, ['start', 'stop'], 'past it the queue is released: the broker redelivers the unacked notice');
     await gate.stop();
-  } finally {
-    await rm(d, { recursive: true, force: true });
-  }
+  });
 });
 
 test('vip gate: an active instance looks at the addresses once per lookEveryMs, not on every pass', async () => {
-  const d = await mkdtemp(join(tmpdir(), 'vip-gate-'));
-  try {
+  await inTmp(async (d) => {
     let looks = 0;
     const gate = new VipGate(() => fakeGatherer([], []), { held: () => { looks++; return true; }, noVipFile: join(d, 'l.noVip'), logger: Logger.silent(), lookEveryMs: 60_000 });
     const stop = new AbortController().signal;
@@ -145,14 +145,11 @@ test('vip gate: an active instance looks at the addresses once per lookEveryMs, 
     for (let i = 0; i < 5; i++) await gate.gather(5, stop);
     assert.equal(looks, 2, 'once at start, once at the first gather');
     await gate.stop();
-  } finally {
-    await rm(d, { recursive: true, force: true });
-  }
+  });
 });
 
 test("vip gate with a warm cache: a peer's posts are recorded once; the active instance's own posts read back are not recorded again", async () => {
-  const d = await mkdtemp(join(tmpdir(), 'vip-gate-'));
-  try {
+  await inTmp(async (d) => {
     const st = newParseState('winnow', 'w', { HOME: d });
     parseText(st, 'broker amqp://anonymous@localhost\nnodupe_ttl 300\n', join(d, 'w.conf'));
     const cache = join(d, 'recent_files_001.cache');
@@ -180,7 +177,5 @@ test("vip gate with a warm cache: a peer's posts are recorded once; the active i
     await nodupe.flush();
     const paths = (await readFile(cache, 'utf8')).trim().split('\n').map((l) => l.split(' ').pop());
     assert.deepEqual(paths.sort(), ['own', 'peer1', 'peer2'], 'one line for each file');
-  } finally {
-    await rm(d, { recursive: true, force: true });
-  }
+  });
 });
