@@ -2,13 +2,14 @@
 // queue after losing the address (only once the work it took is acked), a failed takeover, the gated retry queue.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@sarra/common';
 import { Credentials, newParseState, parseText, resolveOptions } from '@sarra/config';
 import { NoDupe, type Gatherer, type RetryQueue, type WorkItem } from '@sarra/flow';
 import type { Notice } from '@sarra/message';
+import { withTempDir } from '@sarra/testkit/home';
 import { VipGate, vipRetryQueue } from '../src/vip-gate.js';
 
 /** A gatherer over a list; records what the gate did to it. */
@@ -23,21 +24,11 @@ function fakeGatherer(items: WorkItem[], log: string[], failStart = false): Gath
   };
 }
 
-/** Runs `fn` in a new temporary directory, removed after. */
-async function inTmp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const d = await mkdtemp(join(tmpdir(), 'vip-gate-'));
-  try {
-    await fn(d);
-  } finally {
-    await rm(d, { recursive: true, force: true });
-  }
-}
-
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 const item = (i: number, acks: number[]): WorkItem => ({ notice: { pubTime: '20250101T000000', baseUrl: 'http://h/', relPath: `/f${i}` }, ack: () => acks.push(i) });
 
 test('vip gate: passive gathers nothing and consumes nothing; takes over; on loss releases the queue once the taken work is acked', async () => {
-  await inTmp(async (d) => {
+  await withTempDir('vip-gate-', async (d) => {
     const log: string[] = [], acks: number[] = [];
     const source = [item(1, acks), item(2, acks), item(3, acks)];
     let held = false;
@@ -72,7 +63,7 @@ test('vip gate: passive gathers nothing and consumes nothing; takes over; on los
 });
 
 test('vip gate: a takeover whose consumer cannot start fails the gather and is tried again on the next', async () => {
-  await inTmp(async (d) => {
+  await withTempDir('vip-gate-', async (d) => {
     const log: string[] = [];
     let fail = true;
     const gate = new VipGate(() => fakeGatherer([], log, fail), { held: () => true, noVipFile: join(d, 'n.noVip'), logger: Logger.silent() });
@@ -117,7 +108,7 @@ test('vip retry queue: read only while active; everything else passes through', 
 });
 
 test('vip gate: one that lost the vip releases the queue after releaseAfterMs even with notices never acked (settled without an ack)', async () => {
-  await inTmp(async (d) => {
+  await withTempDir('vip-gate-', async (d) => {
     const log: string[] = [], acks: number[] = [];
     let held = true;
     const gate = new VipGate(() => fakeGatherer([item(1, acks)], log), {
@@ -137,7 +128,7 @@ test('vip gate: one that lost the vip releases the queue after releaseAfterMs ev
 });
 
 test('vip gate: an active instance looks at the addresses once per lookEveryMs, not on every pass', async () => {
-  await inTmp(async (d) => {
+  await withTempDir('vip-gate-', async (d) => {
     let looks = 0;
     const gate = new VipGate(() => fakeGatherer([], []), { held: () => { looks++; return true; }, noVipFile: join(d, 'l.noVip'), logger: Logger.silent(), lookEveryMs: 60_000 });
     const stop = new AbortController().signal;
@@ -149,7 +140,7 @@ test('vip gate: an active instance looks at the addresses once per lookEveryMs, 
 });
 
 test("vip gate with a warm cache: a peer's posts are recorded once; the active instance's own posts read back are not recorded again", async () => {
-  await inTmp(async (d) => {
+  await withTempDir('vip-gate-', async (d) => {
     const st = newParseState('winnow', 'w', { HOME: d });
     parseText(st, 'broker amqp://anonymous@localhost\nnodupe_ttl 300\n', join(d, 'w.conf'));
     const cache = join(d, 'recent_files_001.cache');

@@ -1,19 +1,12 @@
 // Metrics: schema of the file, counters, lag, rejections by reason, interval reset, atomic throttled writes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withTempDir } from '@sarra/testkit/home';
 import { Metrics } from '../src/metrics.js';
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'metrics-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>): Promise<void> => withTempDir('metrics-', fn);
 
 test('snapshot has every section of the schema with sr3 keys', () => {
   const m = new Metrics('/unused', { component: 'subscribe', config: 'x', instance: 1, queue: 'q_guest.subscribe.x', now: () => 42 });

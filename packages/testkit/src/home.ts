@@ -35,3 +35,13 @@ export async function tempHome(prefix = 'sarra-home-'): Promise<TempHome> {
     cleanup: () => rm(home, { recursive: true, force: true }),
   };
 }
+
+/** Runs `fn` in a new temporary directory (named `<prefix>XXXXXX`), removed after, whether `fn` throws or not. */
+export async function withTempDir(prefix: string, fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
