@@ -241,8 +241,8 @@ export class Consumer implements BrokerConsumer {
 
   /**
    * Stops consuming and closes the connection. Deliveries not acked by now go back to the queue.
-   * Pending next() calls return []. Gives the broker CLOSE_WAIT_MS in all to answer basic.cancel and
-   * connection.close; one that does not has its socket dropped (see closeQuietly).
+   * Pending next() calls return []. Gives the broker CLOSE_WAIT_MS in all: at most half of it to answer
+   * basic.cancel, the rest to answer connection.close; one that does not has its socket dropped (see closeQuietly).
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -251,8 +251,8 @@ export class Consumer implements BrokerConsumer {
     this.flushAcks();
     const until = Date.now() + CLOSE_WAIT_MS;
     const ch = this.session.channel;
-    if (ch && this.consumerTag) await settlesWithin(ch.cancel(this.consumerTag), CLOSE_WAIT_MS);
-    await this.session.close(Math.max(0, until - Date.now()));
+    if (ch && this.consumerTag) await settlesWithin(ch.cancel(this.consumerTag), CLOSE_WAIT_MS / 2);
+    await this.session.close(until - Date.now());
     this.buffer.clear();
   }
 }
