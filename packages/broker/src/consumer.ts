@@ -3,9 +3,10 @@ import type { Channel, ChannelModel, ConsumeMessage, Message } from 'amqplib';
 import { describeError, Logger } from '@sarra/common';
 import { CLOSE_WAIT_MS, settlesWithin, type ConnectOptions } from './connection.js';
 import { DeliveryBuffer } from './delivery-buffer.js';
-import { Session, type SessionStats } from './session.js';
+import { Session } from './session.js';
 import { bindQueue, declareExchanges, declareQueue, onScratchChannel } from './topology.js';
 import type { Binding, BrokerConsumer, Delivery, QueueSpec } from './types.js';
+import { OnSession } from './on-session.js';
 
 /** Consumer options on top of ConnectOptions. */
 export interface ConsumerOptions extends ConnectOptions {
@@ -43,8 +44,8 @@ export interface ConsumerOptions extends ConnectOptions {
  * (at-least-once), and a stale or repeated delivery tag never reaches the new channel, where it would
  * be a PRECONDITION_FAILED that closes it (sr3 #953/#1155).
  */
-export class Consumer implements BrokerConsumer {
-  private readonly session: Session<Channel>;
+export class Consumer extends OnSession implements BrokerConsumer {
+  protected readonly session: Session<Channel>;
   private readonly log: Logger;
   private readonly buffer = new DeliveryBuffer();
   /** Delivery tags of the current generation not yet acked or rejected. */
@@ -59,6 +60,7 @@ export class Consumer implements BrokerConsumer {
   private channelGeneration = 0;
 
   constructor(private readonly opts: ConsumerOptions) {
+    super();
     this.log = opts.logger ?? Logger.silent();
     this.session = new Session<Channel>(
       { ...opts, connectionName: opts.connectionName ?? `sarra-ts consumer ${opts.queue.name}` },
@@ -67,20 +69,6 @@ export class Consumer implements BrokerConsumer {
     );
     // aborting is closing: pending next() calls return [], unacked deliveries go back to the queue
     opts.signal?.addEventListener('abort', () => void this.close(), { once: true });
-  }
-
-  /** Resolves once connected and consuming the first time; rejects with AbortedError if aborted or closed first. */
-  start(): Promise<void> {
-    return this.session.start();
-  }
-
-  get connected(): boolean {
-    return this.session.connected;
-  }
-
-  /** Disconnects after the first connect, and total connected time in ms. */
-  get stats(): SessionStats {
-    return this.session.stats;
   }
 
   /** Deliveries received but not yet taken by next(). */

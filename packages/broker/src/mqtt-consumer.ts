@@ -5,8 +5,8 @@ import type { ConsumerOptions } from './consumer.js';
 import { DeliveryBuffer } from './delivery-buffer.js';
 import { MqttSession } from './mqtt-session.js';
 import { fromTopic, subscriptionFilter } from './mqtt-topic.js';
-import type { SessionStats } from './session.js';
 import type { BrokerConsumer, Delivery } from './types.js';
+import { OnSession } from './on-session.js';
 
 /** MQTT.js sends a PUBACK through this internal method; it has no public one for a deferred ack. */
 interface PacketSender {
@@ -28,14 +28,15 @@ const DEFERRED = new Error('PUBACK deferred until the notice is done');
  * broker redelivers them on the resumed session (at-least-once). MQTT has no reject: close() leaves unacked messages
  * with the broker.
  */
-export class MqttConsumer implements BrokerConsumer {
-  private readonly session: MqttSession;
+export class MqttConsumer extends OnSession implements BrokerConsumer {
+  protected readonly session: MqttSession;
   private readonly log: Logger;
   private readonly buffer = new DeliveryBuffer();
   private outstanding = new Set<number>();
   private closed = false;
 
   constructor(private readonly opts: ConsumerOptions) {
+    super();
     this.log = opts.logger ?? Logger.silent();
     const expires = opts.queue.expires ?? 0;
     this.session = new MqttSession(
@@ -52,17 +53,9 @@ export class MqttConsumer implements BrokerConsumer {
   }
 
   /** Resolves once connected and subscribed the first time; rejects with AbortedError if closed first. */
-  async start(): Promise<void> {
+  override async start(): Promise<void> {
     await this.session.start();
     await this.subscribe();
-  }
-
-  get connected(): boolean {
-    return this.session.connected;
-  }
-
-  get stats(): SessionStats {
-    return this.session.stats;
   }
 
   private get qos(): 0 | 1 {

@@ -5,8 +5,8 @@ import { describeError, Logger } from '@sarra/common';
 import { MqttSession } from './mqtt-session.js';
 import { publishTopic } from './mqtt-topic.js';
 import { PublishError, type OutgoingMessage, type PublisherOptions } from './publisher.js';
-import type { SessionStats } from './session.js';
 import type { BrokerPublisher, PublishOptions } from './types.js';
+import { OnSession } from './on-session.js';
 
 type Outcome = { msg: OutgoingMessage; error?: string; refused?: boolean };
 
@@ -18,30 +18,18 @@ type Outcome = { msg: OutgoingMessage; error?: string; refused?: boolean };
  * (refused by the broker, or not acked within `flushTimeoutMs`). While disconnected MQTT.js keeps the messages and
  * sends them on reconnect; one reported failed may still arrive: downstream sees a duplicate at worst.
  */
-export class MqttPublisher implements BrokerPublisher {
-  private readonly session: MqttSession;
+export class MqttPublisher extends OnSession implements BrokerPublisher {
+  protected readonly session: MqttSession;
   private readonly log: Logger;
   private batch: { msg: OutgoingMessage; done: Promise<Outcome> }[] = [];
   private closed = false;
 
   constructor(private readonly opts: PublisherOptions) {
+    super();
     this.log = opts.logger ?? Logger.silent();
     const clientId = `sarra-ts-pub-${randomBytes(6).toString('hex')}`;
     this.session = new MqttSession({ ...opts, clientId, clean: true }, { connected: () => {}, lost: () => {} });
     opts.signal?.addEventListener('abort', () => void this.close(), { once: true });
-  }
-
-  /** Resolves once connected the first time; rejects with AbortedError if aborted or closed first. */
-  start(): Promise<void> {
-    return this.session.start();
-  }
-
-  get connected(): boolean {
-    return this.session.connected;
-  }
-
-  get stats(): SessionStats {
-    return this.session.stats;
   }
 
   /** Queues one message for the current batch. Never throws; flush() reports. */

@@ -2,10 +2,11 @@
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import { describeError, Logger, TransientError } from '@sarra/common';
 import type { ConnectOptions } from './connection.js';
-import { Session, type SessionStats } from './session.js';
+import { Session } from './session.js';
 import { declareExchanges } from './topology.js';
 import { publishBatched, whenWritten } from './frames.js';
 import type { BrokerPublisher, PublishOptions } from './types.js';
+import { OnSession } from './on-session.js';
 
 /** A message as given to publish(); PublishError.failed lists these so the caller can re-publish them.
  *  `body` is the very Buffer passed to publish(), so callers may map failures back by identity. */
@@ -83,8 +84,8 @@ class Batch {
  * message published since the previous flush() is confirmed; otherwise it rejects with PublishError
  * listing the unconfirmed ones. Confirms are awaited per batch, never per message.
  */
-export class Publisher implements BrokerPublisher {
-  private readonly session: Session<ConfirmChannel>;
+export class Publisher extends OnSession implements BrokerPublisher {
+  protected readonly session: Session<ConfirmChannel>;
   private readonly log: Logger;
   private batch = new Batch();
   private unsent: Entry[] = [];
@@ -99,6 +100,7 @@ export class Publisher implements BrokerPublisher {
   private readonly refusals = new WeakMap<ConfirmChannel, string>();
 
   constructor(private readonly opts: PublisherOptions) {
+    super();
     this.log = opts.logger ?? Logger.silent();
     this.session = new Session<ConfirmChannel>(
       { ...opts, connectionName: opts.connectionName ?? 'sarra-ts publisher' },
@@ -107,19 +109,6 @@ export class Publisher implements BrokerPublisher {
     );
     // aborting is closing: what is not confirmed yet is reported failed by flush()
     opts.signal?.addEventListener('abort', () => void this.close(), { once: true });
-  }
-
-  /** Resolves once connected the first time; rejects with AbortedError if aborted or closed first. */
-  start(): Promise<void> {
-    return this.session.start();
-  }
-
-  get connected(): boolean {
-    return this.session.connected;
-  }
-
-  get stats(): SessionStats {
-    return this.session.stats;
   }
 
   private async setup(model: ChannelModel, ch: ConfirmChannel, step: (what: string) => void): Promise<void> {
