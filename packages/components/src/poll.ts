@@ -1,7 +1,7 @@
 // poll: on schedule, list remote directories (sftp, http index) and announce new or changed files once;
 // with `vip`, only the host holding the address polls, the others learn from its output.
 import { join } from 'node:path';
-import { ConfigError, stateTag } from '@sarra/common';
+import { ConfigError, noVipFile, stateTag } from '@sarra/common';
 import type { ComponentSpec } from './context.js';
 import { Poller } from './producers/poller.js';
 import { SeenCache } from './producers/listing.js';
@@ -31,7 +31,7 @@ export const poll: ComponentSpec = {
       disconnect: (url) => pool.drop(url),
       seen: new SeenCache(join(stateDir, `poll_seen_${tag}.cache`), o.nodupe_ttl),
       active: () => holdsVip(vip),
-      noVipFile: vip.length ? join(stateDir, `poll_${o.config}_${tag}.noVip`) : undefined,
+      noVipFile: vip.length ? noVipFile(stateDir, 'poll', o.config, ctx.instance) : undefined,
       passive: vip.length && brokerUrl ? passiveSource(ctx, brokerUrl) : undefined,
       logger,
     });
