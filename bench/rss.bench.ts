@@ -3,7 +3,7 @@
 // it works, settled (10 s after the work), beside the target (an sr3 instance peaks at 52-54 MB over the same kind
 // of work) and two floors measured in the same run: node itself (an empty script) and a bare amqplib consumer taking
 // the same notices as the shovel. Where the rest goes: RssAnon (heap, buffers, malloc) vs RssFile (code mapped).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, readdir, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -110,6 +110,8 @@ const nginx = await startNginx({ root: www });
 const v = await withVhost('sarra-bench-rss');
 const home = await tempHome();
 const broker = `amqp://guest@127.0.0.1:5672/${v.vhost}`;
+/** Every process started here, killed in the end whatever happened. */
+const started: ChildProcess[] = [];
 console.log(`instances: ${instanceRuntime()}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 try {
   await home.writeConfig('credentials.conf', `${v.url}\n`);
@@ -118,6 +120,7 @@ try {
 
   // node itself: the floor under everything below
   const empty = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  started.push(empty);
   await sleep(1000);
   const nodeRss = await procMB(empty.pid!, 'VmRSS');
   empty.kill();
@@ -128,6 +131,7 @@ try {
   const dest = join(dir, 'dl');
   await home.writeConfig('subscribe/rss.conf', [`broker ${broker}`, 'exchange xrsub', `queueName ${qSub}`, `directory ${dest}`, 'mirror on', 'logLevel warning', ''].join('\n'));
   const sub = spawnInstance(home.env, 'subscribe', 'rss');
+  started.push(sub.child);
   await waitFor('the subscribe consuming', async () => (await v.mgmt.queues(v.vhost)).some((q) => q.name === qSub && q.consumers > 0), 60_000);
   const subF = await measure(sub.child.pid!, async () => {
     await publish(v.url, 'xrsub', notices.map((n) => ({ ...n, baseUrl: nginx.url })));
@@ -142,6 +146,7 @@ try {
   await declareTopology({ url: v.url, exchanges: [], queue: { name: 'q_rss_sink' }, bindings: [{ exchange: 'xrout', key: '#' }] });
   await home.writeConfig('shovel/rss.conf', [`broker ${broker}`, 'exchange xrin', `queueName ${qSh}`, `post_broker ${broker}`, 'post_exchange xrout', 'logLevel warning', ''].join('\n'));
   const sh = spawnInstance(home.env, 'shovel', 'rss');
+  started.push(sh.child);
   await waitFor('the shovel consuming', async () => (await v.mgmt.queues(v.vhost)).some((q) => q.name === qSh && q.consumers > 0), 60_000);
   const shF = await measure(sh.child.pid!, async () => {
     await feed(v.url, 'xrin');
@@ -154,6 +159,7 @@ try {
   const qBare = 'q_rss_bare';
   await declareTopology({ url: v.url, exchanges: [], queue: { name: qBare }, bindings: [{ exchange: 'xrin', key: '#' }] });
   const bare = spawn(process.execPath, ['--input-type=module', '-e', BARE(v.url, qBare)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  started.push(bare);
   await new Promise<void>((r) => bare.stdout.once('data', () => r()));
   const bareF = await measure(bare.pid!, async () => {
     await feed(v.url, 'xrin');
@@ -170,6 +176,7 @@ try {
   console.log(line(`bare amqplib consumer, ${NOTICES} notices (same run)`, bareF) + `; node itself ${nodeRss.toFixed(1)} MB`);
   console.log(`  over the bare consumer: subscribe peak +${(subF.peak - bareF.peak).toFixed(1)} MB, shovel peak +${(shF.peak - bareF.peak).toFixed(1)} MB; idle +${(subF.idle - bareF.idle).toFixed(1)} MB`);
 } finally {
+  for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
   await nginx.cleanup();
   await v.cleanup();
   await home.cleanup();
