@@ -35,8 +35,8 @@ export function instanceNodeFlags(env: Env = process.env): string[] {
  * The environment of an instance: the caller's, with libuv's thread pool widened (unless set) because
  * the default 4 threads serialise the file-system calls of concurrent small-file transfers.
  * It cannot be set from inside the instance: the pool exists before any of our code runs. glibc's malloc
- * arenas are left as they are: MALLOC_ARENA_MAX=2 saved ~7 MB of a subscribe's peak RSS but cost ~30 % more
- * CPU per small file (those threads contending for 2 arenas; bench/subscribe.bench.ts, bench/rss.bench.ts).
+ * arenas are left as they are: with the young generation bounded, MALLOC_ARENA_MAX=2 or 4 saved 1-3 MB of a
+ * subscribe's peak RSS, within run-to-run noise, for more CPU per small file (bench/rss.bench.ts).
  */
 export function instanceEnv(env: Env, opts: SpawnOptions = {}): NodeJS.ProcessEnv {
   return { UV_THREADPOOL_SIZE: '16', ...env, ...(opts.logStdout ? { [LOG_STDOUT_ENV]: '1' } : {}) } as NodeJS.ProcessEnv;
