@@ -1,3 +1,4 @@
+// test: alone (restarts the shared RabbitMQ)
 // ACCEPTANCE check 9: RabbitMQ stopped and started three times mid-flow (`rabbitmqctl stop_app` / `start_app`):
 // every daemon reconnects on its own; trees of checks 3 and 4 equal; no partial file; retry queues empty; Q()==0.
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// test: alone (asserts deadlines of slow transfers)
 // ACCEPTANCE check 16: an origin that drips bytes and one that never answers hold one transfer slot each until
 // their deadline; every other notice of the flow is delivered and acked meanwhile, and the slow ones end in the
 // retry queue (not lost, not holding the broker queue).
