@@ -22,14 +22,19 @@ export function instanceCommand(env: Env = process.env): { execPath: string; arg
 }
 
 /**
- * node flags of an instance: the young generation bounded to 1 MB semi-spaces. Under a steady flow of notices V8
+ * node flags of an instance: the young generation bounded to 2 MB semi-spaces. Under a steady flow of notices V8
  * grows them to its 16 MB default (32 MB of new space, never given back), the largest part of a busy instance's RSS
- * over an idle one (bench/rss.bench.ts: peak -10 to -27 MB; CPU per notice or file within this machine's noise). A
+ * over an idle one. 1 MB promoted notices still in flight (a batch waiting for its confirms) to the old generation,
+ * which then filled with them until a full GC: a shovel's peak went back up to ~98 MB. bench/rss.bench.ts, peak RSS:
+ * subscribe ~103 -> ~90 MB, shovel ~94-103 -> ~75-80 MB; CPU per notice or file within this machine's noise. A
  * `--max-semi-space-size` in the caller's NODE_OPTIONS wins (node reads NODE_OPTIONS first, then these).
  */
 export function instanceNodeFlags(env: Env = process.env): string[] {
-  return env.NODE_OPTIONS?.includes('--max-semi-space-size') ? [] : ['--max-semi-space-size=1'];
+  return env.NODE_OPTIONS?.includes('--max-semi-space-size') ? [] : [`--max-semi-space-size=${SEMI_SPACE_MB}`];
 }
+
+/** The semi-space bound of instanceNodeFlags, MB. */
+export const SEMI_SPACE_MB = 2;
 
 /**
  * The environment of an instance: the caller's, with libuv's thread pool widened (unless set) because
