@@ -89,7 +89,7 @@ try {
   const semi = await run('semi', 1, ['--max-semi-space-size=16']);
   console.log(`subscribe, ${fmt(FILES)} files of 4 KiB: 1 instance ${fmt(one.rate)} files/s, 2 instances ${fmt(two.rate)} files/s ` +
     `(x${(two.rate / one.rate).toFixed(2)}; 2 cores shared with nginx and RabbitMQ) [load ${load()}]`);
-  console.log(`  1 instance with node's default young generation (--max-semi-space-size=16 over the supervisor's 1): ${fmt(semi.rate)} files/s`);
+  console.log(`  1 instance with node's default young generation (--max-semi-space-size=16 over the supervisor's): ${fmt(semi.rate)} files/s`);
   for (const [label, r] of [['1 instance', one], ['2 instances, the first', two], ['1 instance, node default semi-spaces (16 MB)', semi]] as const) {
     console.log(`  RSS ${label}: idle ${r.idle.toFixed(1)} MB (baseline), peak ${r.peak.toFixed(1)} MB, settled (10 s idle) ${r.settled.toFixed(1)} MB (target: peak <= sr3's 52-54 MB)`);
   }
