@@ -1,5 +1,5 @@
 // A self-healing MQTT client: MQTT 5 with 3.1.1 fallback, reconnects by itself with back-off, counts generations and connected time.
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { Logger, describeError, tlsOptions } from '@sarra/common';
 import { AbortedError, backoffDelay, brokerUrlParts, sleep, type ConnectOptions } from './connection.js';
 import { BrokerRefusedError } from './refused.js';
@@ -135,7 +135,10 @@ export class MqttSession {
   }
 
   /** One client up to its first CONNACK; on success it stays, and reconnect() brings it back after each loss. */
-  private attempt(): Promise<Outcome> {
+  private async attempt(): Promise<Outcome> {
+    // MQTT.js is loaded at the first connect: an instance on an AMQP broker never loads it (8-9 MB of RSS)
+    const { connect } = await import('mqtt');
+    if (this.closing) throw new AbortedError('closed');
     const client = connect(this.clientOptions());
     this.client = client;
     return new Promise((resolve) => {

@@ -33,10 +33,10 @@ function packagesLoadedBy(specifiers: string[]): Set<string> {
   return new Set(names.filter((n): n is string => n !== undefined));
 }
 
-/** Loaded only when a configuration needs them (drivers), or only by the CLI (never in an instance). */
-const NOT_AT_START = ['axios', 'ssh2', 'ssh2-sftp-client', 'basic-ftp', 'chokidar', 'yargs', 'js-yaml', 'cli-progress', 'playwright-core'];
+/** Loaded only when a configuration needs them (drivers, MQTT.js at the first MQTT connect), or only by the CLI (never in an instance). */
+const NOT_AT_START = ['axios', 'ssh2', 'ssh2-sftp-client', 'basic-ftp', 'mqtt', 'chokidar', 'yargs', 'js-yaml', 'cli-progress', 'playwright-core'];
 
-test('the engine an instance loads imports no transfer driver, watcher, progress bar or CLI package', () => {
+test('the engine an instance loads imports no transfer driver, MQTT client, watcher, progress bar or CLI package', () => {
   const loaded = packagesLoadedBy(['@sarra/components']);
   assert.ok(loaded.has('amqplib') && loaded.has('winston'), `the probe sees what is loaded: ${[...loaded].join(' ')}`);
   assert.deepEqual(NOT_AT_START.filter((p) => loaded.has(p)), []);
