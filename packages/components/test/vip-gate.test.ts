@@ -2,7 +2,7 @@
 // queue after losing the address (only once the work it took is acked), a failed takeover, the gated retry queue.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, readFile } from 'node:fs/promises';
+import { access, mkdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@sarra/common';
@@ -11,6 +11,7 @@ import { NoDupe, type Gatherer, type RetryQueue, type WorkItem } from '@sarra/fl
 import type { Notice } from '@sarra/message';
 import { withTempDir } from '@sarra/testkit/home';
 import { VipGate, vipRetryQueue } from '../src/vip-gate.js';
+import { VipState } from '../src/producers/vip.js';
 
 /** A gatherer over a list; records what the gate did to it. */
 function fakeGatherer(items: WorkItem[], log: string[], failStart = false): Gatherer {
@@ -168,5 +169,19 @@ test("vip gate with a warm cache: a peer's posts are recorded once; the active i
     await nodupe.flush();
     const paths = (await readFile(cache, 'utf8')).trim().split('\n').map((l) => l.split(' ').pop());
     assert.deepEqual(paths.sort(), ['own', 'peer1', 'peer2'], 'one line for each file');
+  });
+});
+
+test('VipState: a marker that cannot be written is written at the next call (the state is taken only once it is)', async () => {
+  await withTempDir('vip-state-', async (dir) => {
+    const file = join(dir, 'later', 'x.noVip');
+    const s = new VipState(file);
+    await assert.rejects(s.set(false), /ENOENT/);
+    assert.equal(s.active, undefined);
+    await mkdir(join(dir, 'later'));
+    assert.equal(await s.set(false), true);
+    await access(file);
+    assert.equal(await s.set(true), true);
+    await assert.rejects(access(file), /ENOENT/);
   });
 });

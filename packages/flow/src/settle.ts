@@ -12,13 +12,21 @@ import { runHook } from './run-hook.js';
 const SETTLED = Symbol('settled');
 type Marked = { ack?: () => void; [SETTLED]?: boolean };
 
-/** Acks `it` at most once (an ack that throws is logged); true when this call acked it. The only caller of a WorkItem's `ack`. */
+/**
+ * Acks `it` at most once; true when this call acked it, false when it was settled before or the ack threw (logged:
+ * the broker redelivers it). The only caller of a WorkItem's `ack`.
+ */
 export function ackOnce(it: { ack?: () => void }, log: Logger): boolean {
   const m = it as Marked;
   if (m[SETTLED]) return false;
   m[SETTLED] = true;
-  try { it.ack?.(); } catch (err: unknown) { log.warning(`ack failed: ${describeError(err)}`); }
-  return true;
+  try {
+    it.ack?.();
+    return true;
+  } catch (err: unknown) {
+    log.warning(`ack failed: ${describeError(err)}`);
+    return false;
+  }
 }
 
 /** The ack of one broker delivery, for a WorkItem or a discard; `then` runs after it (a stream's read position). */
@@ -52,15 +60,16 @@ export class Settle {
     if (!todo.length) return;
     const p = this.parts;
     let duplicates = 0;
+    const acked: WorkItem[] = [];
     for (const it of todo) {
       if (it.reportCode === undefined) { it.reportCode = REPORT.noMatch; it.reportMessage = 'rejected by plugin'; }
       if (it.reportCode === REPORT.duplicate) duplicates++;
       else p.metrics?.rejected(`${it.reportCode} ${it.reportMessage ?? ''}`.trim());
       if (claimed) p.nodupe?.release?.(it);
-      ackOnce(it, this.log);
+      if (ackOnce(it, this.log)) acked.push(it);
     }
     if (duplicates) p.metrics?.inc('totals.duplicates', duplicates);
-    await this.acked(todo);
+    await this.acked(acked);
     await this.report(todo);
   }
 

@@ -9,7 +9,7 @@ import { PostStage } from '../src/post-stage.js';
 import { Settle, ackDelivery } from '../src/settle.js';
 import { intake } from '../src/intake.js';
 import { Outcomes } from '../src/outcome.js';
-import { newWorklist, type Worklist, type FlowMetrics, type Gatherer, type PostSink, type RetryQueue, type WorkItem } from '../src/types.js';
+import { newWorklist, type Worklist, type FlowHook, type FlowMetrics, type Gatherer, type PostSink, type RetryQueue, type WorkItem } from '../src/types.js';
 
 const log = Logger.silent();
 
@@ -228,6 +228,17 @@ test('ackDelivery acks a delivery once on its consumer; an ack that throws is lo
   logger.warning = (m: string): void => { warned.push(m); };
   ackDelivery({ ack: () => { throw new Error('channel gone'); } }, d, logger);
   assert.deepEqual(warned, ['ack failed: channel gone']);
+});
+
+test('the ack entry point is told only of the items whose ack went through (an ack that threw is redelivered)', async () => {
+  const told: string[] = [];
+  const hook: FlowHook = { name: 'acks', ack: (items: WorkItem[]) => { told.push(...items.map((i) => i.notice.relPath)); } };
+  const good = { notice: { pubTime: '20261204T100000', baseUrl: 'http://x/', relPath: '/good' }, ack: () => {} };
+  const bad = { notice: { pubTime: '20261204T100000', baseUrl: 'http://x/', relPath: '/bad' }, ack: () => { throw new Error('channel gone'); } };
+  const wl = newWorklist([good, bad]);
+  for (const it of [...wl.incoming]) wl.outcome.reject(it, 404, 'no match');
+  await new Settle(parts({ hooks: [hook] }), Logger.silent(), () => false).rejected(wl.rejected);
+  assert.deepEqual(told, ['/good']);
 });
 
 test('intake rejects each fresh item without searching the lists: work per item does not grow with the batch', () => {

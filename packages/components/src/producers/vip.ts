@@ -32,12 +32,15 @@ export class VipState {
   /** The state last set; undefined before the first. */
   get active(): boolean | undefined { return this.state; }
 
-  /** Sets the state; on a change the marker is written (passive) or removed (active) and true returned. */
+  /**
+   * Sets the state; on a change the marker is written (passive) or removed (active) and true returned. The state is
+   * taken only once the marker is written: a write that throws is tried again at the next call.
+   */
   async set(active: boolean): Promise<boolean> {
     if (active === this.state) return false;
-    this.state = active;
     if (active) await this.clear();
     else if (this.file) await (await open(this.file, 'w')).close();
+    this.state = active;
     return true;
   }
 
