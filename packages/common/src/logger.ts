@@ -8,6 +8,14 @@ import { redact } from './secrets.js';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'critical';
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warning: 30, error: 40, critical: 50 };
+
+/** The level a configuration's logLevel names ('warn' is warning, 'none' critical; anything else unknown: info). */
+export function logLevelOf(name: string | undefined): LogLevel {
+  const l = (name ?? 'info').toLowerCase();
+  if (l === 'warn') return 'warning';
+  if (l === 'none') return 'critical';
+  return Object.hasOwn(RANK, l) ? (l as LogLevel) : 'info';
+}
 /** winston's levels, most severe first. */
 const WINSTON_LEVELS = { critical: 0, error: 1, warning: 2, info: 3, debug: 4 };
 

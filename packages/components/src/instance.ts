@@ -1,7 +1,7 @@
 // runInstance: one instance of one configuration, from loading its options to a clean stop and an exit code.
 import { hostname } from 'node:os';
-import type { Env, LogLevel } from '@sarra/common';
-import { describeError, instanceTag, logDir, logFile, Logger, metricsDir, metricsFile, mkdirp, hostEnv, stateDir } from '@sarra/common';
+import type { Env } from '@sarra/common';
+import { describeError, instanceTag, logDir, logFile, Logger, logLevelOf, metricsDir, metricsFile, mkdirp, hostEnv, stateDir } from '@sarra/common';
 import { loadConfig } from '@sarra/config';
 import type { Options } from '@sarra/config';
 import { Flow, Metrics } from '@sarra/flow';
@@ -30,19 +30,10 @@ export interface RunInstanceArgs {
   onRefused?: (reason: string) => Promise<void>;
 }
 
-const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warning', 'error', 'critical'];
-
-function levelOf(o: Options | undefined): LogLevel {
-  const l = (o?.logLevel ?? 'info').toLowerCase();
-  if (l === 'warn') return 'warning';
-  if (l === 'none') return 'critical';
-  return (LEVELS as readonly string[]).includes(l) ? (l as LogLevel) : 'info';
-}
-
 function makeLogger(args: RunInstanceArgs, env: Env, o?: Options): Logger {
   const name = `${args.component}/${args.config}:${instanceTag(args.instance)}`;
   // every destination: the same layout (sr3's line, logFormat, or logJson) and, with logSyslog, a copy to syslog/journald
-  const common = { level: levelOf(o), format: o?.logFormat, json: o?.logJson, syslog: o?.logSyslog };
+  const common = { level: logLevelOf(o?.logLevel), format: o?.logFormat, json: o?.logJson, syslog: o?.logSyslog };
   // logStdout (sr3): no log file, no rotation; lines go to standard output for a container or a supervisor to keep
   if (o?.logStdout) return Logger.create(name, { ...common, stdout: true });
   if (args.foreground) return Logger.create(name, common);
