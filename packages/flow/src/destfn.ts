@@ -23,7 +23,8 @@ function checkName(h: FlowHook, name: string): string {
 
 /**
  * The destfn of a flow's hooks, or undefined when none has one. A hook that throws is logged, counted in
- * `totals.pluginErrors` and the name is kept (the flow goes on); one that returns no string keeps the name.
+ * `totals.pluginErrors` and the name is kept (the flow goes on), as is one that returns a Promise (its rejection is
+ * caught); one that returns no string keeps the name.
  */
 export function destfnOf(o: Options, hooks: FlowHook[], log: Logger, metrics?: FlowMetrics): DestFn | undefined {
   const own = hooks.filter((h) => typeof h.destfn === 'function');
@@ -41,6 +42,13 @@ export function destfnOf(o: Options, hooks: FlowHook[], log: Logger, metrics?: F
       got = h.destfn!(item);
     } catch (err: unknown) {
       log.error(`${h.name}.destfn failed: ${describeError(err)}`);
+      metrics?.inc('totals.pluginErrors');
+      return name;
+    }
+    if (typeof (got as { then?: unknown } | null)?.then === 'function') {
+      // lint refuses an async destfn; one that returns a promise all the same: its rejection must not end the process
+      (got as Promise<unknown>).then(undefined, () => {});
+      log.error(`${h.name}.destfn must be synchronous (returned a Promise): the name is kept`);
       metrics?.inc('totals.pluginErrors');
       return name;
     }

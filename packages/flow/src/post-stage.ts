@@ -49,8 +49,9 @@ export class PostStage {
   }
 
   /**
-   * Publish with confirms, the plugins' post (sr3: after the built-in post), settle (record, ack; what a plugin's post
-   * rejected or failed is settled as such: rejected, or acked once in the retry queue), afterPost, reports.
+   * Publish with confirms, the plugins' post (sr3: after the built-in post; given only what it published), settle
+   * (record, ack; what a plugin's post rejected or failed is settled as such: rejected, or acked once in the retry
+   * queue; once announced by the built-in post it keeps its duplicate-cache claim), afterPost, reports.
    */
   private async finish(wl: Worklist): Promise<void> {
     const poster = this.parts.poster;
@@ -61,14 +62,29 @@ export class PostStage {
       this.log.error(`post step failed: ${describeError(err)}`);
       lost = wl.ok;
     }
-    if (wl.ok.length && this.parts.hooks.some((h) => typeof h.post === 'function')) {
-      await this.hooks('post', wl);
-      // a plugin's post moved these with wl.outcome: settled as such (rejected, or acked once in the retry queue)
-      await this.settle.rejected(wl.rejected, true);
-      await this.settle.failed(wl);
-    }
+    if (wl.ok.length && this.parts.hooks.some((h) => typeof h.post === 'function')) await this.pluginPost(wl, lost, !!poster);
     await this.settle.posted(wl.ok, lost);
     await this.hooks('afterPost', wl);
     await this.settle.report([...wl.ok, ...wl.failed]);
+  }
+
+  /**
+   * The plugins' post, on the items the built-in post published (the lost ones are left out, then put back in `wl.ok`
+   * unacked); what they moved with wl.outcome is settled as such. An item the built-in post announced keeps its
+   * duplicate-cache claim (a permanent failure is recorded): another copy is not worked and announced again.
+   */
+  private async pluginPost(wl: Worklist, lost: WorkItem[], announced: boolean): Promise<void> {
+    const gone = new Set(lost);
+    // in place: wl.outcome moves items out of the very arrays it placed them in
+    const left = wl.ok.filter((it) => gone.has(it));
+    const published = wl.ok.filter((it) => !gone.has(it));
+    wl.ok.splice(0, wl.ok.length, ...published);
+    const before = new Set([...wl.rejected, ...wl.failed]);
+    if (wl.ok.length) await this.hooks('post', wl);
+    await this.settle.rejected(wl.rejected, !announced);
+    const failedForGood = announced ? wl.failed.filter((it) => !before.has(it) && !wl.outcome.isRetryable(it)) : [];
+    for (const it of failedForGood) this.parts.nodupe?.record(it);
+    await this.settle.failed(wl);
+    wl.ok.push(...left);
   }
 }

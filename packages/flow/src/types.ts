@@ -101,8 +101,9 @@ export interface FlowHook {
   /** sr3 `please_stop`: the stop was asked for; called once, before the last transfers finish and onStop. */
   pleaseStop?(): Promise<void> | void;
   /**
-   * sr3 `post`: each pass, after the built-in post of `wl.ok` (published and confirmed, not acked yet), in load order:
-   * publish elsewhere. An item moved to `wl.failed` / `wl.rejected` here goes to the retry queue / is rejected (acked then).
+   * sr3 `post`: each pass, after the built-in post of `wl.ok` (published and confirmed, not acked yet: a notice it lost
+   * is not given), in load order: publish elsewhere. An item moved to `wl.failed` / `wl.rejected` here goes to the
+   * retry queue (worked and announced again) / is rejected (acked then); it keeps its duplicate-cache claim.
    */
   post?(wl: Worklist): Promise<void> | void;
   /** sr3 `ack`: the items just acknowledged (rejected, posted, or failed and safely in the retry queue), after the acks. */

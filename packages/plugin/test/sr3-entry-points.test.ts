@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Logger, TransientError } from '@sarra/common';
+import { Logger, PermanentError, TransientError } from '@sarra/common';
 import type { Options } from '@sarra/config';
-import { defaultAccept, destfnOf, Flow, Metrics, type FlowHook, type Gatherer, type PostSink, type RetryQueue, type WorkItem } from '@sarra/flow';
+import { defaultAccept, destfnOf, Flow, Metrics, NoDupe, type FlowHook, type Gatherer, type PostSink, type RetryQueue, type WorkItem } from '@sarra/flow';
 import type { Notice, Plugin } from '@sarra/plugin';
 import { item, load } from './helpers.js';
 
@@ -90,7 +90,7 @@ test('onDeclare once the poster and the queue are started; post after the built-
   assert.deepEqual([...g.acks.values()], [1, 1, 1], 'each acked once');
 });
 
-test('a post plugin that fails an item sends it to the retry queue, acked once there; one it rejects is acked, not posted on', async () => {
+test('a post plugin that fails an item sends it to the retry queue, acked once there; one it rejects is acked, not posted on by that plugin (the built-in post did publish it)', async () => {
   const calls: string[] = [];
   const g = source(['ok', 'later', 'never']);
   const q = memQueue();
@@ -112,6 +112,44 @@ test('a post plugin that fails an item sends it to the retry queue, acked once t
   assert.deepEqual([...g.acks.entries()].sort(), [['later', 1], ['never', 1], ['ok', 1]]);
   assert.deepEqual(acked.sort(), ['later', 'never', 'ok']);
   assert.deepEqual(calls, ['poster.start', 'built-in post:ok,later,never', 'afterPost:ok']);
+});
+
+test('a post plugin is given only what the built-in post published: a lost notice is neither posted on nor acked', async () => {
+  const seen: string[] = [];
+  const g = source(['a', 'lost']);
+  const p: PostSink = { ...poster([]), post: async (items) => items.filter((i) => i.notice.relPath === 'lost') };
+  const hook: FlowHook = { name: 'elsewhere', post: (wl) => { seen.push(names(wl.ok)); } };
+  await new Flow(opts(), { gatherer: g, work: 'none', hooks: [hook], logger: Logger.silent(), instance: 1, poster: p,
+    accept: () => ({ accepted: true }) }).run(AbortSignal.timeout(5000));
+  assert.deepEqual(seen, ['a']);
+  assert.deepEqual([...g.acks.keys()], ['a'], 'the lost notice is left unacked (redelivered)');
+  const g2 = source(['b']);
+  const down: PostSink = { ...poster([]), post: async () => { throw new Error('broker gone'); } };
+  await new Flow(opts(), { gatherer: g2, work: 'none', hooks: [hook], logger: Logger.silent(), instance: 1, poster: down,
+    accept: () => ({ accepted: true }) }).run(AbortSignal.timeout(5000));
+  assert.deepEqual(seen, ['a'], 'nothing published: the plugin post is not called');
+  assert.equal(g2.acks.size, 0);
+});
+
+test('an item a post plugin rejects or fails for good after the built-in post announced it keeps its duplicate claim', async () => {
+  await withTmp(async (dir) => {
+  const o = { ...opts(), nodupe_ttl: 300 } as Options;
+  const nodupe = new NoDupe(o, join(dir, 'nodupe.cache'));
+  const hook: FlowHook = {
+    name: 'elsewhere',
+    post: (wl) => {
+      for (const it of [...wl.ok]) {
+        if (it.notice.relPath === 'never') wl.outcome.reject(it, 403, 'not for the other broker');
+        if (it.notice.relPath === 'bad') wl.outcome.fail(it, new PermanentError('refused there', { reportCode: 403 }));
+      }
+    },
+  };
+  const g = source(['ok', 'never', 'bad']);
+  await new Flow(o, { gatherer: g, work: 'none', hooks: [hook], logger: Logger.silent(), instance: 1, poster: poster([]), nodupe,
+    accept: () => ({ accepted: true }) }).run(AbortSignal.timeout(5000));
+  assert.deepEqual([...g.acks.keys()].sort(), ['bad', 'never', 'ok']);
+  for (const rel of ['ok', 'never', 'bad']) assert.ok(nodupe.isDuplicate(item(rel)), `a second copy of ${rel} is not worked and announced again`);
+  });
 });
 
 test('post and ack that throw are logged and counted in totals.pluginErrors; the items are posted and acked all the same', () =>
@@ -165,4 +203,16 @@ test('destfn: DESTFNSCRIPT=<callback> names the file of its accept line only; a 
   } finally {
     await l.home.cleanup();
   }
+});
+
+test('a destfn that returns a Promise keeps the name, is logged and counted; its rejection does not end the process', async () => {
+  const errors: string[] = [];
+  const log = { error: (m: string) => { errors.push(m); } } as unknown as Logger;
+  const metrics = { counts: new Map<string, number>(), inc(n: string) { this.counts.set(n, (this.counts.get(n) ?? 0) + 1); } };
+  const hook: FlowHook = { name: 'late', destfn: (async () => { await Promise.resolve(); throw new Error('no name'); }) as never };
+  const fn = destfnOf({ filename: undefined, masks: [] } as unknown as Options, [hook], log, metrics as never);
+  assert.equal(fn?.(item('a/f.txt'), undefined, 'f.txt'), 'f.txt');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(errors, ['late.destfn must be synchronous (returned a Promise): the name is kept']);
+  assert.equal(metrics.counts.get('totals.pluginErrors'), 1);
 });
