@@ -178,20 +178,31 @@ const SR3_SPELLINGS: Readonly<Record<string, string>> = {
 /** Entry points sr3 calls in one component only: a module defining one for another component is refused. */
 const ONLY_IN: Readonly<Record<string, string>> = { poll: 'poll' };
 
+/** Components that transfer no file, so compute no destination: a destfn (callback or DESTFNSCRIPT=) is never asked. */
+export const NO_DESTFN: ReadonlySet<string> = new Set(['shovel', 'winnow', 'poll', 'post', 'watch', 'report']);
+
 /** Method names of a callback module's default export: a class's prototype chain, or an object's own keys. */
 function entryNames(exp: unknown): string[] {
-  const names = new Set<string>();
+  return [...entries(exp).keys()];
+}
+
+/** A callback module's default export's methods by name, the nearest definition of each (getters not run). */
+function entries(exp: unknown): Map<string, unknown> {
+  const out = new Map<string, unknown>();
   let p: unknown = typeof exp === 'function' ? (exp as { prototype?: unknown }).prototype : exp;
   while (p && p !== Object.prototype) {
-    for (const n of Object.getOwnPropertyNames(p)) if (n !== 'constructor') names.add(n);
+    for (const n of Object.getOwnPropertyNames(p)) {
+      if (n !== 'constructor' && !out.has(n)) out.set(n, Object.getOwnPropertyDescriptor(p, n)?.value);
+    }
     p = Object.getPrototypeOf(p);
   }
-  return [...names];
+  return out;
 }
 
 /**
  * Why a callback module's entry points cannot be honoured in `component`, or undefined: a method under sr3's
- * snake_case name (`after_accept`: ours is `afterAccept`), or one sr3 calls in another component only (`poll`).
+ * snake_case name (`after_accept`: ours is `afterAccept`), one sr3 calls in another component only (`poll`), a
+ * `destfn` in a component that places no file (NO_DESTFN), or an async `destfn` (its name would come too late).
  */
 export function entryPointProblem(mod: Record<string, unknown>, component: string): string | undefined {
   const names = entryNames(mod.default);
@@ -199,6 +210,12 @@ export function entryPointProblem(mod: Record<string, unknown>, component: strin
   if (sr3) return `entry point ${sr3} is sr3's spelling: name the method ${SR3_SPELLINGS[sr3]}`;
   const elsewhere = names.find((n) => ONLY_IN[n] !== undefined && ONLY_IN[n] !== component);
   if (elsewhere) return `entry point ${elsewhere} is called in a ${ONLY_IN[elsewhere]} configuration only (sr3), not in ${component}`;
+  const destfn = entries(mod.default).get('destfn');
+  if (destfn === undefined) return undefined;
+  if (NO_DESTFN.has(component)) return `entry point destfn is never called in ${component}: it transfers no file (subscribe, sarra, sender, flow do)`;
+  if ((destfn as { constructor?: { name?: string } } | null)?.constructor?.name === 'AsyncFunction') {
+    return 'entry point destfn must be synchronous (it is an async function): return the name, not a Promise';
+  }
   return undefined;
 }
 

@@ -2,7 +2,7 @@
 // schemes, and the callback modules (loadable, and the options they declare), so nothing fails per message later.
 import { splitHostList, type Env } from '@sarra/common';
 import { applyPluginOptions, declaredOptions } from './plugin-options.js';
-import { destfnScripts, entryPointProblem, hasEntryPoint, importCallback, isNativeCallback, pluginDir, sr3Name } from './plugins.js';
+import { NO_DESTFN, destfnScripts, entryPointProblem, hasEntryPoint, importCallback, isNativeCallback, pluginDir, sr3Name } from './plugins.js';
 import { BROKER_SCHEMES, MQTT_WS_SCHEMES, TRANSFER_SCHEMES, schemeOf } from './schemes.js';
 import { callbackSettings, straySettings } from './settings.js';
 import type { Diagnostic, Options } from './types.js';
@@ -70,6 +70,10 @@ export async function checkCallbacks(o: Options, env: Env): Promise<{ diagnostic
   const modules: string[] = [], builtins: string[] = [];
   const lines = [...o.callback_prepend, ...o.callback];
   const scripts = destfnScripts(o);
+  for (const d of NO_DESTFN.has(o.component) ? scripts : []) {
+    diagnostics.push({ file: d.file, line: d.line, severity: 'error', option: 'filename', code: 'unsupported',
+      message: `filename DESTFNSCRIPT=${d.spec}: never called in ${o.component}: it transfers no file (subscribe, sarra, sender, flow do)` });
+  }
   for (const spec of [...lines, ...scripts.map((d) => d.spec).filter((s) => !lines.includes(s))]) {
     if (!isModuleCallback(o, spec)) {
       // sr3's nodupe.name / nodupe.data: the duplicate key is the file name / the identity alone

@@ -127,3 +127,26 @@ test('filename DESTFNSCRIPT=<callback> (sr3 destfn) loads that module: missing, 
     await l.home.cleanup();
   }
 });
+
+test('lint: an async destfn, and a destfn or DESTFNSCRIPT= where no file is placed (shovel, poll, ...), are errors at their line', async () => {
+  const l = await load('', {
+    'late.mjs': `export default class { name = 'late'; async destfn(it) { return it.newFile; } }\n`,
+    'namer.mjs': `export default { name: 'namer', destfn(it) { return 'N_' + it.newFile; } };\n`,
+  });
+  try {
+    const errors = async (component: string, text: string): Promise<string[]> => {
+      await l.home.writeConfig(`${component}/c.conf`, `broker amqp://anonymous@localhost\npost_broker amqp://anonymous@localhost\n${text}\n`);
+      return (await lintConfig(component, 'c', { env: l.home.env })).filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message}`);
+    };
+    assert.deepEqual(await errors('subscribe', 'callback late\ncallback namer'), [
+      '3: callback late: entry point destfn must be synchronous (it is an async function): return the name, not a Promise',
+    ]);
+    assert.deepEqual(await errors('shovel', 'callback namer\nexchange xpublic'), [
+      '3: callback namer: entry point destfn is never called in shovel: it transfers no file (subscribe, sarra, sender, flow do)',
+    ]);
+    const poll = await errors('poll', 'pollUrl sftp://localhost/\naccept .* DESTFNSCRIPT=namer');
+    assert.ok(poll.includes('4: filename DESTFNSCRIPT=namer: never called in poll: it transfers no file (subscribe, sarra, sender, flow do)'), poll.join('\n'));
+  } finally {
+    await l.home.cleanup();
+  }
+});
