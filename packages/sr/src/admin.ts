@@ -35,7 +35,8 @@ export async function doDeclare(ctx: Ctx): Promise<number> {
 
 /**
  * `sr cleanup`: deletes each selected configuration's queue, then the exchanges it posts to when unused
- * (cleanupPostExchanges; never the exchanges it reads from, sr3), calls its plugins' onCleanup, deletes its state files. Refused while running; more than one configuration needs
+ * (cleanupPostExchanges; never the exchanges it reads from, sr3), calls its plugins' onCleanup, deletes its state files
+ * (onCleanup and the state files only once its queue and exchanges are gone). Refused while running; more than one configuration needs
  * --dangerWillRobinson=<count>, as in sr3.
  */
 export async function doCleanup(ctx: Ctx): Promise<number> {
@@ -55,13 +56,23 @@ export async function doCleanup(ctx: Ctx): Promise<number> {
   const others = (await knownConfigs(ctx.env)).filter((k) => !refs.some((r) => r.component === k.component && r.config === k.config));
   const { opts: otherOpts } = await loadAll({ ...ctx, err: () => {} }, others);
   const usedElsewhere = new Set(otherOpts.flatMap((o) => [...subscribeExchangesOf(o), ...(o.post_broker ? postExchanges(o) : [])]));
-  // sr3's order: queues, exchanges, the plugins' on_cleanup, then the state files
-  const failures = [
-    ...await eachConfig(opts, (o) => cleanupQueue(o, ctx.out, ctx.env)),
-    ...await eachConfig(opts, (o) => cleanupPostExchanges(o, ctx.out, usedElsewhere)),
-    ...await eachConfig(opts, (o) => runConfigHooks(o, 'onCleanup', ctx.env)),
-    ...await eachConfig(opts, (o) => removeStateFiles(o, ctx.env)),
-  ];
+  // sr3's order: queues, exchanges, the plugins' on_cleanup, then the state files. A configuration goes to its next
+  // step only when the last one worked: one whose queue or exchanges could not be deleted (broker down) keeps its
+  // state files (the recorded queue name), so a later cleanup can finish the job.
+  const failures: string[] = [];
+  const step = async (list: Options[], fn: (o: Options) => Promise<void>): Promise<Options[]> => {
+    const done: Options[] = [];
+    for (const o of list) {
+      const f = await eachConfig([o], fn);
+      failures.push(...f);
+      if (!f.length) done.push(o);
+    }
+    return done;
+  };
+  const queuesGone = await step(opts, (o) => cleanupQueue(o, ctx.out, ctx.env));
+  const cleaned = await step(queuesGone, (o) => cleanupPostExchanges(o, ctx.out, usedElsewhere));
+  await step(cleaned, (o) => runConfigHooks(o, 'onCleanup', ctx.env));
+  await step(cleaned, (o) => removeStateFiles(o, ctx.env));
   for (const f of failures) ctx.err(f);
   return failed || failures.length ? 1 : 0;
 }

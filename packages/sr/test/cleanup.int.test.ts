@@ -1,6 +1,8 @@
 // Issue 19 item 6 on RabbitMQ: sr cleanup deletes the configuration's queue, never an exchange it reads from, and an
 // exchange it posts to only when no other configuration names it and no client's queue is bound to it.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { connect, type ChannelModel } from 'amqplib';
 import { withVhost, type TestVhost } from '@sarra/testkit/rabbit';
@@ -20,6 +22,7 @@ before(async () => {
   await h.writeConfig('subscribe/one.conf', sub('xpublic'));
   await h.writeConfig('subscribe/two.conf', sub('xpublic'));
   await h.writeConfig('subscribe/lone.conf', sub('xlonely'));
+  await h.writeConfig('subscribe/down.conf', sub('xpublic'));
   await h.writeConfig('post/feed.conf', `post_broker ${broker}\npost_exchange xpublic\npost_baseUrl http://127.0.0.1:1/\n`);
   await h.writeConfig('post/out.conf', `post_broker ${broker}\npost_exchange xout\npost_baseUrl http://127.0.0.1:1/\n`);
   await h.writeConfig('post/gone.conf', `post_broker ${broker}\npost_exchange xgone\npost_baseUrl http://127.0.0.1:1/\n`);
@@ -66,4 +69,23 @@ test('cleanup of posters: an unused post exchange goes; one another client binds
   assert.match(feed.stdout, /post\/feed: kept exchange\(s\) xpublic \(another configuration uses it\)/);
   const xs = await exchanges();
   assert.ok(!xs.includes('xgone') && xs.includes('xout') && xs.includes('xpublic'), xs.join(' '));
+});
+
+test('cleanup with the broker unreachable: exit 1, the recorded queue name kept; once the broker is back a cleanup deletes queue and state', async () => {
+  const qfile = join(h.cacheDir, 'subscribe', 'down', 'subscribe.down.guest.qname');
+  const qname = (await readFile(qfile, 'utf8')).trim();
+  assert.ok((await queues()).includes(qname), qname);
+  const conf = await readFile(join(h.configDir, 'subscribe', 'down.conf'), 'utf8');
+  // a closed loopback port: the queue cannot be deleted
+  await h.writeConfig('subscribe/down.conf', conf.replace(/^broker .*$/m, 'broker amqp://guest@127.0.0.1:1/'));
+  const down = await runCli(['cleanup', 'subscribe/down'], h.env);
+  assert.equal(down.code, 1, down.stdout);
+  assert.match(down.stderr, /subscribe\/down: /);
+  assert.equal((await readFile(qfile, 'utf8')).trim(), qname, 'the queue name is still recorded');
+  await h.writeConfig('subscribe/down.conf', conf);
+  const up = await runCli(['cleanup', 'subscribe/down'], h.env);
+  assert.equal(up.code, 0, up.stderr);
+  assert.match(up.stdout, new RegExp(`subscribe/down: deleted queue ${qname.replaceAll('.', '\\.')}`));
+  assert.ok(!(await queues()).includes(qname));
+  await assert.rejects(readFile(qfile, 'utf8'), { code: 'ENOENT' });
 });
