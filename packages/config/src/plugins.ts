@@ -179,7 +179,17 @@ const SR3_SPELLINGS: Readonly<Record<string, string>> = {
 const ONLY_IN: Readonly<Record<string, string>> = { poll: 'poll' };
 
 /** Components that transfer no file, so compute no destination: a destfn (callback or DESTFNSCRIPT=) is never asked. */
-export const NO_DESTFN: ReadonlySet<string> = new Set(['shovel', 'winnow', 'poll', 'post', 'watch', 'report']);
+const NO_DESTFN: ReadonlySet<string> = new Set(['shovel', 'winnow', 'poll', 'post', 'watch', 'report']);
+
+/**
+ * Why a configuration computes no destination (so a destfn is never asked), or undefined when it does: a component
+ * that transfers no file, or a subscribe, sarra or flow with `download` off (they relay notices only).
+ */
+export function noDestination(o: { component: string; download: boolean }): string | undefined {
+  if (NO_DESTFN.has(o.component)) return `${o.component}: it transfers no file (subscribe, sarra, sender, flow do)`;
+  if (['subscribe', 'sarra', 'flow'].includes(o.component) && !o.download) return `${o.component} with download off: it transfers no file`;
+  return undefined;
+}
 
 /** Method names of a callback module's default export: a class's prototype chain, or an object's own keys. */
 function entryNames(exp: unknown): string[] {
@@ -202,9 +212,10 @@ function entries(exp: unknown): Map<string, unknown> {
 /**
  * Why a callback module's entry points cannot be honoured in `component`, or undefined: a method under sr3's
  * snake_case name (`after_accept`: ours is `afterAccept`), one sr3 calls in another component only (`poll`), a
- * `destfn` in a component that places no file (NO_DESTFN), or an async `destfn` (its name would come too late).
+ * `destfn` where no file is placed (noDestination), or an async `destfn` (its name would come too late).
  */
-export function entryPointProblem(mod: Record<string, unknown>, component: string): string | undefined {
+export function entryPointProblem(mod: Record<string, unknown>, o: { component: string; download: boolean }): string | undefined {
+  const component = o.component;
   const names = entryNames(mod.default);
   const sr3 = names.find((n) => n in SR3_SPELLINGS);
   if (sr3) return `entry point ${sr3} is sr3's spelling: name the method ${SR3_SPELLINGS[sr3]}`;
@@ -212,7 +223,8 @@ export function entryPointProblem(mod: Record<string, unknown>, component: strin
   if (elsewhere) return `entry point ${elsewhere} is called in a ${ONLY_IN[elsewhere]} configuration only (sr3), not in ${component}`;
   const destfn = entries(mod.default).get('destfn');
   if (destfn === undefined) return undefined;
-  if (NO_DESTFN.has(component)) return `entry point destfn is never called in ${component}: it transfers no file (subscribe, sarra, sender, flow do)`;
+  const none = noDestination(o);
+  if (none) return `entry point destfn is never called in ${none}`;
   if ((destfn as { constructor?: { name?: string } } | null)?.constructor?.name === 'AsyncFunction') {
     return 'entry point destfn must be synchronous (it is an async function): return the name, not a Promise';
   }

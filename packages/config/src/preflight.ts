@@ -2,7 +2,7 @@
 // schemes, and the callback modules (loadable, and the options they declare), so nothing fails per message later.
 import { splitHostList, type Env } from '@sarra/common';
 import { applyPluginOptions, declaredOptions } from './plugin-options.js';
-import { NO_DESTFN, destfnScripts, entryPointProblem, hasEntryPoint, importCallback, isNativeCallback, pluginDir, sr3Name } from './plugins.js';
+import { destfnScripts, noDestination, entryPointProblem, hasEntryPoint, importCallback, isNativeCallback, pluginDir, sr3Name } from './plugins.js';
 import { BROKER_SCHEMES, MQTT_WS_SCHEMES, TRANSFER_SCHEMES, schemeOf } from './schemes.js';
 import { callbackSettings, straySettings } from './settings.js';
 import type { Diagnostic, Options } from './types.js';
@@ -70,9 +70,10 @@ export async function checkCallbacks(o: Options, env: Env): Promise<{ diagnostic
   const modules: string[] = [], builtins: string[] = [];
   const lines = [...o.callback_prepend, ...o.callback];
   const scripts = destfnScripts(o);
-  for (const d of NO_DESTFN.has(o.component) ? scripts : []) {
+  const none = noDestination(o);
+  for (const d of none ? scripts : []) {
     diagnostics.push({ file: d.file, line: d.line, severity: 'error', option: 'filename', code: 'unsupported',
-      message: `filename DESTFNSCRIPT=${d.spec}: never called in ${o.component}: it transfers no file (subscribe, sarra, sender, flow do)` });
+      message: `filename DESTFNSCRIPT=${d.spec}: never called in ${none}` });
   }
   for (const spec of [...lines, ...scripts.map((d) => d.spec).filter((s) => !lines.includes(s))]) {
     if (!isModuleCallback(o, spec)) {
@@ -95,7 +96,7 @@ export async function checkCallbacks(o: Options, env: Env): Promise<{ diagnostic
       say(byLine ? r.problem : `filename DESTFNSCRIPT=${spec}: ${r.problem}`);
       continue;
     }
-    const entry = entryPointProblem(r.mod, o.component);
+    const entry = entryPointProblem(r.mod, o);
     if (entry) say(`callback ${spec}: ${entry}`);
     if (script && !hasEntryPoint(r.mod, 'destfn')) {
       diagnostics.push({ file: script.file, line: script.line, severity: 'error', option: 'filename', code: 'callback',

@@ -128,7 +128,7 @@ test('filename DESTFNSCRIPT=<callback> (sr3 destfn) loads that module: missing, 
   }
 });
 
-test('lint: an async destfn, and a destfn or DESTFNSCRIPT= where no file is placed (shovel, poll, ...), are errors at their line', async () => {
+test('lint: an async destfn, and a destfn or DESTFNSCRIPT= where no file is placed (shovel, poll, a subscribe with download off, ...), are errors at their line', async () => {
   const l = await load('', {
     'late.mjs': `export default class { name = 'late'; async destfn(it) { return it.newFile; } }\n`,
     'namer.mjs': `export default { name: 'namer', destfn(it) { return 'N_' + it.newFile; } };\n`,
@@ -146,6 +146,11 @@ test('lint: an async destfn, and a destfn or DESTFNSCRIPT= where no file is plac
     ]);
     const poll = await errors('poll', 'pollUrl sftp://localhost/\naccept .* DESTFNSCRIPT=namer');
     assert.ok(poll.includes('4: filename DESTFNSCRIPT=namer: never called in poll: it transfers no file (subscribe, sarra, sender, flow do)'), poll.join('\n'));
+    // a subscribe relaying notices only (download off) places no file either
+    assert.deepEqual(await errors('subscribe', 'callback namer\ndownload off'), [
+      '3: callback namer: entry point destfn is never called in subscribe with download off: it transfers no file',
+    ]);
+    assert.deepEqual(await errors('subscribe', 'callback namer'), [], 'a downloading subscribe asks the destfn');
   } finally {
     await l.home.cleanup();
   }
