@@ -13,7 +13,7 @@ export { abortableSleep, runBounded } from './pace.js';
 export { runHook } from './run-hook.js';
 export { ackDelivery } from './settle.js';
 export { Outcomes } from './outcome.js';
-export { applyMasks } from './filter.js';
+export { applyMasks, joinUrl } from './filter.js';
 export { setDestination } from './destination.js';
 export { NoDupe, checkFileAge } from './nodupe.js';
 export { DiskQueue } from './diskqueue.js';

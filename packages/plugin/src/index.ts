@@ -8,5 +8,5 @@ export type { Logger } from '@sarra/common';
 export { pluginOption } from '@sarra/config';
 export { msFromTimestamp, nowTimestamp, timestampFromMs } from '@sarra/message';
 export { REPORT } from '@sarra/message';
-export { keep, localPath } from './worklist.js';
+export { keep, localPath, noticeUrl } from './worklist.js';
 export { noticeFor, type PollEntry } from './poll.js';

@@ -6,7 +6,7 @@ import { Logger } from '@sarra/common';
 import { lintConfig, loadConfig } from '@sarra/config';
 import { newWorklist, withPluginGather, type FlowHook, type Gatherer } from '@sarra/flow';
 import { validateNotice } from '@sarra/message';
-import { noticeFor } from '@sarra/plugin';
+import { noticeFor, noticeUrl } from '@sarra/plugin';
 import { tempHome } from '@sarra/testkit/home';
 import Scheduled from '../src/builtin/scheduled.js';
 import { item, load, type Loaded } from './helpers.js';
@@ -148,4 +148,10 @@ test('noticeFor: a site poll entry becomes a notice under post_baseUrl with the 
   } finally {
     await l.home.cleanup();
   }
+});
+
+test('noticeUrl joins baseUrl and relPath with one slash, as the flow does', () => {
+  const n = (baseUrl: string, relPath: string) => ({ pubTime: '20261204T100000', baseUrl, relPath });
+  assert.deepEqual([n('http://h/', '/a/b'), n('http://h', 'a/b'), n('http://h/', 'a/b'), n('http://h', '/a/b'), n('file:/d/', '')].map(noticeUrl),
+    ['http://h/a/b', 'http://h/a/b', 'http://h/a/b', 'http://h/a/b', 'file:/d/']);
 });

@@ -4,7 +4,7 @@ import type { Logger } from '@sarra/common';
 import { redact } from '@sarra/common';
 import type { Options } from '@sarra/config';
 import type { FlowHook, Worklist } from '@sarra/flow';
-import { localPath } from '../../worklist.js';
+import { localPath, noticeUrl } from '../../worklist.js';
 
 /**
  * `callback accept.log` (sr3's msg.log / filter.log, v2 msg_log placed in the chain): one info line per incoming
@@ -19,8 +19,7 @@ export default class AcceptLog implements FlowHook {
     if (!this.log.enabled('info')) return;
     for (const it of wl.incoming) {
       const dest = localPath(it);
-      const url = `${it.notice.baseUrl.replace(/\/+$/, '')}/${it.notice.relPath.replace(/^\/+/, '')}`;
-      this.log.info(redact(`accept.log: ${url}${dest ? ` -> ${dest}` : ''}`));
+      this.log.info(redact(`accept.log: ${noticeUrl(it.notice)}${dest ? ` -> ${dest}` : ''}`));
       if (this.o.logMessageDump) this.log.info(redact(`accept.log: message: ${JSON.stringify(it.notice)}`));
     }
   }
