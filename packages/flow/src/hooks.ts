@@ -6,6 +6,7 @@ import {
 import type { Env, Logger } from '@sarra/common';
 import { ConfigError, describeError, Logger as LoggerClass } from '@sarra/common';
 import type { FlowHook } from './types.js';
+import { runHook } from './run-hook.js';
 
 export { builtinName };
 
@@ -77,6 +78,7 @@ export async function loadHooks(o: Options, builtins: FlowHook[], opts: LoadHook
   const pluginDir = opts.pluginDir ?? defaultPluginDir(opts.env);
   const byName = new Map(builtins.map((h) => [h.name, h]));
   const used = new Set<FlowHook>();
+  const built: FlowHook[] = [];
   const load = async (specs: string[] | undefined): Promise<FlowHook[]> => {
     const out: FlowHook[] = [];
     for (const spec of specs ?? []) {
@@ -92,14 +94,23 @@ export async function loadHooks(o: Options, builtins: FlowHook[], opts: LoadHook
         logger.info(`callback ${spec}: provided natively, nothing to load`);
         continue;
       }
-      out.push(await loadHook(spec, o, logger, pluginDir));
+      const h = await loadHook(spec, o, logger, pluginDir);
+      built.push(h);
+      out.push(h);
     }
     return out;
   };
-  const first = await load(o.callback_prepend);
-  const user = await load(o.callback);
-  const lines = [...(o.callback_prepend ?? []), ...(o.callback ?? [])];
-  const scripts = await load(destfnScripts(o).map((d) => d.spec).filter((s) => !lines.includes(s)));
+  let first: FlowHook[], user: FlowHook[], scripts: FlowHook[];
+  try {
+    first = await load(o.callback_prepend);
+    user = await load(o.callback);
+    const lines = [...(o.callback_prepend ?? []), ...(o.callback ?? [])];
+    scripts = await load(destfnScripts(o).map((d) => d.spec).filter((s) => !lines.includes(s)));
+  } catch (err: unknown) {
+    // the plugins built before the one that failed are stopped: what their constructors opened is closed
+    for (const h of built) await runHook(logger, h, 'onStop', () => h.onStop?.());
+    throw err;
+  }
   const log = byName.get('log');
   const middle = builtins.filter((h) => !used.has(h) && h !== log);
   const tail = log && !used.has(log) ? [log] : [];

@@ -212,3 +212,14 @@ test('log hook at logLevel warning formats no per-message line (the notices are 
     assert.equal(reads, 0, 'relPath/baseUrl read to format lines nobody writes');
     assert.equal(await readFile(file, 'utf8').catch(() => ''), '');
   }));
+
+test('when a plugin fails to load, the ones built before it are stopped (what their constructors opened is closed)', () =>
+  withDir(async (dir) => {
+    const marker = join(dir, 'stopped');
+    await writeFile(join(dir, 'timer.mjs'), `import { writeFileSync } from 'node:fs';
+export default class Timer { name = 'timer'; constructor() { this.t = setInterval(() => {}, 1000); }
+  onStop() { clearInterval(this.t); writeFileSync(${JSON.stringify(marker)}, 'stopped'); } }\n`);
+    await writeFile(join(dir, 'broken.mjs'), `export default class Broken { constructor() { throw new Error('no token'); } }\n`);
+    await assert.rejects(loadHooks(conf('callback timer\ncallback broken'), [], { pluginDir: dir }), (e: unknown) => e instanceof ConfigError && /broken/.test(e.message));
+    assert.equal(await readFile(marker, 'utf8'), 'stopped');
+  }));
