@@ -84,13 +84,23 @@ export interface Collector {
   close(): Promise<void>;
 }
 
-/** A private queue bound to `exchange` (declared first) that collects every message published there until close(). */
-export async function collector(url: string, exchange: string): Promise<Collector> {
+/**
+ * A private queue bound to `exchange` (declared first) that collects every message published there until close().
+ * `creates`: the exchange does not exist yet and a publisher is waiting for it: it is declared with an alternate
+ * exchange already feeding the queue, so a message published between its declaration and the binding is not
+ * dropped as unroutable.
+ */
+export async function collector(url: string, exchange: string, opts: { creates?: boolean } = {}): Promise<Collector> {
   const conn = await amqp.connect(url);
   conn.on('error', () => {});
   const ch = await conn.createChannel();
-  await ch.assertExchange(exchange, 'topic', { durable: true });
   const q = await ch.assertQueue('', { exclusive: true });
+  if (opts.creates) {
+    const ae = `${exchange}.unrouted`;
+    await ch.assertExchange(ae, 'fanout', { durable: false, autoDelete: true });
+    await ch.bindQueue(q.queue, ae, '');
+  }
+  await ch.assertExchange(exchange, 'topic', { durable: true, ...(opts.creates ? { alternateExchange: `${exchange}.unrouted` } : {}) });
   await ch.bindQueue(q.queue, exchange, '#');
   const got: Notice[] = [];
   const decoded: Decoded[] = [];

@@ -48,7 +48,7 @@ test('with retryEmptyBeforeExit: keeps retrying until the exchange exists, deliv
   void running.then(() => { done = true; });
   await new Promise((r) => setTimeout(r, 3000));
   assert.equal(done, false, 'still running while its notices are unconfirmed');
-  const c = await collector(v.url, 'xlate');
+  const c = await collector(v.url, 'xlate', { creates: true }); // the exchange appears: the post's next retry gets through
   try {
     assert.equal(await running, 0);
     await c.settle();

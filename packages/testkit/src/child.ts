@@ -60,7 +60,9 @@ export async function isAlive(pid: number): Promise<boolean> {
 export async function pidFilePids(cacheDir: string, component: string, config: string): Promise<number[]> {
   const dir = join(cacheDir, component, config);
   const names = await readdir(dir).catch(() => [] as string[]);
-  const pids = await Promise.all(names.filter((n) => n.endsWith('.pid')).map(async (n) => Number((await readFile(join(dir, n), 'utf8')).trim())));
+  // a pid file listed may be gone by the time it is read (its instance just stopped): it names no pid then
+  const pids = await Promise.all(names.filter((n) => n.endsWith('.pid'))
+    .map(async (n) => Number((await readFile(join(dir, n), 'utf8').catch(() => '')).trim())));
   return pids.filter((p) => p > 0).sort((a, b) => a - b);
 }
 
