@@ -9,19 +9,10 @@ import { validateNotice } from '@sarra/message';
 import { noticeFor, noticeUrl } from '@sarra/plugin';
 import { tempHome } from '@sarra/testkit/home';
 import Scheduled from '../src/builtin/scheduled.js';
-import { item, load, type Loaded } from './helpers.js';
+import { item, load, withLoaded } from './helpers.js';
 
 afterEach(() => mock.timers.reset());
 
-async function withLoaded(text: string, fn: (l: Loaded, h: FlowHook) => Promise<void>): Promise<void> {
-  const l = await load(text);
-  try {
-    assert.equal(l.hooks.length, 1);
-    await fn(l, l.hooks[0]!);
-  } finally {
-    await l.home.cleanup();
-  }
-}
 
 /** The flow's own wrapping of plugin gathers around a source that has nothing: what a pass would take. */
 function passOf(h: FlowHook, counts: Map<string, number>): (max: number) => Promise<string[]> {

@@ -4,19 +4,10 @@ import assert from 'node:assert/strict';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '@sarra/common';
-import { newWorklist, type FlowHook, type Worklist } from '@sarra/flow';
+import { newWorklist, type Worklist } from '@sarra/flow';
 import { timestampFromMs } from '@sarra/message';
-import { item, load, type Loaded } from './helpers.js';
+import { item, load, withLoaded, type Loaded } from './helpers.js';
 
-async function withLoaded(text: string, fn: (l: Loaded, h: FlowHook) => Promise<void>): Promise<void> {
-  const l = await load(text);
-  try {
-    assert.equal(l.hooks.length, 1);
-    await fn(l, l.hooks[0]!);
-  } finally {
-    await l.home.cleanup();
-  }
-}
 
 const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
 

@@ -42,3 +42,14 @@ export function item(relPath: string, baseUrl = 'http://example.com/', dir?: str
   }
   return it;
 }
+
+/** Loads a configuration naming one plugin, runs `fn` with it and its hook, and removes the temporary home. */
+export async function withLoaded(text: string, fn: (l: Loaded, h: FlowHook) => Promise<void>): Promise<void> {
+  const l = await load(text);
+  try {
+    if (l.hooks.length !== 1) throw new Error(`expected one hook, got ${l.hooks.length}`);
+    await fn(l, l.hooks[0]!);
+  } finally {
+    await l.home.cleanup();
+  }
+}
